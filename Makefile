@@ -1,0 +1,50 @@
+# Baton: the two commands are `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+WEB := gateway/web
+
+.PHONY: run test test-unit test-integration test-e2e bench lint venv web clean
+
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	@touch $@
+
+venv: $(STAMPS)/venv
+
+$(STAMPS)/web: $(WEB)/package.json $(WEB)/package-lock.json $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts
+	@mkdir -p $(STAMPS)
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	@touch $@
+
+web: $(STAMPS)/web
+
+run: venv web
+	$(BIN)/baton up
+
+test: venv web
+	$(BIN)/python -m pytest tests/unit tests/integration tests/e2e
+
+test-unit: venv
+	$(BIN)/python -m pytest tests/unit
+
+test-integration: venv
+	$(BIN)/python -m pytest tests/integration
+
+test-e2e: venv web
+	$(BIN)/python -m pytest tests/e2e
+
+bench: venv
+	$(BIN)/python -m pytest tests/perf -p no:cacheprovider -s
+
+lint: venv
+	$(BIN)/ruff check domain infra services gateway deploy tests
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(STAMPS) $(WEB)/dist
