@@ -1,0 +1,8 @@
+import { cacheExchange, fetchExchange, type ClientOptions } from '@urql/vue'
+
+// Same origin as the page: the gateway serves both the web front end and /graphql.
+export const clientOptions: ClientOptions = {
+  url: '/graphql',
+  exchanges: [cacheExchange, fetchExchange],
+  fetchOptions: () => ({ credentials: 'same-origin' }),
+}
