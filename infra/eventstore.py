@@ -1,0 +1,146 @@
+"""Event-store factory: an `eventsourcing` application per service, on PostgreSQL with one
+schema per service, or in memory for unit tests of application code.
+
+Stored events carry the OpenTelemetry context of the request that caused them (under
+`_trace`, outside the domain event), so that the relay can continue the trace when it
+publishes the event much later, from another thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, cast
+from urllib.parse import unquote, urlsplit
+
+import psycopg
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    JSONTranscoder,
+    ProcessRecorder,
+    Tracking,
+    Transcoder,
+    Transcoding,
+)
+from opentelemetry import propagate
+
+TRACE_KEY = "_trace"
+
+
+def postgres_env(database_url: str, schema: str) -> dict[str, str]:
+    """The eventsourcing environment for a PostgreSQL URL and schema."""
+    parts = urlsplit(database_url)
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+        "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+        "POSTGRES_PORT": str(parts.port or 5432),
+        "POSTGRES_USER": unquote(parts.username or "postgres"),
+        "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        "POSTGRES_SCHEMA": schema,
+        "POSTGRES_POOL_SIZE": "5",
+        "POSTGRES_MAX_OVERFLOW": "10",
+        "POSTGRES_LOCK_TIMEOUT": "5",
+        "CREATE_TABLE": "y",
+        # Left off on purpose: with database functions on, a process recorder can drop
+        # its tracking row (see the architecture page).
+        "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+    }
+
+
+def ensure_schema(database_url: str, schema: str) -> None:
+    """Create the schema if missing: the library does not create schemas."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+
+
+@contextmanager
+def connect(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
+    """A connection whose search_path is the schema; commits on success."""
+    with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
+        yield conn
+
+
+class TraceCarryingTranscoder(Transcoder):
+    """Adds the current trace context to every stored event state, drops it on load."""
+
+    def __init__(self, inner: JSONTranscoder) -> None:
+        self.inner = inner
+
+    def register(self, transcoding: Transcoding) -> None:
+        self.inner.register(transcoding)
+
+    def encode(self, obj: Any) -> bytes:
+        if isinstance(obj, dict):
+            carrier: dict[str, str] = {}
+            propagate.inject(carrier)
+            if carrier:
+                obj = {**obj, TRACE_KEY: carrier}
+        return self.inner.encode(obj)
+
+    def decode(self, data: bytes) -> Any:
+        obj = self.inner.decode(data)
+        if isinstance(obj, dict):
+            obj.pop(TRACE_KEY, None)
+        return obj
+
+    def decode_with_trace(self, data: bytes) -> tuple[dict[str, Any], dict[str, str]]:
+        """The state and the trace context it was stored under."""
+        obj = self.inner.decode(data)
+        return obj, obj.pop(TRACE_KEY, None) or {}
+
+
+class ServiceApplication(Application[Any]):
+    """An event-sourced application owning one service's schema.
+
+    `database_url=None` keeps everything in memory (unit tests of application code).
+    """
+
+    def __init__(
+        self,
+        service: str,
+        database_url: str | None = None,
+        schema: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.service = service
+        self.database_url = database_url
+        self.schema = schema or service
+        full_env: dict[str, str] = {}
+        if database_url is not None:
+            ensure_schema(database_url, self.schema)
+            full_env.update(postgres_env(database_url, self.schema))
+        full_env.update(env or {})
+        super().__init__(env=full_env)
+
+    def construct_transcoder(self) -> Transcoder:
+        inner = super().construct_transcoder()
+        assert isinstance(inner, JSONTranscoder)
+        return TraceCarryingTranscoder(inner)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        # A process recorder can store tracking rows with events, in one transaction.
+        return self.factory.process_recorder()
+
+    @property
+    def process_recorder(self) -> ProcessRecorder:
+        return cast(ProcessRecorder, self.recorder)
+
+    def save_tracked(self, tracking_name: str, position: int, *aggregates: Any) -> None:
+        """Store the aggregates' new events and the tracking row in one transaction."""
+        processing = ProcessingEvent(tracking=Tracking(tracking_name, position))
+        processing.collect_events(*aggregates)
+        recordings = self._record(processing)
+        self._notify(recordings)
+
+    def tracked_position(self, tracking_name: str) -> int | None:
+        return self.process_recorder.max_tracking_id(tracking_name)
+
+    @contextmanager
+    def datastore_connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A connection to this service's schema, for side tables next to the store."""
+        if self.database_url is None:
+            raise RuntimeError("side tables need PostgreSQL; this application is in memory")
+        with connect(self.database_url, self.schema) as conn:
+            yield conn

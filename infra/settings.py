@@ -1,0 +1,100 @@
+"""Configuration from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import os
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SERVICE_PORTS = {
+    "gateway": 8000,
+    "intake": 8101,
+    "routing": 8102,
+    "supervision": 8103,
+    "stats": 8104,
+}
+
+
+class Settings(BaseSettings):
+    """Everything a Baton process reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=None, extra="ignore")
+
+    database_url: str | None = None
+    kafka_bootstrap_servers: str | None = None
+    baton_data_dir: Path = Path("var")
+    baton_env: str = "development"
+    # Prefix for schemas and topics, so that several platforms can share one database
+    # and one broker (tests do).
+    baton_namespace: str = ""
+    # Base64 of 32 bytes. Development falls back to a random key kept in the data dir;
+    # production refuses to start without one.
+    baton_identity_key: str | None = None
+    baton_host: str = "127.0.0.1"
+    gateway_port: int = SERVICE_PORTS["gateway"]
+    intake_port: int = SERVICE_PORTS["intake"]
+    routing_port: int = SERVICE_PORTS["routing"]
+    supervision_port: int = SERVICE_PORTS["supervision"]
+    stats_port: int = SERVICE_PORTS["stats"]
+    # Embedded servers started by `baton up` and the tests when no URL is given.
+    embedded_postgres_port: int = 54329
+    embedded_broker_port: int = 19092
+    topic_partitions: int = 4
+
+    @property
+    def is_production(self) -> bool:
+        return self.baton_env == "production"
+
+    def port_of(self, service: str) -> int:
+        return int(getattr(self, f"{service}_port"))
+
+    def url_of(self, service: str) -> str:
+        return f"http://{self.baton_host}:{self.port_of(service)}"
+
+    def schema_of(self, service: str) -> str:
+        return f"{self.baton_namespace}{service}"
+
+    def topic_of(self, service: str) -> str:
+        return f"{self.baton_namespace}{service}.events"
+
+    def identity_key(self) -> bytes:
+        """The AES-256 key for reporter identity."""
+        if self.baton_identity_key:
+            try:
+                key = base64.b64decode(self.baton_identity_key, validate=True)
+            except binascii.Error as exc:
+                raise ValueError("BATON_IDENTITY_KEY is not valid base64") from exc
+            if len(key) != 32:
+                raise ValueError("BATON_IDENTITY_KEY must decode to 32 bytes")
+            return key
+        if self.is_production:
+            raise ValueError("BATON_IDENTITY_KEY must be set in production")
+        return _development_key(self.baton_data_dir / "identity.key")
+
+
+def _development_key(path: Path) -> bytes:
+    """A random key created once and shared by every process using this data dir."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        for _ in range(50):  # another process may be writing it right now
+            key = path.read_bytes()
+            if len(key) == 32:
+                return key
+            time.sleep(0.01)
+        raise ValueError(f"{path} does not hold a 32-byte key") from None
+    key = os.urandom(32)
+    with os.fdopen(fd, "wb") as out:
+        out.write(key)
+    return key
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
