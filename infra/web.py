@@ -1,0 +1,154 @@
+"""FastAPI app factory: health and readiness, and errors as stable codes in two languages."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from domain.errors import DomainError
+from infra.telemetry import instrument_app
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_KIND = {
+    "invalid": 422,
+    "not_found": 404,
+    "conflict": 409,
+    "forbidden": 403,
+    "too_many": 429,
+}
+
+
+class ErrorDetail(BaseModel):
+    """One refusal: a stable code and messages in Chinese and English."""
+
+    code: str
+    message_zh: str
+    message_en: str
+    details: dict[str, Any] = {}
+
+
+class ErrorBody(BaseModel):
+    """The body of every 4xx answer."""
+
+    error: ErrorDetail
+
+
+def _declared(status: int, description: str) -> dict[str, Any]:
+    return {"model": ErrorBody, "description": description}
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    403: _declared(403, "Forbidden 无权操作"),
+    404: _declared(404, "Not found 未找到"),
+    409: _declared(409, "Conflict with the current state 与当前状态冲突"),
+    422: _declared(422, "Invalid input 输入有误"),
+    429: _declared(429, "Too many requests 请求过于频繁"),
+}
+
+
+def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """The declared error responses for a route, picked by status."""
+    return {status: ERROR_RESPONSES[status] for status in statuses}
+
+
+def error_json(status: int, code: str, zh: str, en: str, **details: Any) -> JSONResponse:
+    body = ErrorBody(error=ErrorDetail(code=code, message_zh=zh, message_en=en, details=details))
+    return JSONResponse(status_code=status, content=body.model_dump())
+
+
+def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
+    # Locations and types only: the rejected input itself may be a reporter's identity.
+    return [
+        {"loc": [str(part) for part in err.get("loc", ())], "type": err.get("type", "")}
+        for err in exc.errors()
+    ]
+
+
+def create_service_app(
+    service: str,
+    *,
+    readiness: Sequence[Callable[[], None]] = (),
+    title: str | None = None,
+    **fastapi_kwargs: Any,
+) -> FastAPI:
+    """A FastAPI app with /healthz, /readyz and the error conventions."""
+    app = FastAPI(title=title or f"Baton {service}", **fastapi_kwargs)
+
+    @app.exception_handler(DomainError)
+    def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        return error_json(
+            STATUS_BY_KIND[exc.kind], exc.code, exc.message_zh, exc.message_en, **exc.details
+        )
+
+    @app.exception_handler(RequestValidationError)
+    def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return error_json(
+            422,
+            "request_invalid",
+            "请求内容不符合要求",
+            "The request does not match the expected form",
+            errors=_validation_details(exc),
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {
+            404: ("not_found", "未找到", "Not found"),
+            405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
+        }
+        code, zh, en = messages.get(exc.status_code, ("http_error", "请求失败", str(exc.detail)))
+        return error_json(exc.status_code, code, zh, en)
+
+    @app.get("/healthz", tags=["health"])
+    def healthz() -> dict[str, str]:
+        """The process is up."""
+        return {"status": "ok", "service": service}
+
+    @app.get(
+        "/readyz",
+        tags=["health"],
+        responses={503: {"model": ErrorBody, "description": "Not ready 未就绪"}},
+    )
+    def readyz() -> Any:
+        """The process can reach what it needs (database, broker)."""
+        for check in readiness:
+            try:
+                check()
+            except Exception as exc:
+                log.warning("%s not ready: %s", service, type(exc).__name__)
+                return error_json(503, "not_ready", "服务未就绪", "Not ready", check=check.__name__)
+        return {"status": "ready", "service": service}
+
+    instrument_app(app, service)
+    return app
+
+
+def database_check(database_url: str) -> Callable[[], None]:
+    def database() -> None:
+        import psycopg
+
+        with psycopg.connect(database_url, connect_timeout=2) as conn:
+            conn.execute("SELECT 1")
+
+    return database
+
+
+def broker_check(bootstrap: str) -> Callable[[], None]:
+    def broker() -> None:
+        from kafka import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+        try:
+            admin.list_topics()
+        finally:
+            admin.close()
+
+    return broker

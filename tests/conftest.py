@@ -1,0 +1,57 @@
+"""Shared fixtures: real PostgreSQL and a real Kafka-protocol broker, once per test run.
+
+`DATABASE_URL` and `KAFKA_BOOTSTRAP_SERVERS` point the tests at existing servers;
+otherwise the embedded ones are started here and stopped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A PostgreSQL database for this test run."""
+    if os.environ.get("DATABASE_URL"):
+        yield os.environ["DATABASE_URL"]
+        return
+    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", free_port()).start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def kafka_bootstrap(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Kafka-protocol broker for this test run."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS"):
+        yield os.environ["KAFKA_BOOTSTRAP_SERVERS"]
+        return
+    broker = EmbeddedBroker(free_port(), tmp_path_factory.mktemp("broker") / "broker.log")
+    broker.start()
+    try:
+        yield broker.bootstrap
+    finally:
+        broker.stop()
+
+
+@pytest.fixture
+def unique_schema() -> str:
+    """A schema name no other test uses."""
+    return f"t_{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def unique_topic() -> str:
+    """A topic name no other test uses."""
+    return f"t_{uuid.uuid4().hex[:12]}.events"
