@@ -1,0 +1,420 @@
+"""The Petition aggregate 信访件: registration, screening, corrections, progress."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.errors import Conflict, DomainError, InvalidInput
+from domain.petition import (
+    MAX_ATTACHMENTS,
+    Attachment,
+    Petition,
+    ReportedPerson,
+    ReporterIdentity,
+    Stage,
+    check_id_card_number,
+    registration_number,
+)
+
+T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
+SEALED = "v1.c2VhbGVkLWlkZW50aXR5"  # stands in for AES-GCM ciphertext
+ID_NUMBER = "620102198001011239"
+SHA = "a" * 64
+
+
+def register(**overrides: Any) -> Petition:
+    fields: dict[str, Any] = {
+        "organ_code": "6201",
+        "actor": "clerk-li",
+        "channel": "letter",
+        "registration_number": registration_number("6201", 2024, 1),
+        "received_at": T0 - timedelta(days=3),
+        "registered_at": T0,
+        "summary": "反映某村支书挪用扶贫资金",
+    }
+    fields.update(overrides)
+    return Petition.register(**fields)
+
+
+def codes(error: pytest.ExceptionInfo[DomainError]) -> str:
+    return error.value.code
+
+
+def replay(petition: Petition) -> Petition:
+    """The aggregate rebuilt from its own events, as the repository would."""
+    events = petition.collect_events()
+    copy: Petition | None = None
+    for e in events:
+        copy = e.mutate(copy)  # type: ignore[arg-type]
+    assert isinstance(copy, Petition)
+    return copy
+
+
+# --- stories ---------------------------------------------------------------------------
+
+
+def test_a_real_name_letter_is_registered_accepted_notified_handled_and_concluded() -> None:
+    petition = register(
+        sealed_reporter=SEALED,
+        full_text="全文……",
+        reported_persons=[ReportedPerson.create("王某", "某村委会", "支书", "village_cadre")],
+        categories=["duty_violation", "eight_point_rules", "integrity_discipline"],
+        key_fields=["poverty_alleviation"],
+        keywords=["扶贫", "挪用", "扶贫", " "],
+        conduct_period="after_cutoff",
+        conduct_date=date(2023, 5, 1),
+        attachments=[Attachment.create(SHA, 20 * 2**20, "application/pdf", "letter_scan")],
+        receipt_code_hash="h" * 64,
+    )
+    assert petition.real_name and petition.sealed_reporter == SEALED
+    assert petition.registration_number == "6201-2024-000001"
+    assert petition.received_at < petition.registered_at
+    # Recorded in the order of priority; the primary first.
+    assert petition.categories == ["eight_point_rules", "integrity_discipline", "duty_violation"]
+    assert petition.primary_category == "eight_point_rules"
+    assert petition.keywords == ["扶贫", "挪用"]
+    assert petition.conduct_date == "2023-05-01"
+    assert petition.stage == Stage.RECEIVED
+
+    petition.verify_real_name("by_phone", actor="clerk-li", at=T0 + timedelta(hours=1))
+    petition.accept("accusation", actor="clerk-li", at=T0 + timedelta(days=1))
+    assert (petition.stage, petition.report_type) == (Stage.ACCEPTED, "accusation")
+    assert petition.screened_by == "clerk-li"
+    petition.notify_acceptance(
+        "sms", T0 + timedelta(days=2), actor="clerk-li", at=T0 + timedelta(days=2)
+    )
+    assert petition.notified is not None and petition.notified["method"] == "sms"
+    assert petition.note_handling_started(actor="routing", at=T0 + timedelta(days=3))
+    assert not petition.note_handling_started(actor="routing", at=T0 + timedelta(days=4))
+    petition.publish_result("经查,反映问题部分属实", "Partly substantiated", actor="h", at=T0)
+    assert petition.stage == Stage.CONCLUDED
+    assert not petition.note_handling_started(actor="routing", at=T0 + timedelta(days=9))
+
+    copy = replay(petition)
+    assert copy.stage == Stage.CONCLUDED and copy.real_name_check == "by_phone"
+    assert copy.categories == petition.categories and copy.version == petition.version
+
+
+def test_events_carry_organ_actor_and_plain_values_only() -> None:
+    petition = register(sealed_reporter=SEALED)
+    petition.accept("appeal", actor="clerk-zhao", at=T0)
+    events = petition.collect_events()
+    assert [type(e).__qualname__ for e in events] == ["Petition.Registered", "Petition.Accepted"]
+    for e in events:
+        assert e.organ_code == "6201"  # type: ignore[attr-defined]
+        assert e.actor in ("clerk-li", "clerk-zhao")  # type: ignore[attr-defined]
+        for name, value in vars(e).items():
+            if isinstance(value, str) and value == SEALED:
+                assert name.startswith("sealed_")
+    registered = events[0]
+    assert registered.real_name is True  # type: ignore[attr-defined]
+    assert registered.channel == "letter"  # type: ignore[attr-defined]
+
+
+def test_an_anonymous_web_report_is_diverted_with_where_to_go() -> None:
+    petition = register(channel="web", received_at=T0, receipt_code_hash="c" * 64)
+    assert not petition.real_name and petition.sealed_reporter is None
+    petition.divert("区住建局", "房屋漏水属于物业纠纷,请向住建部门反映", actor="clerk", at=T0)
+    assert petition.stage == Stage.DIVERTED
+    assert petition.diverted_to == "区住建局"
+    with pytest.raises(Conflict) as error:
+        petition.accept("accusation", actor="clerk", at=T0)
+    assert codes(error) == "petition_already_screened"
+    with pytest.raises(Conflict) as error:
+        petition.note_handling_started(actor="routing", at=T0)
+    assert codes(error) == "petition_not_accepted"
+    with pytest.raises(Conflict) as error:
+        petition.verify_real_name("in_person", actor="clerk", at=T0)
+    assert codes(error) == "petition_anonymous"
+
+
+def test_a_report_without_substance_is_not_accepted_with_leader_approval() -> None:
+    petition = register(channel="phone")
+    petition.refuse("仅列举违纪行为名称,无实质内容", "leader-zhang", actor="clerk", at=T0)
+    assert petition.stage == Stage.NOT_ACCEPTED
+    assert petition.approved_by == "leader-zhang"
+    with pytest.raises(InvalidInput) as error:
+        register().refuse("reason", " ", actor="clerk", at=T0)
+    assert codes(error) == "approved_by_invalid"
+    with pytest.raises(Conflict) as conflict:
+        petition.publish_result("结果", "Result", actor="h", at=T0)
+    assert codes(conflict) == "petition_not_in_handling"
+
+
+def test_a_group_visit_counts_its_persons() -> None:
+    petition = register(channel="visit", visitors=12, received_at=T0)
+    assert petition.visitors == 12
+    with pytest.raises(InvalidInput) as error:
+        register(channel="letter", visitors=2)
+    assert codes(error) == "visitors_only_for_visits"
+    with pytest.raises(InvalidInput) as error:
+        register(channel="visit", visitors=0)
+    assert codes(error) == "visitors_out_of_range"
+
+
+def test_a_hand_over_names_the_body_and_its_reference() -> None:
+    petition = register(
+        channel="upper_handover", handed_over_from="62", handover_reference="甘纪信转〔2024〕3号"
+    )
+    assert petition.handed_over_from == "62"
+    register(channel="body_handover", handed_over_from="区检察院")
+    with pytest.raises(InvalidInput) as error:
+        register(channel="letter", handed_over_from="62")
+    assert codes(error) == "handover_fields_without_handover"
+    with pytest.raises(InvalidInput) as error:
+        register(channel="body_handover", handover_reference=" ")
+    assert codes(error) == "handover_reference_invalid"
+
+
+def test_a_repeat_is_linked_to_the_first_case_and_chains_collapse() -> None:
+    first = register()
+    first.accept("accusation", actor="clerk", at=T0)
+    second = register()
+    assert second.link_as_repeat(first, "同一人同一问题", actor="clerk", at=T0) == str(first.id)
+    assert (second.stage, second.first_case_id) == (Stage.REPEAT, str(first.id))
+    third = register()
+    assert third.link_as_repeat(second, "again", actor="clerk", at=T0) == str(first.id)
+
+    with pytest.raises(Conflict) as error:
+        register().link_as_repeat(register(), "r", actor="clerk", at=T0)
+    assert codes(error) == "repeat_first_not_accepted"
+    lone = register()
+    with pytest.raises(Conflict) as error:
+        lone.link_as_repeat(lone, "self", actor="clerk", at=T0)
+    assert codes(error) == "repeat_of_itself"
+
+
+def test_corrections_carry_reason_and_changed_fields_and_never_edit() -> None:
+    petition = register(channel="visit", sealed_reporter=SEALED, categories=["other"])
+    petition.accept("accusation", actor="clerk", at=T0)
+    changed = petition.correct(
+        "登记时漏填被反映人",
+        {
+            "reported_persons": [ReportedPerson.create("李某", "乡政府", "副乡长")],
+            "categories": ["other", "work_discipline"],
+            "summary": "反映某村支书挪用扶贫资金",  # unchanged: not listed
+            "received_at": T0 - timedelta(days=5),
+            "visitors": 3,
+            "report_type": "appeal",
+            "conduct_date": date(2017, 1, 1),
+        },
+        actor="clerk-wang",
+        at=T0 + timedelta(days=1),
+        sealed_reporter="v1.bmV3",
+    )
+    assert changed == [
+        "categories",
+        "conduct_date",
+        "received_at",
+        "report_type",
+        "reported_persons",
+        "visitors",
+        "reporter",
+    ]
+    assert petition.categories == ["work_discipline", "other"]
+    assert petition.reported_persons[0]["name"] == "李某"
+    assert petition.sealed_reporter == "v1.bmV3" and petition.corrections == 1
+    corrected = petition.collect_events()[-1]
+    assert type(corrected).__qualname__ == "Petition.Corrected"
+    assert corrected.sealed_reporter == "v1.bmV3"  # type: ignore[attr-defined]
+    assert "sealed_reporter" not in corrected.changes  # type: ignore[attr-defined]
+    assert petition.conduct_date == "2017-01-01"
+
+    # The same identity again is not a change.
+    with pytest.raises(InvalidInput) as error:
+        petition.correct("again", {}, actor="c", at=T0, sealed_reporter="v1.bmV3")
+    assert codes(error) == "correction_changes_nothing"
+
+
+def test_corrections_are_refused_when_incoherent() -> None:
+    petition = register()
+    cases: list[tuple[dict[str, Any], str]] = [
+        ({"registration_number": "x"}, "correction_field_unknown"),
+        ({"received_at": T0 + timedelta(days=1)}, "received_after_registered"),
+        ({"received_at": "2024-01-01"}, "received_after_registered"),
+        ({"visitors": 2}, "visitors_out_of_range"),
+        ({"visitors": "2"}, "visitors_out_of_range"),
+        ({"summary": ""}, "summary_invalid"),
+        ({"categories": ["nonsense"]}, "vocabulary_unknown_code"),
+    ]
+    for changes, code in cases:
+        with pytest.raises(InvalidInput) as error:
+            petition.correct("fix", changes, actor="c", at=T0)
+        assert codes(error) == code, changes
+    with pytest.raises(Conflict) as conflict:
+        petition.correct("fix", {"report_type": "appeal"}, actor="c", at=T0)
+    assert codes(conflict) == "report_type_before_acceptance"
+    with pytest.raises(Conflict) as conflict:
+        petition.correct("fix", {}, actor="c", at=T0, sealed_reporter=SEALED)
+    assert codes(conflict) == "petition_anonymous"
+    with pytest.raises(InvalidInput) as error:
+        petition.correct(" ", {"summary": "new"}, actor="c", at=T0)
+    assert codes(error) == "reason_invalid"
+    assert petition.correct("fix", {"summary": "新摘要"}, actor="c", at=T0) == ["summary"]
+
+
+def test_attachments_are_added_once_per_content() -> None:
+    petition = register()
+    attachment = Attachment.create(SHA, 10, "image/jpeg", "photo")
+    assert petition.add_attachment(attachment, actor="clerk", at=T0)
+    assert not petition.add_attachment(attachment, actor="clerk", at=T0)
+    assert petition.attachment_hashes == [SHA]
+    for n in range(1, MAX_ATTACHMENTS):
+        petition.add_attachment(
+            Attachment.create(f"{n:064x}", 1, "image/png", "photo"), actor="c", at=T0
+        )
+    with pytest.raises(Conflict) as error:
+        petition.add_attachment(
+            Attachment.create("f" * 64, 1, "image/png", "photo"), actor="c", at=T0
+        )
+    assert codes(error) == "attachments_too_many"
+    many = [Attachment.create(f"{n:064x}", 1, "image/png", "photo") for n in range(101)]
+    with pytest.raises(InvalidInput) as error2:
+        register(attachments=many)
+    assert codes(error2) == "attachments_too_many"
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (("xyz", 1, "image/png", "photo"), "attachment_metadata_invalid"),
+        ((SHA, 0, "image/png", "photo"), "attachment_metadata_invalid"),
+        ((SHA, 1, "not a type", "photo"), "attachment_metadata_invalid"),
+        ((SHA, 1, "image/png", "video"), "attachment_kind_unknown"),
+    ],
+)
+def test_attachment_metadata_is_checked(args: tuple[Any, ...], code: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        Attachment.create(*args)
+    assert codes(error) == code
+
+
+def test_real_name_verification_and_notification_rules() -> None:
+    petition = register(sealed_reporter=SEALED)
+    with pytest.raises(Conflict) as error:
+        petition.notify_acceptance("sms", T0, actor="c", at=T0)
+    assert codes(error) == "petition_not_screened"
+    petition.verify_real_name("in_person", actor="c", at=T0)
+    with pytest.raises(Conflict) as error:
+        petition.verify_real_name("by_phone", actor="c", at=T0)
+    assert codes(error) == "real_name_already_verified"
+    petition.divert("法院", "诉讼事项请向法院反映", actor="c", at=T0)
+    with pytest.raises(InvalidInput) as error2:
+        petition.notify_acceptance("letter", T0 + timedelta(days=1), actor="c", at=T0)
+    assert codes(error2) == "notified_at_out_of_range"
+    with pytest.raises(InvalidInput) as error2:
+        petition.notify_acceptance("letter", T0 - timedelta(days=30), actor="c", at=T0)
+    assert codes(error2) == "notified_at_out_of_range"
+    with pytest.raises(InvalidInput) as error2:
+        petition.notify_acceptance("pigeon", T0, actor="c", at=T0)
+    assert codes(error2) == "vocabulary_unknown_code"
+    petition.notify_acceptance("letter", T0, actor="c", at=T0)
+    assert petition.notified is not None and petition.notified["outcome"] == Stage.DIVERTED
+    with pytest.raises(Conflict) as error:
+        petition.notify_acceptance("letter", T0, actor="c", at=T0)
+    assert codes(error) == "acceptance_already_notified"
+    anonymous = register()
+    anonymous.accept("accusation", actor="c", at=T0)
+    with pytest.raises(Conflict) as error:
+        anonymous.notify_acceptance("sms", T0, actor="c", at=T0)
+    assert codes(error) == "petition_anonymous"
+
+
+def test_every_read_of_the_identity_is_recorded() -> None:
+    petition = register(sealed_reporter=SEALED)
+    assert petition.record_reveal("核实举报内容", actor="clerk", at=T0) == SEALED
+    assert petition.reveals == 1
+    assert type(petition.collect_events()[-1]).__qualname__ == "Petition.ReporterRevealed"
+    with pytest.raises(Conflict):
+        register().record_reveal("curious", actor="clerk", at=T0)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "code"),
+    [
+        ({"channel": "fax"}, "vocabulary_unknown_code"),
+        ({"actor": ""}, "actor_invalid"),
+        ({"received_at": T0 + timedelta(seconds=1)}, "received_after_registered"),
+        ({"received_at": datetime(2024, 1, 1)}, "datetime_without_timezone"),
+        ({"summary": "  "}, "summary_invalid"),
+        ({"summary": "x" * 501}, "summary_invalid"),
+        ({"full_text": "x" * 100_001}, "full_text_too_long"),
+        ({"reported_persons": [ReportedPerson("a")] * 51}, "reported_persons_too_many"),
+        ({"categories": ["other", "other"]}, "categories_duplicate"),
+        ({"key_fields": ["finance", "finance"]}, "key_fields_invalid"),
+        ({"key_fields": [""]}, "key_fields_invalid"),
+        ({"keywords": ["k"] * 21}, "keywords_invalid"),
+        ({"keywords": ["k" * 31]}, "keywords_invalid"),
+        ({"conduct_period": "someday"}, "vocabulary_unknown_code"),
+    ],
+)
+def test_registration_refusals_have_stable_codes(overrides: dict[str, Any], code: str) -> None:
+    with pytest.raises(InvalidInput) as error:
+        register(**overrides)
+    assert codes(error) == code
+    assert error.value.message_zh and error.value.message_en
+
+
+def test_publish_result_needs_both_languages() -> None:
+    petition = register()
+    petition.accept("accusation", actor="c", at=T0)
+    with pytest.raises(InvalidInput) as error:
+        petition.publish_result("结果", "", actor="h", at=T0)
+    assert codes(error) == "public_result_en_invalid"
+    with pytest.raises(InvalidInput) as error:
+        register().divert("", "x", actor="c", at=T0)
+    assert codes(error) == "department_invalid"
+
+
+# --- value objects -----------------------------------------------------------------
+
+
+def test_id_card_numbers_follow_gb_11643() -> None:
+    assert check_id_card_number(" 11010519491231002x ") == "11010519491231002X"
+    assert check_id_card_number(ID_NUMBER) == ID_NUMBER
+    bad = {
+        "12345": "reporter_id_number_malformed",
+        "010105194912310021": "reporter_id_number_malformed",
+        "110105194913310021": "reporter_id_number_bad_birth_date",
+        "110105194912310021": "reporter_id_number_bad_check_digit",
+    }
+    for number, code in bad.items():
+        with pytest.raises(InvalidInput) as error:
+            check_id_card_number(number)
+        assert codes(error) == code
+        assert number not in str(error.value) and number not in repr(error.value.as_dict())
+
+
+def test_reporter_identity_validates_and_never_prints_itself() -> None:
+    identity = ReporterIdentity.create(" 张三 ", ID_NUMBER, "139-0000-0000", " 兰州市城关区 ")
+    assert identity.name == "张三" and identity.address == "兰州市城关区"
+    assert "张三" not in repr(identity) and ID_NUMBER not in str(identity)
+    assert ReporterIdentity.from_dict(identity.to_dict()) == identity
+    refusals = [
+        (("", ID_NUMBER, "13900000000"), "reporter_name_invalid"),
+        (("张三", ID_NUMBER, "phone"), "reporter_phone_invalid"),
+        (("张三", ID_NUMBER, "13900000000", "x" * 201), "reporter_address_too_long"),
+        (("张三", "1", "13900000000"), "reporter_id_number_malformed"),
+    ]
+    for args, code in refusals:
+        with pytest.raises(InvalidInput) as error:
+            ReporterIdentity.create(*args)
+        assert codes(error) == code
+        assert "张三" not in str(error.value.as_dict())
+
+
+def test_reported_persons_are_checked() -> None:
+    person = ReportedPerson.create(" 王某 ", " 某局 ", " 局长 ", "county_managed")
+    assert person == ReportedPerson("王某", "某局", "局长", "county_managed")
+    assert ReportedPerson.from_dict({"name": "王某", "unit": None}) == ReportedPerson("王某")
+    for args, code in [
+        (("",), "reported_person_name_invalid"),
+        (("王某", "x" * 201), "reported_person_text_too_long"),
+        (("王某", "", "", "emperor"), "vocabulary_unknown_code"),
+    ]:
+        with pytest.raises(InvalidInput) as error:
+            ReportedPerson.create(*args)
+        assert codes(error) == code
