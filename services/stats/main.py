@@ -1,0 +1,48 @@
+"""Composition root of the stats service."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from infra.consumer import Consumer
+from infra.service import Worker, serve
+from infra.settings import Settings, get_settings
+from infra.telemetry import configure_logging, setup_telemetry
+from infra.web import broker_check, create_service_app, database_check
+from services.stats.api import router
+from services.stats.application import StatsApplication
+
+
+def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str, Worker]]]:
+    assert settings.database_url and settings.kafka_bootstrap_servers
+    stats = StatsApplication(settings.database_url, settings.schema_of("stats"))
+    app = create_service_app(
+        "stats",
+        readiness=[
+            database_check(settings.database_url),
+            broker_check(settings.kafka_bootstrap_servers),
+        ],
+    )
+    app.state.stats = stats
+    app.include_router(router)
+    consumer = Consumer(
+        name=f"{settings.baton_namespace}stats",
+        topic=settings.topic_of("intake"),
+        bootstrap=settings.kafka_bootstrap_servers,
+        handle=stats.handle,
+        partitions=settings.topic_partitions,
+        service="stats",
+    )
+    return app, stats, [("stats-consumer", consumer.run)]
+
+
+def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    setup_telemetry("stats")
+    app, _, workers = build(settings)
+    serve(app, settings.baton_host, settings.stats_port, workers)
+
+
+if __name__ == "__main__":
+    main()
