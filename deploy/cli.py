@@ -1,0 +1,22 @@
+"""The `baton` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="baton", description="Baton 信访举报协同平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("up", help="run the whole platform on this machine")
+    args = parser.parse_args(argv)
+    if args.command == "up":
+        from deploy.up import up
+
+        return up()
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,155 @@
+"""`baton up`: the whole platform on one machine.
+
+Starts embedded PostgreSQL (data under ./var/) and the embedded broker unless
+DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set, then the four services and the gateway as
+child processes, each logging to ./var/log/<name>.log. Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from typing import IO
+
+import httpx
+
+from infra.embedded import EmbeddedBroker, EmbeddedPostgres
+from infra.settings import Settings
+
+PROCESSES = {
+    "intake": "services.intake.main",
+    "routing": "services.routing.main",
+    "supervision": "services.supervision.main",
+    "stats": "services.stats.main",
+    "gateway": "gateway.main",
+}
+
+
+class Platform:
+    """The child processes of one `baton up`, and the embedded servers it started."""
+
+    def __init__(self, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+        self.settings = settings
+        self.base_env = dict(env if env is not None else os.environ)
+        self.data_dir = settings.baton_data_dir.resolve()
+        self.log_dir = self.data_dir / "log"
+        self.postgres: EmbeddedPostgres | None = None
+        self.broker: EmbeddedBroker | None = None
+        self.children: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
+
+    @property
+    def gateway_url(self) -> str:
+        return self.settings.url_of("gateway")
+
+    def start_servers(self) -> dict[str, str]:
+        env: dict[str, str] = {}
+        database_url = self.settings.database_url
+        if not database_url:
+            self.postgres = EmbeddedPostgres(
+                self.data_dir / "postgres", self.settings.embedded_postgres_port
+            ).start()
+            database_url = self.postgres.url
+        bootstrap = self.settings.kafka_bootstrap_servers
+        if not bootstrap:
+            self.broker = EmbeddedBroker(
+                self.settings.embedded_broker_port, self.log_dir / "broker.log"
+            ).start()
+            bootstrap = self.broker.bootstrap
+        env["DATABASE_URL"] = database_url
+        env["KAFKA_BOOTSTRAP_SERVERS"] = bootstrap
+        env["BATON_DATA_DIR"] = str(self.data_dir)
+        return env
+
+    def start(self, timeout: float = 60.0) -> Platform:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        env = {**self.base_env, **self.start_servers(), "PYTHONUNBUFFERED": "1"}
+        for name, module in PROCESSES.items():
+            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
+            self._logs.append(log)
+            self.children[name] = subprocess.Popen(
+                [sys.executable, "-m", module],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        pending = dict.fromkeys(PROCESSES)
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                child = self.children[name]
+                if child.poll() is not None:
+                    raise RuntimeError(
+                        f"{name} exited with {child.returncode}; see {self.log_dir / name}.log"
+                    )
+                try:
+                    url = self.settings.url_of(name) + "/healthz"
+                    if httpx.get(url, timeout=1.0).status_code == 200:
+                        pending.pop(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.2)
+        if pending:
+            raise TimeoutError(f"not healthy after {timeout} s: {', '.join(pending)}")
+
+    def stop(self, timeout: float = 8.0) -> None:
+        for child in self.children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        for child in self.children.values():
+            remaining = max(0.1, deadline - time.monotonic())
+            try:
+                child.wait(remaining)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        self.children.clear()
+        if self.broker is not None:
+            self.broker.stop()
+        if self.postgres is not None:
+            self.postgres.stop()
+        for log in self._logs:
+            log.close()
+        self._logs.clear()
+
+
+def up() -> int:
+    settings = Settings()
+    platform = Platform(settings)
+    stopping = threading.Event()
+
+    def on_signal(signum: int, frame: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    started = time.monotonic()
+    try:
+        platform.start()
+        print(f"Baton is up in {time.monotonic() - started:.1f} s: {platform.gateway_url}/")
+        print(f"GraphQL: {platform.gateway_url}/graphql   logs: {platform.log_dir}")
+        print("Ctrl-C stops everything.", flush=True)
+        while not stopping.wait(1.0):
+            for name, child in platform.children.items():
+                if child.poll() is not None:
+                    print(f"{name} exited with {child.returncode}; stopping", file=sys.stderr)
+                    stopping.set()
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"baton up failed: {exc}", file=sys.stderr)
+        platform.stop()
+        return 1
+    print("stopping…", flush=True)
+    platform.stop()
+    print("stopped.", flush=True)
+    return 0

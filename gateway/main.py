@@ -1,0 +1,19 @@
+"""Composition root of the gateway."""
+
+from __future__ import annotations
+
+from gateway.app import build
+from infra.service import serve
+from infra.settings import get_settings
+from infra.telemetry import configure_logging, setup_telemetry
+
+
+def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    setup_telemetry("gateway")
+    serve(build(settings), settings.baton_host, settings.gateway_port)
+
+
+if __name__ == "__main__":
+    main()

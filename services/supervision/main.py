@@ -1,0 +1,67 @@
+"""Composition root of the supervision service.
+
+For now it follows intake's and routing's events and logs them; deadlines, warnings,
+supervision orders and evaluations arrive with their own issue.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from domain.contracts import Envelope
+from infra.consumer import Consumer
+from infra.service import Worker, serve
+from infra.settings import Settings, get_settings
+from infra.telemetry import configure_logging, setup_telemetry
+from infra.web import broker_check, create_service_app, database_check
+
+log = logging.getLogger("services.supervision")
+
+
+def log_event(envelope: Envelope, tracking_name: str) -> None:
+    """Log what happened to a case: type, case, organ, position. Never the payload."""
+    log.info(
+        "%s %s case=%s organ=%s seq=%s",
+        tracking_name,
+        envelope.type,
+        envelope.case_id,
+        envelope.organ_code,
+        envelope.sequence,
+    )
+
+
+def build(settings: Settings) -> tuple[FastAPI, list[tuple[str, Worker]]]:
+    assert settings.database_url and settings.kafka_bootstrap_servers
+    app = create_service_app(
+        "supervision",
+        readiness=[
+            database_check(settings.database_url),
+            broker_check(settings.kafka_bootstrap_servers),
+        ],
+    )
+    workers: list[tuple[str, Worker]] = []
+    for source in ("intake", "routing"):
+        consumer = Consumer(
+            name=f"{settings.baton_namespace}supervision-{source}",
+            topic=settings.topic_of(source),
+            bootstrap=settings.kafka_bootstrap_servers,
+            handle=log_event,
+            partitions=settings.topic_partitions,
+            service="supervision",
+        )
+        workers.append((f"supervision-{source}", consumer.run))
+    return app, workers
+
+
+def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    setup_telemetry("supervision")
+    app, workers = build(settings)
+    serve(app, settings.baton_host, settings.supervision_port, workers)
+
+
+if __name__ == "__main__":
+    main()
