@@ -4,5 +4,7 @@ import { cacheExchange, fetchExchange, type ClientOptions } from '@urql/vue'
 export const clientOptions: ClientOptions = {
   url: '/graphql',
   exchanges: [cacheExchange, fetchExchange],
+  // urql would send queries as GET; POST works whatever the gateway allows for GET.
+  preferGetMethod: false,
   fetchOptions: () => ({ credentials: 'same-origin' }),
 }
