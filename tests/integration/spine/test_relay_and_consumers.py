@@ -1,0 +1,232 @@
+"""The spine's guarantees: the relay publishes every stored event at least once, and a
+consumer counts each exactly once, through duplicates, crashes and a broker that forgot."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from kafka import KafkaProducer
+
+from domain.contracts import first_broken_link
+from infra.consumer import Consumer
+from infra.embedded import EmbeddedBroker, free_port
+from infra.eventstore import ServiceApplication
+from infra.relay import Relay
+from services.stats.application import StatsApplication
+
+from .helpers import read_topic, register, wait_until
+
+pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).resolve().parent
+
+
+@pytest.fixture
+def intake(database_url: str, unique_schema: str) -> ServiceApplication:
+    return ServiceApplication("intake", database_url, schema=unique_schema)
+
+
+@pytest.fixture
+def stats(database_url: str) -> StatsApplication:
+    return StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
+
+
+def drain(relay: Relay) -> int:
+    total = 0
+    while published := relay.publish_pending():
+        total += published
+    return total
+
+
+def consume_until(consumer: Consumer, stats: StatsApplication, expected: int) -> None:
+    def done() -> bool:
+        consumer.poll_once()
+        return stats.case_count() >= expected
+
+    wait_until(done)
+    consumer.poll_once()  # anything extra would show up now
+
+
+def totals(stats: StatsApplication) -> int:
+    import datetime as dt
+
+    return stats.organ_stats("62", dt.date(2026, 1, 1), dt.date(2026, 12, 31))["total"]
+
+
+def test_each_event_is_published_once_in_order_with_an_intact_chain(
+    intake, kafka_bootstrap, unique_topic
+):
+    ids = register(intake, 6)
+    for case_id in ids[:3]:
+        petition = intake.repository.get(case_id)
+        petition.accept("accusation", actor="clerk-zhang", at=petition.registered_at)
+        intake.save(petition)
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic, check_interval=0)
+    relay.start()
+    assert drain(relay) == 9
+    assert drain(relay) == 0
+
+    records = read_topic(kafka_bootstrap, unique_topic)
+    envelopes = [envelope for _, _, envelope, _ in records]
+    assert len(envelopes) == 9
+    assert first_broken_link(sorted(envelopes, key=lambda e: e.notification_id)) is None
+    by_case = {}
+    for partition, _, envelope, _ in records:
+        by_case.setdefault(envelope.case_id, set()).add(partition)
+    assert all(len(parts) == 1 for parts in by_case.values()), "one case, one partition"
+    assert {e.type for e in envelopes} == {"Petition.Registered", "Petition.Accepted"}
+    assert all(not key.startswith("sealed_") for e in envelopes for key in e.payload)
+
+
+def test_the_same_message_delivered_twice_is_counted_once(
+    intake, stats, kafka_bootstrap, unique_topic
+):
+    register(intake, 4)
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic)
+    relay.start()
+    drain(relay)
+    consumer = Consumer(f"g-{uuid.uuid4().hex[:8]}", unique_topic, kafka_bootstrap, stats.handle)
+    consume_until(consumer, stats, 4)
+    assert totals(stats) == 4
+
+    # Deliver every message a second time, byte for byte, headers included.
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    for partition, _, envelope, headers in read_topic(kafka_bootstrap, unique_topic):
+        producer.send(
+            unique_topic,
+            key=envelope.case_id.encode(),
+            value=envelope.to_json(),
+            partition=partition,
+            headers=[(k, v.encode()) for k, v in headers.items()],
+        )
+    producer.flush()
+    producer.close()
+    wait_until(lambda: consumer.poll_once() == 0 and consumer.poll_once() == 0)
+    assert totals(stats) == 4
+    assert stats.case_count() == 4
+    consumer.close()
+
+
+def test_a_consumer_killed_between_database_and_offset_commit_resumes_exactly(
+    intake, stats, kafka_bootstrap, unique_topic, database_url
+):
+    register(intake, 5)
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic)
+    relay.start()
+    drain(relay)
+    group = f"g-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+    }
+    crashed = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "crashing_consumer.py"),
+            group,
+            unique_topic,
+            stats.schema,
+            "3",
+        ],
+        env=env,
+        capture_output=True,
+        timeout=120,
+    )
+    assert crashed.returncode == 9, crashed.stderr.decode()[-2000:]
+    # It died right after its third database commit, before committing any offset.
+    assert stats.case_count() == 3
+
+    restarted = Consumer(group, unique_topic, kafka_bootstrap, stats.handle)
+    consume_until(restarted, stats, 5)
+    assert stats.case_count() == 5
+    assert totals(stats) == 5
+    restarted.close()
+
+
+def test_an_empty_broker_gets_everything_again_and_counts_stay_exact(
+    intake, stats, unique_topic, tmp_path
+):
+    port = free_port()
+    broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+    try:
+        register(intake, 4)
+        relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=0)
+        relay.start()
+        drain(relay)
+        consumer = Consumer(
+            f"g-{uuid.uuid4().hex[:8]}", unique_topic, broker.bootstrap, stats.handle
+        )
+        consume_until(consumer, stats, 4)
+
+        broker.stop()
+        broker = EmbeddedBroker(port, tmp_path / "broker.log").start()  # empty again
+        register(intake, 2, start=5)
+        relay.close()  # its connections died with the broker
+        assert drain(relay) == 6  # found its topic gone: everything, from the first event
+
+        envelopes = [e for _, _, e, _ in read_topic(broker.bootstrap, unique_topic)]
+        assert len(envelopes) == 6
+        assert first_broken_link(sorted(envelopes, key=lambda e: e.notification_id)) is None
+
+        consumer.close()
+        consume_until(consumer, stats, 6)
+        assert stats.case_count() == 6
+        assert totals(stats) == 6
+        consumer.close()
+    finally:
+        broker.stop()
+
+
+def test_a_relay_restarted_mid_stream_loses_nothing(
+    intake, stats, kafka_bootstrap, unique_topic, monkeypatch
+):
+    register(intake, 10)
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic, batch_size=3)
+    relay.start()
+    assert relay.publish_pending() == 3
+
+    # The second batch reaches the broker, then the relay dies before recording it.
+    def die(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(relay, "_record", die)
+    with pytest.raises(KeyboardInterrupt):
+        relay.publish_pending()
+    relay.close()
+
+    restarted = Relay(intake, kafka_bootstrap, topic=unique_topic, batch_size=3)
+    restarted.start()
+    assert restarted.position == 3
+    assert drain(restarted) == 7
+    published = read_topic(kafka_bootstrap, unique_topic)
+    assert len(published) == 13  # three were sent twice: at least once, never lost
+
+    consumer = Consumer(f"g-{uuid.uuid4().hex[:8]}", unique_topic, kafka_bootstrap, stats.handle)
+    consume_until(consumer, stats, 10)
+    assert totals(stats) == 10
+    consumer.close()
+
+
+def test_only_one_relay_per_store_runs(intake, kafka_bootstrap, unique_topic):
+    register(intake, 2)
+    first, second = (Relay(intake, kafka_bootstrap, topic=unique_topic) for _ in range(2))
+    stop = threading.Event()
+    threads = [threading.Thread(target=r.run, args=(stop,)) for r in (first, second)]
+    for thread in threads:
+        thread.start()
+    try:
+        wait_until(lambda: len(read_topic(kafka_bootstrap, unique_topic, timeout=1)) >= 2)
+        register(intake, 3, start=3)
+        wait_until(lambda: len(read_topic(kafka_bootstrap, unique_topic, timeout=1)) >= 5)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+    assert len(read_topic(kafka_bootstrap, unique_topic)) == 5
