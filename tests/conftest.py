@@ -55,3 +55,37 @@ def unique_schema() -> str:
 def unique_topic() -> str:
     """A topic name no other test uses."""
     return f"t_{uuid.uuid4().hex[:12]}.events"
+
+
+@pytest.fixture(scope="session")
+def platform(
+    database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
+    """The whole platform as `baton up` runs it: services and gateway as child processes.
+
+    It gets its own schemas and topics (a namespace) and free ports, so it shares the
+    session's database and broker with the other tests without seeing their data.
+    """
+    from deploy.up import PROCESSES, Platform
+    from infra.settings import Settings
+
+    ports = {f"{name}_port": free_port() for name in PROCESSES}
+    settings = Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        baton_data_dir=tmp_path_factory.mktemp("platform"),
+        baton_namespace=f"p{uuid.uuid4().hex[:6]}_",
+        **ports,
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "BATON_NAMESPACE": settings.baton_namespace,
+        **{key.upper(): str(value) for key, value in ports.items()},
+    }
+    running = Platform(settings, env=env).start(timeout=90)
+    try:
+        yield running
+    finally:
+        running.stop()

@@ -1,0 +1,101 @@
+"""One report's whole journey through the running platform: GraphQL → gateway → intake →
+relay → Kafka → stats → GraphQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import httpx
+import pytest
+
+pytestmark = pytest.mark.integration
+
+REGISTER = """
+mutation Register($input: RegisterPetitionInput!) {
+  registerPetition(input: $input) { caseId registrationNumber }
+}"""
+STATS = """
+query Stats($organ: String!, $from: Date!, $to: Date!) {
+  organStats(organ: $organ, from: $from, to: $to) { organ total byChannel { channel count } }
+}"""
+
+
+def graphql(url: str, query: str, **variables) -> dict:
+    response = httpx.post(
+        f"{url}/graphql", json={"query": query, "variables": variables}, timeout=20
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def stats(url: str, organ: str) -> dict:
+    today = dt.date.today()
+    body = graphql(
+        url,
+        STATS,
+        organ=organ,
+        **{"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()},
+    )
+    assert "errors" not in body, body
+    return body["data"]["organStats"]
+
+
+def test_a_registration_shows_in_the_organs_counts_within_five_seconds(platform):
+    url = platform.gateway_url
+    before = stats(url, "620102")
+    body = graphql(
+        url,
+        REGISTER,
+        input={
+            "organCode": "620102",
+            "channel": "phone",
+            "summary": "来电反映某街道办事处违规发放补贴",
+            "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
+        },
+    )
+    assert "errors" not in body, body
+    registered = body["data"]["registerPetition"]
+    assert registered["registrationNumber"].startswith(f"620102-{dt.date.today().year}-")
+
+    started = time.monotonic()
+    while time.monotonic() - started < 5:
+        after = stats(url, "620102")
+        if after["total"] == before["total"] + 1:
+            break
+        time.sleep(0.1)
+    assert after["total"] == before["total"] + 1
+    phone = {c["channel"]: c["count"] for c in after["byChannel"]}.get("phone", 0)
+    phone_before = {c["channel"]: c["count"] for c in before["byChannel"]}.get("phone", 0)
+    assert phone == phone_before + 1
+    # The province sees its whole subtree.
+    assert stats(url, "62")["total"] >= after["total"]
+
+
+def test_bad_input_gets_a_coded_bilingual_error_and_registers_nothing(platform):
+    url = platform.gateway_url
+    before = stats(url, "6201")["total"]
+    body = graphql(
+        url,
+        REGISTER,
+        input={
+            "organCode": "999999",
+            "channel": "letter",
+            "summary": "无此机关",
+            "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
+        },
+    )
+    error = body["errors"][0]
+    assert error["extensions"]["code"]
+    assert error["extensions"]["message_zh"] and error["extensions"]["message_en"]
+    body = graphql(url, STATS, organ="6201", **{"from": "2026-12-01", "to": "2026-01-01"})
+    assert body["errors"][0]["extensions"]["code"] == "date_range_invalid"
+    time.sleep(1)
+    assert stats(url, "6201")["total"] == before
+
+
+def test_health_and_readiness(platform):
+    for name in ("gateway", "intake", "routing", "supervision", "stats"):
+        base = platform.settings.url_of(name)
+        assert httpx.get(f"{base}/healthz").json()["status"] == "ok"
+    assert httpx.get(f"{platform.settings.url_of('stats')}/readyz").status_code == 200
