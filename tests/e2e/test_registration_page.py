@@ -37,7 +37,7 @@ def _pick_organ(page: Page, base: str) -> dict:
     organs = _graphql(page, base, ORGANS_QUERY)["organs"]
     assert organs, "the gateway lists no organs"
     townships = sorted(
-        (o for o in organs if o["code"].startswith("6201") and len(o["code"]) == 9),
+        (o for o in organs if o["code"].startswith("6201") and o["level"] == "township" and o["code"].isdigit()),
         key=lambda o: o["code"],
     )
     return townships[0] if townships else organs[0]
