@@ -37,7 +37,11 @@ def _pick_organ(page: Page, base: str) -> dict:
     organs = _graphql(page, base, ORGANS_QUERY)["organs"]
     assert organs, "the gateway lists no organs"
     townships = sorted(
-        (o for o in organs if o["code"].startswith("6201") and o["level"] == "township" and o["code"].isdigit()),
+        (
+            o
+            for o in organs
+            if o["code"].startswith("6201") and o["level"] == "township" and o["code"].isdigit()
+        ),
         key=lambda o: o["code"],
     )
     return townships[0] if townships else organs[0]
@@ -55,7 +59,9 @@ def _choose_organ(page: Page, organ: dict) -> None:
     select.click()
     select.locator("input").fill(organ["name"])
     option = page.locator(".el-select-dropdown__item:visible").filter(
-        has=page.locator(".organ-option__name", has_text=re.compile(f"^{re.escape(organ['name'])}$"))
+        has=page.locator(
+            ".organ-option__name", has_text=re.compile(f"^{re.escape(organ['name'])}$")
+        )
     )
     option.first.click()
     # Header and form share the current organ.
@@ -137,7 +143,7 @@ def test_registering_shows_number_and_counts_move_by_one(platform, page: Page) -
     total = page.get_by_test_id("stats-total")
     expect(total).to_have_text(str(before + 1), timeout=COUNT_TIMEOUT_MS)
     counted = time.monotonic()
-    expect(page.get_by_test_id(f"stats-count-letter")).to_have_text(str(letters_before + 1))
+    expect(page.get_by_test_id("stats-count-letter")).to_have_text(str(letters_before + 1))
 
     # Exactly one: once polling has stopped, a fresh query still says before + 1.
     expect(page.get_by_test_id("stats-polling")).to_be_hidden(timeout=COUNT_TIMEOUT_MS)
@@ -153,9 +159,7 @@ def test_registering_shows_number_and_counts_move_by_one(platform, page: Page) -
     )
 
 
-def test_empty_summary_shows_chinese_message_and_registers_nothing(
-    platform, page: Page
-) -> None:
+def test_empty_summary_shows_chinese_message_and_registers_nothing(platform, page: Page) -> None:
     base = platform.gateway_url.rstrip("/")
     _open(page, base)
     organ = _pick_organ(page, base)
