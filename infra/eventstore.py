@@ -129,7 +129,9 @@ class ServiceApplication(Application[Any]):
 
     def save_tracked(self, tracking_name: str, position: int, *aggregates: Any) -> None:
         """Store the aggregates' new events and the tracking row in one transaction."""
-        processing = ProcessingEvent(tracking=Tracking(tracking_name, position))
+        processing: ProcessingEvent[Any] = ProcessingEvent(
+            tracking=Tracking(tracking_name, position)
+        )
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
         self._notify(recordings)
