@@ -24,6 +24,7 @@ from eventsourcing.persistence import (
     Transcoding,
 )
 from opentelemetry import propagate
+from psycopg_pool import ConnectionPool
 
 TRACE_KEY = "_trace"
 
@@ -60,6 +61,18 @@ def connect(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]
     """A connection whose search_path is the schema; commits on success."""
     with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
         yield conn
+
+
+def connection_pool(database_url: str, schema: str, max_size: int = 4) -> ConnectionPool:
+    """A pool of connections whose search_path is the schema (for read models)."""
+    return ConnectionPool(
+        database_url,
+        min_size=1,
+        max_size=max_size,
+        kwargs={"options": f"-c search_path={schema}"},
+        open=True,
+        name=f"baton-{schema}",
+    )
 
 
 class TraceCarryingTranscoder(Transcoder):

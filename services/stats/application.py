@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from domain.contracts import Envelope
 from domain.errors import InvalidInput
-from infra.eventstore import connect, ensure_schema
+from infra.eventstore import connect, connection_pool, ensure_schema
 
 # Counting days follow the commissions' calendar, not UTC.
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -77,10 +77,14 @@ class StatsApplication:
         ensure_schema(database_url, schema)
         with connect(database_url, schema) as conn:
             conn.execute(_SCHEMA)
+        self.pool = connection_pool(database_url, schema)
+
+    def close(self) -> None:
+        self.pool.close()
 
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
         """Apply one intake event and move the tracking row, in one transaction."""
-        with connect(self.database_url, self.schema) as conn:
+        with self.pool.connection() as conn:
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()
@@ -143,7 +147,7 @@ class StatsApplication:
             raise InvalidInput(
                 "date_range_too_long", "统计区间不得超过十年", "The range may not exceed ten years"
             )
-        with connect(self.database_url, self.schema) as conn:
+        with self.pool.connection() as conn:
             rows = conn.execute(
                 "SELECT channel, sum(count) FROM organ_daily "
                 "WHERE organ_code LIKE %s AND day BETWEEN %s AND %s "
@@ -160,6 +164,6 @@ class StatsApplication:
         }
 
     def case_count(self) -> int:
-        with connect(self.database_url, self.schema) as conn:
+        with self.pool.connection() as conn:
             row = conn.execute("SELECT count(*) FROM case_summary").fetchone()
         return int(row[0]) if row else 0
