@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
@@ -316,8 +317,12 @@ class Petition(Aggregate):
         conduct_date: date | None = None,
         attachments: Iterable[Attachment] = (),
         receipt_code_hash: str | None = None,
+        case_id: UUID | None = None,
     ) -> Petition:
-        """Register a report that came in; refuse an incoherent one."""
+        """Register a report that came in; refuse an incoherent one.
+
+        `case_id` is given when the caller needed it first (to bind sealed data to it).
+        """
         channel = parse(Channel, channel).value
         _require_text(actor, "actor", MAX_NAME)
         _require_text(organ_code, "organ_code", MAX_NAME)
@@ -386,6 +391,7 @@ class Petition(Aggregate):
             handover_reference=handover_reference,
             attachments=[a.to_dict() for a in attachments],
             receipt_code_hash=receipt_code_hash,
+            id=case_id or uuid4(),
             **fields,
         )
 
@@ -414,6 +420,7 @@ class Petition(Aggregate):
         conduct_date: str | None,
         attachments: list[dict[str, Any]],
         receipt_code_hash: str | None,
+        id: UUID,  # noqa: A002 - the library's name for the aggregate id
     ) -> None:
         self.organ_code = organ_code
         self.channel = channel

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -418,3 +419,9 @@ def test_reported_persons_are_checked() -> None:
         with pytest.raises(InvalidInput) as error:
             ReportedPerson.create(*args)
         assert codes(error) == code
+
+
+def test_the_caller_may_choose_the_case_id() -> None:
+    case_id = uuid4()
+    assert register(case_id=case_id).id == case_id
+    assert register().id != case_id

@@ -1,0 +1,304 @@
+"""Intake REST API 受理登记接口: one router per resource, plain `def` routes.
+
+Staff routes take the acting staff member from the `X-Baton-Actor` header (set by the
+gateway from its session). The public progress route takes the receipt code in the body,
+is rate-limited per client and answers in a fixed minimum time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, File, Form, Header, Path, Request, UploadFile, status
+from fastapi.responses import StreamingResponse
+
+from infra.web import ErrorBody, error_responses
+from services.intake.application import IntakeApplication
+from services.intake.attachments import ALLOWED_TYPES
+from services.intake.ratelimit import TokenBuckets
+from services.intake.schemas import (
+    AcceptIn,
+    AttachmentAddedOut,
+    CandidateOut,
+    CorrectedOut,
+    CorrectionIn,
+    DivertIn,
+    HandlingOut,
+    LinkRepeatIn,
+    NotAcceptIn,
+    NotificationIn,
+    PetitionOut,
+    ProgressIn,
+    ProgressOut,
+    RealNameCheckIn,
+    RegisteredOut,
+    RegisterIn,
+    ReporterOut,
+    ResultIn,
+    RevealIn,
+    StageOut,
+)
+
+ACTOR_PATTERN = r"^[A-Za-z0-9_.@:\-]{1,64}$"
+SHA256_PATTERN = r"^[0-9a-f]{64}$"
+
+
+def get_intake(request: Request) -> IntakeApplication:
+    return request.app.state.intake  # type: ignore[no-any-return]
+
+
+def get_actor(
+    x_baton_actor: Annotated[
+        str | None,
+        Header(pattern=ACTOR_PATTERN, description="The staff member acting (from the gateway)"),
+    ] = None,
+) -> str:
+    return x_baton_actor or "system"
+
+
+def client_key(request: Request) -> str:
+    """The client's address; behind a trusted proxy, the last hop it forwarded."""
+    host = request.client.host if request.client else "unknown"
+    trusted: frozenset[str] = request.app.state.trusted_proxies
+    forwarded = request.headers.get("x-forwarded-for")
+    if host in trusted and forwarded:
+        return forwarded.split(",")[-1].strip() or host
+    return host
+
+
+def throttle(request: Request) -> None:
+    buckets: TokenBuckets = request.app.state.progress_buckets
+    buckets.take(client_key(request))
+
+
+Intake = Annotated[IntakeApplication, Depends(get_intake)]
+Actor = Annotated[str, Depends(get_actor)]
+CaseId = Annotated[UUID, Path(description="The case id 案件编号 (the petition's id)")]
+
+_400: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorBody, "description": "Malformed upload 上传格式错误"}
+}
+
+
+_DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {t: {} for t in ALLOWED_TYPES}, "description": "The stored content"},
+    **error_responses(404, 422),
+}
+
+
+# --- petitions 信访件 ----------------------------------------------------------------------
+
+petitions = APIRouter(prefix="/petitions", tags=["petitions"])
+
+
+@petitions.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=RegisteredOut,
+    responses=error_responses(422),
+)
+def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
+    """Register a report from any channel; the receipt code is shown only here."""
+    registration = intake.register(
+        organ_code=body.organ_code,
+        actor=actor,
+        channel=body.channel,
+        summary=body.summary,
+        received_at=body.received_at,
+        full_text=body.full_text,
+        reporter=None if body.reporter is None else body.reporter.identity(),
+        visitors=body.visitors,
+        handed_over_from=body.handed_over_from,
+        handover_reference=body.handover_reference,
+        reported_persons=[p.model_dump() for p in body.reported_persons],
+        categories=body.categories,
+        key_fields=body.key_fields,
+        keywords=body.keywords,
+        conduct_period=body.conduct_period,
+        conduct_date=body.conduct_date,
+    )
+    return RegisteredOut(
+        case_id=str(registration.case_id),
+        registration_number=registration.registration_number,
+        receipt_code=registration.receipt_code,
+    )
+
+
+@petitions.get("/{case_id}", response_model=PetitionOut, responses=error_responses(404, 422))
+def get_petition(case_id: CaseId, intake: Intake) -> Any:
+    """A case as staff see it, without the reporter's identity."""
+    return intake.petition(case_id)
+
+
+@petitions.post(
+    "/{case_id}/corrections",
+    response_model=CorrectedOut,
+    responses=error_responses(404, 409, 422),
+)
+def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -> CorrectedOut:
+    """Correct registration data: a Corrected event with the reason and changed fields."""
+    changed = intake.correct(
+        case_id,
+        body.reason,
+        body.changes(),
+        actor=actor,
+        reporter=None if body.reporter is None else body.reporter.identity(),
+    )
+    return CorrectedOut(case_id=str(case_id), changed_fields=changed)
+
+
+@petitions.get(
+    "/{case_id}/repeat-candidates",
+    response_model=list[CandidateOut],
+    responses=error_responses(404, 422),
+)
+def repeat_candidates(case_id: CaseId, intake: Intake) -> list[CandidateOut]:
+    """Earlier cases this report may repeat, best first, with the reason."""
+    return [CandidateOut(**vars(c)) for c in intake.repeat_candidates(case_id)]
+
+
+@petitions.post(
+    "/{case_id}/reporter/reveal",
+    response_model=ReporterOut,
+    responses=error_responses(404, 409, 422),
+)
+def reveal_reporter(case_id: CaseId, body: RevealIn, intake: Intake, actor: Actor) -> ReporterOut:
+    """Open the reporter's identity for the petition office; every read is recorded."""
+    identity = intake.reveal_reporter(case_id, body.purpose, actor=actor)
+    return ReporterOut(**identity.to_dict())
+
+
+# --- screening 甄别 ------------------------------------------------------------------------
+
+screening = APIRouter(prefix="/petitions/{case_id}/screening", tags=["screening"])
+_SCREENING_ERRORS = error_responses(404, 409, 422)
+
+
+@screening.post("/accept", response_model=StageOut, responses=_SCREENING_ERRORS)
+def accept(case_id: CaseId, body: AcceptIn, intake: Intake, actor: Actor) -> StageOut:
+    """In scope and substantive: accept for handling 受理."""
+    intake.accept(case_id, body.report_type, actor=actor)
+    return StageOut(case_id=str(case_id), stage="accepted")
+
+
+@screening.post("/divert", response_model=StageOut, responses=_SCREENING_ERRORS)
+def divert(case_id: CaseId, body: DivertIn, intake: Intake, actor: Actor) -> StageOut:
+    """Out of scope: divert, with the department named and the explanation given 分流."""
+    intake.divert(case_id, body.department, body.explanation, actor=actor)
+    return StageOut(case_id=str(case_id), stage="diverted")
+
+
+@screening.post("/not-accept", response_model=StageOut, responses=_SCREENING_ERRORS)
+def not_accept(case_id: CaseId, body: NotAcceptIn, intake: Intake, actor: Actor) -> StageOut:
+    """No substance: not accepted 不予受理, with the reason and the approving leader."""
+    intake.refuse(case_id, body.reason, body.approved_by, actor=actor)
+    return StageOut(case_id=str(case_id), stage="not_accepted")
+
+
+@screening.post("/link-repeat", response_model=StageOut, responses=_SCREENING_ERRORS)
+def link_repeat(case_id: CaseId, body: LinkRepeatIn, intake: Intake, actor: Actor) -> StageOut:
+    """Link as a repeat 重复举报 of its first case, which keeps the handling."""
+    first = intake.link_as_repeat(case_id, body.first_case_id, body.reason, actor=actor)
+    return StageOut(case_id=str(case_id), stage="repeat", first_case_id=first)
+
+
+@screening.post("/real-name-check", response_model=StageOut, responses=_SCREENING_ERRORS)
+def real_name_check(
+    case_id: CaseId, body: RealNameCheckIn, intake: Intake, actor: Actor
+) -> StageOut:
+    """Record that the report was confirmed as real-name (by phone or in person)."""
+    intake.verify_real_name(case_id, body.method, actor=actor)
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+
+
+# --- reporter feedback and progress 告知与进度 -------------------------------------------
+
+feedback = APIRouter(prefix="/petitions/{case_id}", tags=["feedback"])
+
+
+@feedback.post("/acceptance-notification", response_model=StageOut, responses=_SCREENING_ERRORS)
+def acceptance_notification(
+    case_id: CaseId, body: NotificationIn, intake: Intake, actor: Actor
+) -> StageOut:
+    """Record how a real-name reporter was told of acceptance (SMS, phone, letter, in person)."""
+    intake.notify_acceptance(case_id, body.method, body.notified_at, actor=actor)
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+
+
+@feedback.post("/handling-started", response_model=HandlingOut, responses=_SCREENING_ERRORS)
+def handling_started(case_id: CaseId, intake: Intake, actor: Actor) -> HandlingOut:
+    """The handling office started on an accepted case (idempotent)."""
+    started = intake.note_handling_started(case_id, actor=actor)
+    return HandlingOut(case_id=str(case_id), stage="in_handling", started=started)
+
+
+@feedback.post("/result", response_model=StageOut, responses=_SCREENING_ERRORS)
+def publish_result(case_id: CaseId, body: ResultIn, intake: Intake, actor: Actor) -> StageOut:
+    """Concluded: the result the reporter may be told, in Chinese and English."""
+    intake.publish_result(case_id, body.result_zh, body.result_en, actor=actor)
+    return StageOut(case_id=str(case_id), stage="concluded")
+
+
+# --- attachments 附件 ----------------------------------------------------------------------
+
+attachments = APIRouter(prefix="/petitions/{case_id}/attachments", tags=["attachments"])
+
+
+@attachments.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    response_model=AttachmentAddedOut,
+    responses={**error_responses(404, 409, 422), **_400},
+)
+def upload_attachment(
+    case_id: CaseId,
+    file: Annotated[UploadFile, File(description="Letter scan, photo or recording")],
+    kind: Annotated[str, Form(pattern="^(letter_scan|photo|recording|document)$")],
+    intake: Intake,
+    actor: Actor,
+) -> AttachmentAddedOut:
+    """Store a file content-addressed by sha256 and attach it to the case."""
+    stored = intake.add_attachment(case_id, file.file, file.content_type or "", kind, actor=actor)
+    return AttachmentAddedOut(**vars(stored))
+
+
+@attachments.get(
+    "/{sha256}",
+    response_class=StreamingResponse,
+    responses=_DOWNLOAD_RESPONSES,
+)
+def download_attachment(
+    case_id: CaseId,
+    sha256: Annotated[str, Path(pattern=SHA256_PATTERN)],
+    intake: Intake,
+) -> StreamingResponse:
+    """The stored content of one attachment of the case."""
+    handle, media_type = intake.open_attachment(case_id, sha256)
+
+    def chunks() -> Iterator[bytes]:
+        with handle:
+            while chunk := handle.read(1 << 20):
+                yield chunk
+
+    return StreamingResponse(chunks(), media_type=media_type)
+
+
+# --- public progress 进度查询 --------------------------------------------------------------
+
+public = APIRouter(prefix="/public", tags=["public"])
+
+
+@public.post(
+    "/progress",
+    response_model=ProgressOut,
+    responses=error_responses(404, 422, 429),
+    dependencies=[Depends(throttle)],
+)
+def progress(body: ProgressIn, intake: Intake) -> Any:
+    """A reporter asks progress by receipt code; only what a reporter may see."""
+    return intake.progress(body.receipt_code)
+
+
+ROUTERS = (petitions, screening, feedback, attachments, public)

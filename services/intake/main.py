@@ -1,0 +1,117 @@
+"""Composition root of the intake service 受理登记服务."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from domain.hierarchy import OrgTree
+from domain.rules import Rules
+from domain.vocabulary import KeyFieldCatalogue
+from infra.datafiles import load_yaml
+from infra.relay import Relay
+from infra.service import serve
+from infra.settings import Settings, get_settings
+from infra.telemetry import configure_logging, setup_telemetry
+from infra.web import broker_check, create_service_app, database_check
+from services.intake.api import ROUTERS
+from services.intake.application import DEFAULT_MIN_ANSWER_SECONDS, IntakeApplication
+from services.intake.attachments import DEFAULT_MAX_BYTES, AttachmentStore
+from services.intake.ratelimit import TokenBuckets
+from services.intake.sealing import Sealer
+
+
+class IntakeSettings(BaseSettings):
+    """Intake's own knobs (environment variables prefixed `INTAKE_`)."""
+
+    model_config = SettingsConfigDict(env_prefix="INTAKE_", extra="ignore")
+
+    max_attachment_bytes: int = DEFAULT_MAX_BYTES
+    # Public progress: a burst of this many queries per client, refilled at this rate.
+    progress_burst: float = 10
+    progress_per_minute: float = 10
+    # Every progress answer takes at least this long, for a right or a wrong code.
+    progress_min_seconds: float = DEFAULT_MIN_ANSWER_SECONDS
+    # Proxies (the gateway) whose X-Forwarded-For names the real client.
+    trusted_proxies: list[str] = []
+
+
+def load_org_tree() -> OrgTree:
+    data = load_yaml("orgs.yaml")
+    return OrgTree.from_records(data["organs"] if isinstance(data, dict) else data)
+
+
+def load_rules() -> Rules:
+    try:
+        return Rules.from_mapping(load_yaml("rules.yaml"))
+    except FileNotFoundError:
+        return Rules.default()
+
+
+def load_key_fields() -> KeyFieldCatalogue:
+    try:
+        data = load_yaml("key_fields.yaml")
+    except FileNotFoundError:
+        return KeyFieldCatalogue.default()
+    return KeyFieldCatalogue.from_records(data["key_fields"] if isinstance(data, dict) else data)
+
+
+def build(
+    settings: Settings,
+    intake_settings: IntakeSettings | None = None,
+    *,
+    schema: str | None = None,
+    org_tree: OrgTree | None = None,
+) -> tuple[FastAPI, IntakeApplication]:
+    """The intake web app and its application, on the configured database."""
+    config = intake_settings or IntakeSettings()
+    intake = IntakeApplication(
+        sealer=Sealer(settings.identity_key()),
+        org_tree=org_tree or load_org_tree(),
+        rules=load_rules(),
+        key_fields=load_key_fields(),
+        attachments=AttachmentStore(
+            settings.baton_data_dir / "attachments", max_bytes=config.max_attachment_bytes
+        ),
+        database_url=settings.database_url,
+        schema=schema or settings.schema_of("intake"),
+        min_answer_seconds=config.progress_min_seconds,
+    )
+    readiness = []
+    if settings.database_url:
+        readiness.append(database_check(settings.database_url))
+    if settings.kafka_bootstrap_servers:
+        readiness.append(broker_check(settings.kafka_bootstrap_servers))
+    app = create_service_app(
+        "intake",
+        readiness=readiness,
+        title="Baton intake 受理登记",
+        description="Register and screen every petition and report; protect the reporter.",
+    )
+    app.state.intake = intake
+    app.state.progress_buckets = TokenBuckets(
+        config.progress_burst, config.progress_per_minute / 60
+    )
+    app.state.trusted_proxies = frozenset(config.trusted_proxies)
+    for router in ROUTERS:
+        app.include_router(router)
+    return app, intake
+
+
+def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    setup_telemetry("intake")
+    app, intake = build(settings)
+    assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for the relay"
+    relay = Relay(
+        intake,
+        settings.kafka_bootstrap_servers,
+        topic=settings.topic_of("intake"),
+        partitions=settings.topic_partitions,
+    )
+    serve(app, settings.baton_host, settings.intake_port, [("intake-relay", relay.run)])
+
+
+if __name__ == "__main__":
+    main()

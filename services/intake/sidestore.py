@@ -1,0 +1,201 @@
+"""Side tables next to the intake event store 辅助表.
+
+- `registration_counter`: the running registration number per organ and year. The number
+  is taken in its own committed transaction *before* the petition is saved, so a failed
+  registration leaves a gap in the sequence (numbers are unique, not dense).
+- `receipt_codes`: HMAC of a receipt code → case id, written before the petition is saved;
+  a row whose case was never saved answers like a wrong code.
+- `petition_index` and `index_position`: a catch-up projection of the event store used to
+  find repeat-report candidates; its position is committed with its rows, so replaying
+  notifications twice changes nothing.
+
+`PostgresSideStore` keeps them in the service's schema; `MemorySideStore` in memory, for
+unit tests of the application.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any, Protocol
+from uuid import UUID
+
+from psycopg.types.json import Jsonb
+
+SCHEMA_SQL = """
+CREATE TABLE IF NOT EXISTS registration_counter (
+    organ_code text NOT NULL,
+    year integer NOT NULL,
+    last_number integer NOT NULL,
+    PRIMARY KEY (organ_code, year)
+);
+CREATE TABLE IF NOT EXISTS receipt_codes (
+    code_hash text PRIMARY KEY,
+    case_id uuid NOT NULL
+);
+CREATE TABLE IF NOT EXISTS petition_index (
+    case_id uuid PRIMARY KEY,
+    organ_code text NOT NULL,
+    row jsonb NOT NULL
+);
+CREATE INDEX IF NOT EXISTS petition_index_organ ON petition_index (organ_code text_pattern_ops);
+CREATE TABLE IF NOT EXISTS index_position (
+    name text PRIMARY KEY,
+    position bigint NOT NULL
+);
+"""
+
+IndexRow = dict[str, Any]
+
+
+class IndexBatch(Protocol):
+    position: int
+
+    def get(self, case_id: str) -> IndexRow | None: ...
+
+    def put(self, row: IndexRow) -> None: ...
+
+
+class SideStore(Protocol):
+    def next_number(self, organ_code: str, year: int) -> int: ...
+
+    def put_receipt(self, code_hash: str, case_id: UUID) -> None: ...
+
+    def find_receipt(self, code_hash: str) -> tuple[str, UUID] | None: ...
+
+    def index_batch(self) -> AbstractContextManager[IndexBatch]: ...
+
+    def index_rows(self, organ_prefix: str) -> list[IndexRow]: ...
+
+
+class _MemoryBatch:
+    def __init__(self, store: MemorySideStore) -> None:
+        self.store = store
+        self.position = store.position
+        self.rows: dict[str, IndexRow] = {}
+
+    def get(self, case_id: str) -> IndexRow | None:
+        row = self.rows.get(case_id) or self.store.index.get(case_id)
+        return dict(row) if row else None
+
+    def put(self, row: IndexRow) -> None:
+        self.rows[row["case_id"]] = row
+
+
+class MemorySideStore:
+    """Side tables in memory."""
+
+    def __init__(self) -> None:
+        self.counters: dict[tuple[str, int], int] = {}
+        self.receipts: dict[str, UUID] = {}
+        self.index: dict[str, IndexRow] = {}
+        self.position = 0
+        self._lock = threading.Lock()
+
+    def next_number(self, organ_code: str, year: int) -> int:
+        with self._lock:
+            n = self.counters.get((organ_code, year), 0) + 1
+            self.counters[(organ_code, year)] = n
+            return n
+
+    def put_receipt(self, code_hash: str, case_id: UUID) -> None:
+        self.receipts[code_hash] = case_id
+
+    def find_receipt(self, code_hash: str) -> tuple[str, UUID] | None:
+        case_id = self.receipts.get(code_hash)
+        return None if case_id is None else (code_hash, case_id)
+
+    @contextmanager
+    def index_batch(self) -> Iterator[_MemoryBatch]:
+        with self._lock:
+            batch = _MemoryBatch(self)
+            yield batch
+            self.index.update(batch.rows)
+            self.position = batch.position
+
+    def index_rows(self, organ_prefix: str) -> list[IndexRow]:
+        return [dict(r) for r in self.index.values() if r["organ_code"].startswith(organ_prefix)]
+
+
+class _PostgresBatch:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+        row = conn.execute(
+            "SELECT position FROM index_position WHERE name = 'petition_index' FOR UPDATE"
+        ).fetchone()
+        self.position = int(row[0]) if row else 0
+
+    def get(self, case_id: str) -> IndexRow | None:
+        found = self.conn.execute(
+            "SELECT row FROM petition_index WHERE case_id = %s", (case_id,)
+        ).fetchone()
+        return dict(found[0]) if found else None
+
+    def put(self, row: IndexRow) -> None:
+        self.conn.execute(
+            "INSERT INTO petition_index (case_id, organ_code, row) VALUES (%s, %s, %s) "
+            "ON CONFLICT (case_id) DO UPDATE SET organ_code = EXCLUDED.organ_code, "
+            "row = EXCLUDED.row",
+            (row["case_id"], row["organ_code"], Jsonb(row)),
+        )
+
+
+class PostgresSideStore:
+    """Side tables in the service's PostgreSQL schema."""
+
+    def __init__(self, connect: Callable[[], AbstractContextManager[Any]]) -> None:
+        self._connect = connect
+        with self._connect() as conn:
+            conn.execute(SCHEMA_SQL)
+            conn.execute(
+                "INSERT INTO index_position (name, position) VALUES ('petition_index', 0) "
+                "ON CONFLICT (name) DO NOTHING"
+            )
+
+    def next_number(self, organ_code: str, year: int) -> int:
+        with self._connect() as conn:
+            row = conn.execute(
+                "INSERT INTO registration_counter (organ_code, year, last_number) "
+                "VALUES (%s, %s, 1) ON CONFLICT (organ_code, year) DO UPDATE "
+                "SET last_number = registration_counter.last_number + 1 RETURNING last_number",
+                (organ_code, year),
+            ).fetchone()
+            return int(row[0])
+
+    def put_receipt(self, code_hash: str, case_id: UUID) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO receipt_codes (code_hash, case_id) VALUES (%s, %s)",
+                (code_hash, case_id),
+            )
+
+    def find_receipt(self, code_hash: str) -> tuple[str, UUID] | None:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT code_hash, case_id FROM receipt_codes WHERE code_hash = %s", (code_hash,)
+            ).fetchone()
+        return None if row is None else (str(row[0]), row[1])
+
+    @contextmanager
+    def index_batch(self) -> Iterator[_PostgresBatch]:
+        with self._connect() as conn:
+            batch = _PostgresBatch(conn)
+            yield batch
+            conn.execute(
+                "UPDATE index_position SET position = %s WHERE name = 'petition_index'",
+                (batch.position,),
+            )
+
+    def index_rows(self, organ_prefix: str) -> list[IndexRow]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT row FROM petition_index WHERE organ_code LIKE %s",
+                (_like_prefix(organ_prefix),),
+            ).fetchall()
+        return [dict(r[0]) for r in rows]
+
+
+def _like_prefix(prefix: str) -> str:
+    escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"{escaped}%"
