@@ -1,0 +1,82 @@
+"""Composition root of the routing service: application, REST API, relay and consumer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from fastapi import FastAPI
+
+from domain.hierarchy import OrgTree
+from infra.consumer import Consumer
+from infra.datafiles import load_yaml
+from infra.relay import Relay
+from infra.service import Worker, serve
+from infra.settings import Settings, get_settings
+from infra.telemetry import configure_logging, setup_telemetry
+from infra.web import broker_check, create_service_app, database_check
+from services.routing.api import routers
+from services.routing.application import RoutingApplication
+
+
+def load_org_tree() -> OrgTree:
+    """The org tree from the data directory (`orgs.yaml`)."""
+    return OrgTree.from_records(load_yaml("orgs.yaml")["organs"])
+
+
+def create_app(
+    routing: RoutingApplication, readiness: Sequence[Callable[[], None]] = ()
+) -> FastAPI:
+    """The REST API over one routing application."""
+    app = create_service_app(
+        "routing",
+        readiness=readiness,
+        title="Baton routing 流转",
+        description="The custody chain of each case: transfers between levels, offices and "
+        "stationed units, handling, report-back, review and archiving.",
+    )
+    app.state.routing = routing
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def build(
+    settings: Settings, org_tree: OrgTree | None = None
+) -> tuple[FastAPI, RoutingApplication, list[tuple[str, Worker]]]:
+    assert settings.database_url and settings.kafka_bootstrap_servers
+    routing = RoutingApplication(
+        org_tree or load_org_tree(),
+        database_url=settings.database_url,
+        schema=settings.schema_of("routing"),
+    )
+    app = create_app(
+        routing,
+        [database_check(settings.database_url), broker_check(settings.kafka_bootstrap_servers)],
+    )
+    relay = Relay(
+        routing,
+        settings.kafka_bootstrap_servers,
+        topic=settings.topic_of("routing"),
+        partitions=settings.topic_partitions,
+    )
+    consumer = Consumer(
+        name=f"{settings.baton_namespace}routing",
+        topic=settings.topic_of("intake"),
+        bootstrap=settings.kafka_bootstrap_servers,
+        handle=routing.handle,
+        partitions=settings.topic_partitions,
+        service="routing",
+    )
+    return app, routing, [("routing-relay", relay.run), ("routing-consumer", consumer.run)]
+
+
+def main() -> None:
+    configure_logging()
+    settings = get_settings()
+    setup_telemetry("routing")
+    app, _, workers = build(settings)
+    serve(app, settings.baton_host, settings.routing_port, workers)
+
+
+if __name__ == "__main__":
+    main()
