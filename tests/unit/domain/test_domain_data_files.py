@@ -81,3 +81,24 @@ def test_opencc_map(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(chinese_text.importlib.util, "find_spec", lambda name: None)
     with pytest.raises(RuntimeError):
         chinese_text.opencc_dictionary_dir()
+
+
+def test_opencc_map_without_variant_tables(tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "TSCharacters.txt").write_text("張\t张\n乾\t乾\n", encoding="utf-8")
+    monkeypatch.setattr(chinese_text, "opencc_dictionary_dir", lambda: tmp_path)
+    chinese_text._build.cache_clear()
+    try:
+        assert chinese_text.traditional_to_simplified_map() == {"張": "张"}
+    finally:
+        chinese_text._build.cache_clear()
+
+
+def test_opencc_dictionary_dir_needs_the_tables(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    spec = chinese_text.importlib.util.spec_from_file_location(
+        "opencc", tmp_path / "__init__.py", submodule_search_locations=[str(tmp_path)]
+    )
+    monkeypatch.setattr(chinese_text.importlib.util, "find_spec", lambda name: spec)
+    with pytest.raises(RuntimeError, match="not found"):
+        chinese_text.opencc_dictionary_dir()

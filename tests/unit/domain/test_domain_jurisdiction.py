@@ -158,3 +158,17 @@ def test_hops_are_allowed_and_reach_the_target(source: str, target: str) -> None
         assert hop is not None
         current = hop
     raise AssertionError(f"{source} → {target} did not arrive")
+
+
+def test_an_unsupervised_unit_stays_with_the_commission() -> None:
+    decision = decide_jurisdiction(TREE, "620102", [person(C.COUNTY_MANAGED, unit="城关区教育局")])
+    assert decision.organ.code == "620102" and decision.action is T.INTERNAL_TRANSFER
+
+
+def test_three_provinces_have_no_common_superior() -> None:
+    decision = decide_jurisdiction(TREE, "33", [
+        person(C.PROVINCE_MANAGED, name="甲"),
+        person(C.PROVINCE_MANAGED, name="乙", managed_by="62"),
+        person(C.PROVINCE_MANAGED, name="丙", managed_by="15"),
+    ])
+    assert decision.organ.code == "33" and decision.deciding_person == "甲"
