@@ -7,6 +7,8 @@ otherwise the embedded ones are started here and stopped at the end.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,16 +21,20 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def database_url() -> Iterator[str]:
     """A PostgreSQL database for this test run."""
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
-    server = EmbeddedPostgres(tmp_path_factory.mktemp("pg") / "data", free_port()).start()
+    # Not under pytest's own temp root: pytest keeps that 0700, and the server runs as an
+    # unprivileged user when the tests run as root.
+    base = Path(tempfile.mkdtemp(prefix="baton-test-pg-"))
+    server = EmbeddedPostgres(base / "data", free_port()).start()
     try:
         yield server.url
     finally:
         server.stop()
+        shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

@@ -25,9 +25,11 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
-    sync_api = pytest.importorskip("playwright.sync_api")
+    from playwright import sync_api
+
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
+        # A missing browser is a broken machine, not a reason to pass quietly.
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium fonts-noto-cjk")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
