@@ -108,10 +108,7 @@ def decide_jurisdiction(
 
 
 def first_hop(tree: OrgTree, source: str, target: str) -> tuple[TransferKind, str | None]:
-    """The routing action that moves a case one step from `source` towards `target`.
-
-    The returned hop always passes `tree.check_route`; several hops may be needed.
-    """
+    """The routing action moving a case one step towards `target`; it passes check_route."""
     src = tree.get(source)
     dst = tree.get(target)
     if dst.code == src.code:

@@ -136,10 +136,9 @@ class Rules:
         calendar: WorkingCalendar,
         days: int | None = None,
     ) -> Deadline:
-        """When a `kind` deadline falls for an event on `start` (that day does not count).
-
-        `days` overrides the configured length, e.g. a supervision order's own deadline.
-        """
+        """When a `kind` deadline falls for an event on `start`; `days` overrides the length."""
+        # The start day never counts (see domain.calendar); a supervision order may set
+        # its own length, hence `days`.
         n = self.days_for(kind) if days is None else days
         if self.counts_working_days(kind):
             return calendar.add_working_days(start, n)
@@ -162,11 +161,9 @@ class Rules:
         due: date | Deadline,
         today: date,
     ) -> WarningLevel:
-        """Green, yellow (N working days before, or past the fraction of time) or red (overdue).
-
-        The due day itself is still on time; red starts the day after. Time used and time
-        allowed are both counted in working days from `start`.
-        """
+        """Green, yellow (N working days before, or past the fraction of time) or red (overdue)."""
+        # The due day itself is still on time, so red starts the day after. Time used and
+        # time allowed are both counted in working days from `start`.
         due_date = due.date if isinstance(due, Deadline) else due
         if today > due_date:
             return WarningLevel.RED
