@@ -30,6 +30,16 @@ PROCESSES = {
 }
 
 
+def _die_with_parent() -> None:
+    """In the child: get SIGTERM when `baton up` dies, even by SIGKILL (Linux)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+
+
 class Platform:
     """The child processes of one `baton up`, and the embedded servers it started."""
 
@@ -78,6 +88,7 @@ class Platform:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+                preexec_fn=_die_with_parent,
             )
         self.wait_healthy(timeout)
         return self
