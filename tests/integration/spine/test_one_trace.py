@@ -11,7 +11,6 @@ import httpx
 import pytest
 import uvicorn
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
-from services.intake.main import build as build_intake
 
 from gateway.app import build as build_gateway
 from infra.embedded import free_port, wait_for_port
@@ -19,6 +18,7 @@ from infra.relay import Relay
 from infra.service import Workers
 from infra.settings import Settings
 from infra.telemetry import setup_telemetry
+from services.intake.main import build as build_intake
 from services.stats.main import build as build_stats
 
 from .helpers import wait_until
