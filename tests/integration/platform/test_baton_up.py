@@ -1,0 +1,110 @@
+"""`baton up` as a person runs it: embedded servers, every process, the URL printed; Ctrl-C
+stops everything within 10 s; a second `baton up` finds the first one's data."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from infra.embedded import free_port
+
+pytestmark = pytest.mark.integration
+
+REGISTER = (
+    'mutation { registerPetition(input: {organCode: "620102", channel: "visit", '
+    'summary: "来访反映某社区违规发放低保", receivedAt: "%s"}) { registrationNumber } }'
+)
+STATS = '{ organStats(organ: "620102", from: "%s", to: "%s") { total } }'
+
+
+def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, float]:
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "deploy.cli", "up"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    lines = []
+    while time.monotonic() - started < 90:
+        ready, _, _ = select.select([process.stdout], [], [], 1.0)
+        if not ready:
+            continue
+        line = process.stdout.readline()
+        lines.append(line)
+        if "Baton is up" in line:
+            return process, line.rsplit(" ", 1)[-1].strip().rstrip("/"), time.monotonic() - started
+        if process.poll() is not None:
+            break
+    process.kill()
+    raise AssertionError("no URL within 90 s:\n" + "".join(lines))
+
+
+def stop(process: subprocess.Popen[str]) -> float:
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    process.wait(15)
+    return time.monotonic() - started
+
+
+def total(url: str) -> int:
+    today = dt.date.today()
+    query = STATS % ((today - dt.timedelta(days=7)).isoformat(), today.isoformat())
+    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=10).json()
+    return body["data"]["organStats"]["total"]
+
+
+def wait_total(url: str, expected: int, timeout: float = 10) -> int:
+    deadline = time.monotonic() + timeout
+    while (seen := total(url)) != expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return seen
+
+
+def test_baton_up_runs_stops_and_keeps_its_data(tmp_path):
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
+    }
+    env.update(
+        BATON_DATA_DIR=str(tmp_path / "var"),
+        EMBEDDED_POSTGRES_PORT=str(free_port()),
+        EMBEDDED_BROKER_PORT=str(free_port()),
+        **{
+            f"{name}_PORT": str(free_port())
+            for name in ("GATEWAY", "INTAKE", "ROUTING", "SUPERVISION", "STATS")
+        },
+    )
+    process, url, took = start(env)
+    try:
+        assert took < 90
+        assert httpx.get(f"{url}/").status_code == 200  # the web front end
+        now = dt.datetime.now(dt.UTC).isoformat()
+        body = httpx.post(f"{url}/graphql", json={"query": REGISTER % now}, timeout=10).json()
+        assert body["data"]["registerPetition"]["registrationNumber"].endswith("-000001")
+        assert wait_total(url, 1) == 1
+    finally:
+        stopped_in = stop(process)
+    assert stopped_in < 10
+    assert process.returncode == 0
+    for name in ("intake", "routing", "supervision", "stats", "gateway", "broker"):
+        assert (tmp_path / "var" / "log" / f"{name}.log").exists()
+
+    process, url, _ = start(env)  # the broker starts empty; PostgreSQL keeps its data
+    try:
+        assert wait_total(url, 1) == 1
+        now = dt.datetime.now(dt.UTC).isoformat()
+        body = httpx.post(f"{url}/graphql", json={"query": REGISTER % now}, timeout=10).json()
+        assert body["data"]["registerPetition"]["registrationNumber"].endswith("-000002")
+        assert wait_total(url, 2) == 2
+    finally:
+        assert stop(process) < 10
