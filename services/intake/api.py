@@ -78,8 +78,16 @@ Actor = Annotated[str, Depends(get_actor)]
 CaseId = Annotated[UUID, Path(description="The case id 案件编号 (the petition's id)")]
 
 _400: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "Malformed upload 上传格式错误"}
+    400: {
+        "model": ErrorBody,
+        "description": "Malformed body (not JSON or not UTF-8) 请求体格式错误",
+    }
 }
+
+
+def with_body(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """Declared errors of a route that reads a body: its statuses and 400."""
+    return {**error_responses(*statuses), **_400}
 
 
 _DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
@@ -97,7 +105,7 @@ petitions = APIRouter(prefix="/petitions", tags=["petitions"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
-    responses=error_responses(422),
+    responses=with_body(422),
 )
 def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
     """Register a report from any channel; the receipt code is shown only here."""
@@ -135,7 +143,7 @@ def get_petition(case_id: CaseId, intake: Intake) -> Any:
 @petitions.post(
     "/{case_id}/corrections",
     response_model=CorrectedOut,
-    responses=error_responses(404, 409, 422),
+    responses=with_body(404, 409, 422),
 )
 def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -> CorrectedOut:
     """Correct registration data: a Corrected event with the reason and changed fields."""
@@ -162,7 +170,7 @@ def repeat_candidates(case_id: CaseId, intake: Intake) -> list[CandidateOut]:
 @petitions.post(
     "/{case_id}/reporter/reveal",
     response_model=ReporterOut,
-    responses=error_responses(404, 409, 422),
+    responses=with_body(404, 409, 422),
 )
 def reveal_reporter(case_id: CaseId, body: RevealIn, intake: Intake, actor: Actor) -> ReporterOut:
     """Open the reporter's identity for the petition office; every read is recorded."""
@@ -173,7 +181,7 @@ def reveal_reporter(case_id: CaseId, body: RevealIn, intake: Intake, actor: Acto
 # --- screening 甄别 ------------------------------------------------------------------------
 
 screening = APIRouter(prefix="/petitions/{case_id}/screening", tags=["screening"])
-_SCREENING_ERRORS = error_responses(404, 409, 422)
+_SCREENING_ERRORS = with_body(404, 409, 422)
 
 
 @screening.post("/accept", response_model=StageOut, responses=_SCREENING_ERRORS)
@@ -227,7 +235,9 @@ def acceptance_notification(
     return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
 
 
-@feedback.post("/handling-started", response_model=HandlingOut, responses=_SCREENING_ERRORS)
+@feedback.post(
+    "/handling-started", response_model=HandlingOut, responses=error_responses(404, 409, 422)
+)
 def handling_started(case_id: CaseId, intake: Intake, actor: Actor) -> HandlingOut:
     """The handling office started on an accepted case (idempotent)."""
     started = intake.note_handling_started(case_id, actor=actor)
@@ -250,7 +260,7 @@ attachments = APIRouter(prefix="/petitions/{case_id}/attachments", tags=["attach
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentAddedOut,
-    responses={**error_responses(404, 409, 422), **_400},
+    responses=with_body(404, 409, 422),
 )
 def upload_attachment(
     case_id: CaseId,
@@ -293,7 +303,7 @@ public = APIRouter(prefix="/public", tags=["public"])
 @public.post(
     "/progress",
     response_model=ProgressOut,
-    responses=error_responses(404, 422, 429),
+    responses=with_body(404, 422, 429),
     dependencies=[Depends(throttle)],
 )
 def progress(body: ProgressIn, intake: Intake) -> Any:

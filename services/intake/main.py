@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from fastapi import FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -82,6 +84,16 @@ def build(
         readiness.append(database_check(settings.database_url))
     if settings.kafka_bootstrap_servers:
         readiness.append(broker_check(settings.kafka_bootstrap_servers))
+    return create_app(intake, config, readiness=readiness), intake
+
+
+def create_app(
+    intake: IntakeApplication,
+    config: IntakeSettings | None = None,
+    readiness: Sequence[Callable[[], None]] = (),
+) -> FastAPI:
+    """The web app around an intake application (swap `app.state.intake` in tests)."""
+    config = config or IntakeSettings()
     app = create_service_app(
         "intake",
         readiness=readiness,
@@ -95,7 +107,7 @@ def build(
     app.state.trusted_proxies = frozenset(config.trusted_proxies)
     for router in ROUTERS:
         app.include_router(router)
-    return app, intake
+    return app
 
 
 def main() -> None:

@@ -1,0 +1,103 @@
+"""Fixtures for intake against real PostgreSQL: the app on a fresh schema per test."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from infra.settings import Settings
+from services.intake.application import IntakeApplication
+from services.intake.main import IntakeSettings, build
+
+# Identities used throughout; the confidentiality test looks for exactly these.
+REPORTER = {
+    "name": "张晓梅",
+    "id_number": "620102198001011239",
+    "phone": "13919876543",
+    "address": "兰州市城关区某街道8号",
+}
+SECOND_REPORTER = {
+    "name": "欧阳建国",
+    "id_number": "11010519491231002X",
+    "phone": "18611112222",
+}
+
+
+def received(days_ago: int = 2) -> str:
+    return (datetime.now(UTC) - timedelta(days=days_ago)).isoformat()
+
+
+@dataclass
+class Intake:
+    """A running intake service for one test."""
+
+    app: FastAPI
+    intake: IntakeApplication
+    client: TestClient
+    schema: str
+    settings: Settings
+    data_dir: Path
+
+    def register(self, **fields: Any) -> dict[str, Any]:
+        body = {
+            "organ_code": "6201",
+            "channel": "letter",
+            "summary": "反映某局长违规收受礼金",
+            "received_at": received(),
+            **fields,
+        }
+        response = self.client.post("/petitions", json=body, headers=self.actor)
+        assert response.status_code == 201, response.text
+        return response.json()  # type: ignore[no-any-return]
+
+    actor = {"X-Baton-Actor": "clerk.li"}
+
+
+def make_intake(
+    database_url: str,
+    schema: str,
+    data_dir: Path,
+    **intake_settings: Any,
+) -> tuple[FastAPI, IntakeApplication, Settings]:
+    settings = Settings(
+        database_url=database_url,
+        baton_data_dir=data_dir,
+        baton_identity_key=base64.b64encode(os.urandom(32)).decode(),
+    )
+    config = IntakeSettings(
+        **{
+            "progress_min_seconds": 0.05,
+            "progress_burst": 1000,
+            "progress_per_minute": 60_000,
+            **intake_settings,
+        }
+    )
+    app, intake = build(settings, config, schema=schema)
+    return app, intake, settings
+
+
+@pytest.fixture
+def intake_settings() -> dict[str, Any]:
+    """Override in a module to configure IntakeSettings."""
+    return {}
+
+
+@pytest.fixture
+def service(
+    database_url: str, unique_schema: str, tmp_path: Path, intake_settings: dict[str, Any]
+) -> Iterator[Intake]:
+    app, intake, settings = make_intake(database_url, unique_schema, tmp_path, **intake_settings)
+    try:
+        with TestClient(app) as client:
+            yield Intake(app, intake, client, unique_schema, settings, tmp_path)
+    finally:
+        intake.close()
