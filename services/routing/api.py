@@ -28,7 +28,7 @@ from domain.vocabulary import (
     Substantiation,
     TransferKind,
 )
-from infra.web import error_responses
+from infra.web import ErrorBody, error_responses
 from services.routing.application import RoutingApplication
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
@@ -223,7 +223,11 @@ class InboxOut(BaseModel):
 
 
 READ_ERRORS = error_responses(404, 422)
-COMMAND_ERRORS = error_responses(403, 404, 409, 422)
+# A body that is not JSON at all is refused by the framework with 400.
+COMMAND_ERRORS = {
+    **error_responses(403, 404, 409, 422),
+    400: {"model": ErrorBody, "description": "Malformed body 请求体格式错误"},
+}
 
 cases = APIRouter(prefix="/cases", tags=["cases"])
 transfers = APIRouter(prefix="/cases/{case_id}/transfers", tags=["transfers"])
