@@ -8,6 +8,7 @@ that names a stale `expected_version`.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -26,6 +27,7 @@ from domain.vocabulary import CadreLevel
 from infra.eventstore import ServiceApplication
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 ACCEPTED = "Petition.Accepted"
 LINKED_AS_REPEAT = "Petition.LinkedAsRepeat"
@@ -74,6 +76,14 @@ class RoutingApplication(ServiceApplication):
                 raise
 
     def _effects_of(self, envelope: Envelope) -> list[Handling]:
+        try:
+            return self._effects_of_valid(envelope)
+        except ValueError:
+            # Not a case id: record the position and move on rather than stall the partition.
+            log.error("routing ignores %s with a malformed case id", envelope.type)
+            return []
+
+    def _effects_of_valid(self, envelope: Envelope) -> list[Handling]:
         payload = envelope.payload
         if envelope.type == ACCEPTED:
             case_id = UUID(envelope.case_id)

@@ -81,6 +81,12 @@ def test_other_types_are_ignored_but_tracked(routing: RoutingApplication) -> Non
     assert routing.recorder.max_notification_id() in (None, 0)
 
 
+def test_malformed_case_ids_are_skipped_not_retried_forever(routing: RoutingApplication) -> None:
+    bad = envelope("Petition.LinkedAsRepeat", uuid4(), 4, first_case_id=None)
+    routing.handle(bad, TRACK)
+    assert routing.tracked_position(TRACK) == 4
+
+
 def test_a_repeat_is_shown_to_the_first_case_holder(routing: RoutingApplication) -> None:
     first, repeat = uuid4(), uuid4()
     routing.handle(envelope("Petition.Accepted", first, 1, organ_code=COUNTY), TRACK)
