@@ -677,8 +677,11 @@ class Petition(Aggregate):
     def publish_result(
         self, public_result_zh: str, public_result_en: str, *, actor: str, at: datetime
     ) -> None:
-        """Concluded: record the result the reporter may be told 办结."""
-        if self.stage not in (Stage.ACCEPTED, Stage.IN_HANDLING):
+        """Concluded: record the result the reporter may be told 办结.
+
+        A case sent back to be redone 退回重办 and concluded again publishes again.
+        """
+        if self.stage not in (Stage.ACCEPTED, Stage.IN_HANDLING, Stage.CONCLUDED):
             raise Conflict(
                 "petition_not_in_handling",
                 "该件不在办理中,不能办结",

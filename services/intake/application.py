@@ -17,6 +17,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.contracts import Envelope
 from domain.errors import Conflict, InvalidInput, NotFound
 from domain.hierarchy import OrgTree
 from domain.petition import (
@@ -29,7 +30,7 @@ from domain.petition import (
     registration_number,
 )
 from domain.rules import Rules
-from domain.vocabulary import Channel, ConductPeriod, KeyFieldCatalogue, parse
+from domain.vocabulary import Channel, ConductPeriod, KeyFieldCatalogue, Outcome, parse
 from infra.eventstore import ServiceApplication
 from services.intake import repeats
 from services.intake.attachments import AttachmentStore
@@ -235,6 +236,34 @@ class IntakeApplication(ServiceApplication):
         self._change(
             case_id, lambda p: p.publish_result(result_zh, result_en, actor=actor, at=self.clock())
         )
+
+    def handle_routing_event(self, envelope: Envelope, tracking_name: str) -> None:
+        """Follow routing.events: handling started, and the outcome a reporter may see.
+
+        Exactly once in effect: the petition's new events and the tracking row are stored
+        in one transaction, and an envelope at or below the tracked position is skipped.
+        """
+        if envelope.notification_id <= (self.tracked_position(tracking_name) or 0):
+            return
+        changed: list[Petition] = []
+        try:
+            petition = self._get(UUID(envelope.case_id))
+        except (NotFound, ValueError):
+            petition = None
+        at, actor = self.clock(), envelope.actor or "routing"
+        stage = None if petition is None else petition.stage
+        if envelope.type == "Handling.Opened" and stage == Stage.ACCEPTED:
+            assert petition is not None
+            petition.note_handling_started(actor=actor, at=at)
+            changed.append(petition)
+        elif envelope.type == "Handling.Concluded" and stage in _HANDLED_STAGES:
+            assert petition is not None
+            zh, en = _public_outcome(str(envelope.payload.get("outcome", "")))
+            petition.publish_result(zh, en, actor=actor, at=at)
+            changed.append(petition)
+        self.save_tracked(tracking_name, envelope.notification_id, *changed)
+        if changed:
+            self._catch_up_index()
 
     # --- corrections 更正 --------------------------------------------------------------
 
@@ -572,6 +601,18 @@ def public_progress(petition: Petition) -> dict[str, Any]:
     elif stage == Stage.CONCLUDED:
         answer.update(result_zh=petition.public_result_zh, result_en=petition.public_result_en)
     return answer
+
+
+_HANDLED_STAGES = (Stage.ACCEPTED, Stage.IN_HANDLING, Stage.CONCLUDED)
+
+
+def _public_outcome(code: str) -> tuple[str, str]:
+    """The result a reporter is told: the outcome's label, never the findings."""
+    try:
+        outcome = Outcome(code)
+    except ValueError:
+        return "已办结", "Concluded"
+    return f"已办结:{outcome.label_zh}", f"Concluded: {outcome.label_en}"
 
 
 def _naive(field: str) -> InvalidInput:

@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from domain.hierarchy import OrgTree
 from domain.rules import Rules
 from domain.vocabulary import KeyFieldCatalogue
+from infra.consumer import Consumer
 from infra.datafiles import load_yaml
 from infra.relay import Relay
 from infra.service import serve
@@ -122,7 +123,20 @@ def main() -> None:
         topic=settings.topic_of("intake"),
         partitions=settings.topic_partitions,
     )
-    serve(app, settings.baton_host, settings.intake_port, [("intake-relay", relay.run)])
+    follower = Consumer(
+        name=f"{settings.baton_namespace}intake",
+        topic=settings.topic_of("routing"),
+        bootstrap=settings.kafka_bootstrap_servers,
+        handle=intake.handle_routing_event,
+        partitions=settings.topic_partitions,
+        service="intake",
+    )
+    serve(
+        app,
+        settings.baton_host,
+        settings.intake_port,
+        [("intake-relay", relay.run), ("intake-follows-routing", follower.run)],
+    )
 
 
 if __name__ == "__main__":

@@ -309,3 +309,46 @@ def test_repeat_scores_need_the_same_person() -> None:
     assert [(c.case_id, c.score) for c in found] == [("a", 0.9), ("e", 0.6)]
     assert "类别" in found[0].reason_zh and "category" in found[0].reason_en
     assert candidates(me, others, min_score=0.7)[0].case_id == "a"
+
+
+def test_routing_events_move_the_public_progress_exactly_once(intake: IntakeApplication) -> None:
+    from domain.contracts import Envelope
+
+    case = register(intake, channel="web")
+    other = register(intake, channel="web")
+    intake.accept(case.case_id, "accusation", actor="c")
+    intake.divert(other.case_id, "区住建局", "物业纠纷", actor="c")
+    track = "routing.events#0"
+
+    def envelope(n: int, kind: str, case_id: Any, **payload: Any) -> Envelope:
+        return Envelope(
+            event_id=str(uuid4()),
+            type=kind,
+            case_id=str(case_id),
+            sequence=n,
+            organ_code="6201",
+            actor="handler.wu",
+            occurred_at="",
+            source="routing",
+            payload=payload,
+            notification_id=n,
+        )
+
+    intake.handle_routing_event(envelope(1, "Handling.Opened", case.case_id), track)
+    assert intake.progress(case.receipt_code)["stage"] == "in_handling"
+    version = intake.petition(case.case_id)["version"]
+    intake.handle_routing_event(envelope(1, "Handling.Opened", case.case_id), track)  # again
+    intake.handle_routing_event(envelope(2, "Handling.Opened", "not-a-uuid"), track)
+    intake.handle_routing_event(envelope(3, "Handling.Opened", other.case_id), track)
+    assert intake.petition(case.case_id)["version"] == version
+    assert intake.progress(other.receipt_code)["stage"] == "diverted"
+    intake.handle_routing_event(
+        envelope(4, "Handling.Concluded", case.case_id, outcome="party_sanction", findings="秘"),
+        track,
+    )
+    seen = intake.progress(case.receipt_code)
+    assert (seen["stage"], seen["result_en"]) == ("concluded", "Concluded: Party sanction")
+    assert "秘" not in str(seen)
+    intake.handle_routing_event(envelope(5, "Handling.Concluded", case.case_id), track)
+    assert intake.progress(case.receipt_code)["result_zh"] == "已办结"
+    assert intake.tracked_position(track) == 5

@@ -93,6 +93,8 @@ def test_a_real_name_letter_is_registered_accepted_notified_handled_and_conclude
     petition.publish_result("经查,反映问题部分属实", "Partly substantiated", actor="h", at=T0)
     assert petition.stage == Stage.CONCLUDED
     assert not petition.note_handling_started(actor="routing", at=T0 + timedelta(days=9))
+    petition.publish_result("重办后:属实", "Redone: true", actor="h", at=T0)  # after 退回重办
+    assert petition.public_result_en == "Redone: true"
 
     copy = replay(petition)
     assert copy.stage == Stage.CONCLUDED and copy.real_name_check == "by_phone"
