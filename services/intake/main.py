@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.hierarchy import OrgTree
@@ -16,12 +17,14 @@ from infra.relay import Relay
 from infra.service import serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
-from infra.web import broker_check, create_service_app, database_check
+from infra.web import broker_check, create_service_app, database_check, error_json
 from services.intake.api import ROUTERS
 from services.intake.application import DEFAULT_MIN_ANSWER_SECONDS, IntakeApplication
 from services.intake.attachments import DEFAULT_MAX_BYTES, AttachmentStore
 from services.intake.ratelimit import TokenBuckets
 from services.intake.sealing import Sealer
+
+_MULTIPART_OVERHEAD = 64 * 1024
 
 
 class IntakeSettings(BaseSettings):
@@ -108,7 +111,35 @@ def create_app(
     app.state.trusted_proxies = frozenset(config.trusted_proxies)
     for router in ROUTERS:
         app.include_router(router)
+    _refuse_oversized_uploads(app, config.max_attachment_bytes)
     return app
+
+
+def _refuse_oversized_uploads(app: FastAPI, max_bytes: int) -> None:
+    """Refuse an upload whose declared length is over the limit before it is read.
+
+    The attachment store refuses oversized content too (chunked uploads declare no
+    length); this only spares the server from spooling a huge body first.
+    """
+    limit = max_bytes + _MULTIPART_OVERHEAD
+
+    @app.middleware("http")
+    async def refuse_oversized(request: Request, call_next: Any) -> Any:
+        declared = request.headers.get("content-length", "")
+        if (
+            request.method == "POST"
+            and request.url.path.endswith("/attachments")
+            and declared.isdigit()
+            and int(declared) > limit
+        ):
+            return error_json(
+                422,
+                "attachment_too_large",
+                f"附件不能超过{max_bytes // (1024 * 1024)}MB",
+                f"An attachment must be at most {max_bytes // (1024 * 1024)} MB",
+                max_bytes=max_bytes,
+            )
+        return await call_next(request)
 
 
 def main() -> None:

@@ -422,6 +422,15 @@ def test_attachments_are_content_addressed_and_limited(service: Intake) -> None:
         refused = client.post(url, files={"file": upload}, data={"kind": "document"})
         assert refused.status_code == 422, upload[0]
         assert refused.json()["error"]["code"] == code
+    huge = client.post(
+        url,
+        content=b"x",
+        headers={
+            "content-length": str(200 * 1024 * 1024),
+            "content-type": "multipart/form-data; boundary=b",
+        },
+    )
+    assert huge.status_code == 422 and huge.json()["error"]["code"] == "attachment_too_large"
     assert _stored_files(root) == stored  # nothing else was stored, not even a temp file
     photo = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
     assert (
