@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +12,6 @@ import pytest
 from .conftest import REPORTER, SECOND_REPORTER, Intake, received
 
 pytestmark = pytest.mark.integration
-
-YEAR = datetime.now(UTC).astimezone().year  # registration numbers use Beijing time
 
 
 def stored_events(service: Intake, case_id: str) -> list[Any]:
