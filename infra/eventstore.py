@@ -120,6 +120,7 @@ class ServiceApplication(Application[Any]):
         self.service = service
         self.database_url = database_url
         self.schema = schema or service
+        self._side_pool: ConnectionPool | None = None
         full_env: dict[str, str] = {}
         if database_url is not None:
             ensure_schema(database_url, self.schema)
@@ -157,5 +158,13 @@ class ServiceApplication(Application[Any]):
         """A connection to this service's schema, for side tables next to the store."""
         if self.database_url is None:
             raise RuntimeError("side tables need PostgreSQL; this application is in memory")
-        with connect(self.database_url, self.schema) as conn:
+        if self._side_pool is None:
+            self._side_pool = connection_pool(self.database_url, self.schema)
+        with self._side_pool.connection() as conn:
             yield conn
+
+    def close(self) -> None:
+        if self._side_pool is not None:
+            self._side_pool.close()
+            self._side_pool = None
+        super().close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -11,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
 from infra.telemetry import instrument_app
@@ -72,15 +74,71 @@ def _validation_details(exc: RequestValidationError) -> list[dict[str, Any]]:
     ]
 
 
+class BodySizeLimit:
+    """Refuse a request body over `max_bytes` (413), declared or streamed in chunks, before
+    anything downstream spools it."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or ()).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self._refuse(scope, receive, send)
+            return
+        seen = 0
+        too_large = False
+
+        async def counting_receive() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    too_large = True
+                    raise _BodyTooLarge
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            # FastAPI turns a failed body read into its own 400; ours replaces it.
+            if not too_large:
+                await send(message)
+
+        with contextlib.suppress(_BodyTooLarge):
+            await self.app(scope, counting_receive, guarded_send)
+        if too_large:
+            await self._refuse(scope, receive, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = error_json(
+            413,
+            "request_too_large",
+            "请求内容超过大小上限",
+            "The request body is larger than allowed",
+            max_bytes=self.max_bytes,
+        )
+        await response(scope, receive, send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
 def create_service_app(
     service: str,
     *,
     readiness: Sequence[Callable[[], None]] = (),
     title: str | None = None,
+    max_body_bytes: int = 32 * 1024 * 1024,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
     """A FastAPI app with /healthz, /readyz and the error conventions."""
     app = FastAPI(title=title or f"Baton {service}", **fastapi_kwargs)
+    app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
 
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
@@ -101,6 +159,7 @@ def create_service_app(
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         messages = {
+            400: ("request_malformed", "请求内容无法解析", "The request body could not be read"),
             404: ("not_found", "未找到", "Not found"),
             405: ("method_not_allowed", "不支持该请求方法", "Method not allowed"),
         }

@@ -1,0 +1,83 @@
+"""The service app factory's conventions: health, coded errors, body-size limit."""
+
+from __future__ import annotations
+
+from fastapi import Body
+from fastapi.testclient import TestClient
+
+from domain.errors import Conflict
+from infra.web import create_service_app
+
+
+def make_client(**kwargs) -> TestClient:
+    app = create_service_app("demo", **kwargs)
+
+    @app.post("/echo")
+    def echo(value: dict = Body(...)) -> dict:
+        return value
+
+    @app.post("/refuse")
+    def refuse() -> None:
+        raise Conflict("already_done", "已经办理", "Already done", case="c1")
+
+    @app.post("/upload")
+    async def upload(
+        request_body: bytes = Body(b"", media_type="application/octet-stream"),
+    ) -> dict:
+        return {"size": len(request_body)}
+
+    return TestClient(app)
+
+
+def test_health_and_readiness_report_their_checks():
+    def database() -> None:
+        raise OSError("down")
+
+    client = make_client(readiness=[database])
+    assert client.get("/healthz").json() == {"status": "ok", "service": "demo"}
+    not_ready = client.get("/readyz")
+    assert not_ready.status_code == 503
+    assert not_ready.json()["error"]["details"] == {"check": "database"}
+    assert make_client().get("/readyz").json()["status"] == "ready"
+
+
+def test_domain_errors_keep_their_code_and_status():
+    response = make_client().post("/refuse")
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "already_done",
+            "message_zh": "已经办理",
+            "message_en": "Already done",
+            "details": {"case": "c1"},
+        }
+    }
+
+
+def test_invalid_and_malformed_bodies_get_stable_codes_without_echoing_input():
+    client = make_client()
+    invalid = client.post("/echo", content=b"[1, 2]", headers={"content-type": "application/json"})
+    assert invalid.status_code == 422
+    assert invalid.json()["error"]["code"] == "request_invalid"
+    assert "1, 2" not in invalid.text
+    broken = client.post("/echo", content=b"{oops", headers={"content-type": "application/json"})
+    assert broken.status_code in (400, 422)
+    assert broken.json()["error"]["code"] in ("request_malformed", "request_invalid")
+    assert client.get("/nowhere").json()["error"]["code"] == "not_found"
+    assert client.get("/echo").json()["error"]["code"] == "method_not_allowed"
+
+
+def test_bodies_over_the_limit_are_refused_declared_or_streamed():
+    client = make_client(max_body_bytes=1000)
+    assert client.post("/upload", content=b"x" * 1000).json() == {"size": 1000}
+    declared = client.post("/upload", content=b"x" * 1001)
+    assert declared.status_code == 413
+    assert declared.json()["error"]["code"] == "request_too_large"
+
+    def chunks():
+        for _ in range(5):
+            yield b"x" * 400
+
+    streamed = client.post("/upload", content=chunks())
+    assert streamed.status_code == 413
+    assert streamed.json()["error"]["code"] == "request_too_large"
