@@ -29,6 +29,7 @@ from domain.petition import (
     Stage,
     registration_number,
 )
+from domain.repeats import TextNormaliser
 from domain.rules import Rules
 from domain.vocabulary import Channel, ConductPeriod, KeyFieldCatalogue, Outcome, parse
 from infra.eventstore import ServiceApplication
@@ -79,6 +80,7 @@ class IntakeApplication(ServiceApplication):
         clock: Callable[[], datetime] | None = None,
         min_answer_seconds: float = DEFAULT_MIN_ANSWER_SECONDS,
         env: dict[str, str] | None = None,
+        normaliser: TextNormaliser | None = None,
     ) -> None:
         super().__init__("intake", database_url=database_url, schema=schema, env=env)
         self.sealer = sealer
@@ -88,6 +90,9 @@ class IntakeApplication(ServiceApplication):
         self.key_fields = key_fields or KeyFieldCatalogue.default()
         self.clock = clock or (lambda: datetime.now(UTC))
         self.min_answer_seconds = min_answer_seconds
+        # Names and units are compared after this normalisation; the composition root
+        # injects the full traditional→simplified map, the default covers common words.
+        self.normaliser = normaliser or TextNormaliser()
         self.side: SideStore = (
             MemorySideStore()
             if database_url is None
@@ -205,7 +210,9 @@ class IntakeApplication(ServiceApplication):
         if row is None:  # pragma: no cover - the index caught up above
             return []
         prefix = row["organ_code"]
-        return repeats.candidates(row, self.side.index_rows(prefix), self.rules.repeat_min_score)
+        return repeats.candidates(
+            row, self.side.index_rows(prefix), self.rules.repeat_min_score, self.normaliser
+        )
 
     def verify_real_name(self, case_id: UUID, method: str, *, actor: str) -> None:
         """Record the real-name check 实名核实 (by phone or in person)."""

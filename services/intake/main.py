@@ -9,8 +9,10 @@ from fastapi import FastAPI, Request
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.hierarchy import OrgTree
+from domain.repeats import TextNormaliser
 from domain.rules import Rules
 from domain.vocabulary import KeyFieldCatalogue
+from infra.chinese_text import traditional_to_simplified_map
 from infra.consumer import Consumer
 from infra.datafiles import load_yaml
 from infra.relay import Relay
@@ -82,6 +84,8 @@ def build(
         database_url=settings.database_url,
         schema=schema or settings.schema_of("intake"),
         min_answer_seconds=config.progress_min_seconds,
+        # The full traditional→simplified map, built once per process for repeat matching.
+        normaliser=TextNormaliser(traditional_to_simplified_map()),
     )
     readiness = []
     if settings.database_url:

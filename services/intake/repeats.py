@@ -1,9 +1,10 @@
-"""Repeat-report candidates 重复举报候选 shown to the clerk.
+"""Repeat-report candidates 重复举报候选 shown to the clerk, scored by `domain.repeats`.
 
-A private stand-in until `domain/rules.py` offers repeat matching: same reported person
-(name, and unit when both give one) scores 0.6, a matching unit 0.1 more, shared problem
-categories up to 0.3. Only first cases that were accepted (in handling or concluded) can
-be repeated; candidates below `min_score` are not shown.
+Intake only decides which index rows may be a first report (accepted, in handling or
+concluded, registered no later than this one) and adds what the clerk sees of each
+candidate; names, units and categories are compared and scored by the domain rules
+(width folding, traditional→simplified through the injected normaliser). Nothing is
+merged: the clerk links a repeat explicitly.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.petition import Stage
+from domain.repeats import PersonKey, RepeatProbe, TextNormaliser, find_repeat_candidates
+from domain.vocabulary import ProblemCategory
 
 _FIRST_STAGES = (Stage.ACCEPTED, Stage.IN_HANDLING, Stage.CONCLUDED)
+_MAX_SHOWN = 20
 
 
 @dataclass(frozen=True)
@@ -31,59 +35,59 @@ class Candidate:
     reason_en: str
 
 
-def _key(text: Any) -> str:
-    return "".join(str(text or "").split())
+def _categories(values: Iterable[Any]) -> frozenset[ProblemCategory]:
+    found = set()
+    for value in values:
+        try:
+            found.add(ProblemCategory(value))
+        except ValueError:  # pragma: no cover - categories are checked on registration
+            continue
+    return frozenset(found)
 
 
-def score(petition: Mapping[str, Any], other: Mapping[str, Any]) -> tuple[float, str, str] | None:
-    """How likely `other` is the first report of what `petition` says, with the reason."""
-    best: tuple[float, str] | None = None
-    for mine in petition["persons"]:
-        for theirs in other["persons"]:
-            if not _key(mine["name"]) or _key(mine["name"]) != _key(theirs["name"]):
-                continue
-            units = _key(mine.get("unit")), _key(theirs.get("unit"))
-            if all(units) and units[0] != units[1]:
-                continue
-            points = 0.7 if all(units) else 0.6
-            if best is None or points > best[0]:
-                best = (points, theirs["name"])
-    if best is None:
-        return None
-    points, name = best
-    mine_c, theirs_c = set(petition["categories"]), set(other["categories"])
-    shared = mine_c & theirs_c
-    if mine_c | theirs_c:
-        points += 0.3 * len(shared) / len(mine_c | theirs_c)
-    reason_zh = f"被反映人“{name}”相同" + ("且问题类别相同" if shared else "")
-    reason_en = f"Same reported person {name}" + (" and shared problem category" if shared else "")
-    return round(points, 3), reason_zh, reason_en
+def to_probe(row: Mapping[str, Any]) -> RepeatProbe:
+    """An index row as the domain's repeat matching sees it."""
+    return RepeatProbe(
+        case_id=row["case_id"],
+        persons=tuple(
+            PersonKey(str(p.get("name") or ""), str(p.get("unit") or "")) for p in row["persons"]
+        ),
+        categories=_categories(row["categories"]),
+    )
 
 
 def candidates(
-    petition: Mapping[str, Any], others: Iterable[Mapping[str, Any]], min_score: float
+    petition: Mapping[str, Any],
+    others: Iterable[Mapping[str, Any]],
+    min_score: float,
+    normaliser: TextNormaliser | None = None,
 ) -> list[Candidate]:
-    """Earlier accepted first cases matching `petition`, best first."""
-    found = []
-    for other in others:
-        if other["case_id"] == petition["case_id"] or other["stage"] not in _FIRST_STAGES:
-            continue
-        if other["registered_at"] > petition["registered_at"]:
-            continue
-        scored = score(petition, other)
-        if scored is None or scored[0] < min_score:
-            continue
-        found.append(
-            Candidate(
-                case_id=other["case_id"],
-                registration_number=other["registration_number"],
-                organ_code=other["organ_code"],
-                summary=other["summary"],
-                stage=other["stage"],
-                score=scored[0],
-                reason_zh=scored[1],
-                reason_en=scored[2],
-            )
+    """Earlier accepted first cases the domain rules match to `petition`, best first."""
+    eligible = {
+        other["case_id"]: other
+        for other in others
+        if other["case_id"] != petition["case_id"]
+        and other["stage"] in _FIRST_STAGES
+        and other["registered_at"] <= petition["registered_at"]
+    }
+    found = find_repeat_candidates(
+        to_probe(petition),
+        (to_probe(row) for row in eligible.values()),
+        normaliser=normaliser,
+        min_score=min_score,
+    )
+    shown = [
+        Candidate(
+            case_id=c.case_id,
+            registration_number=eligible[c.case_id]["registration_number"],
+            organ_code=eligible[c.case_id]["organ_code"],
+            summary=eligible[c.case_id]["summary"],
+            stage=eligible[c.case_id]["stage"],
+            score=c.score,
+            reason_zh=c.reason_zh,
+            reason_en=c.reason_en,
         )
-    found.sort(key=lambda c: (-c.score, c.registration_number))
-    return found[:20]
+        for c in found
+    ]
+    shown.sort(key=lambda c: (-c.score, c.registration_number))
+    return shown[:_MAX_SHOWN]

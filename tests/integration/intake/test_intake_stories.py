@@ -302,6 +302,31 @@ def test_a_repeat_is_found_and_linked_to_its_first_case(service: Intake) -> None
     assert missing.status_code == 404 and missing.json()["error"]["code"] == "first_case_unknown"
 
 
+def test_a_traditional_and_full_width_variant_is_a_repeat_candidate(service: Intake) -> None:
+    client = service.client
+    first = service.register(
+        reported_persons=[{"name": "欧阳建国", "unit": "榆中县第2中学"}],
+        categories=["integrity_discipline"],
+    )
+    client.post(
+        f"/petitions/{first['case_id']}/screening/accept", json={"report_type": "accusation"}
+    )
+    variant = service.register(
+        channel="web",
+        reported_persons=[{"name": "歐陽　建國", "unit": "榆中縣第２中學"}],
+        categories=["integrity_discipline"],
+    )
+    candidates = client.get(f"/petitions/{variant['case_id']}/repeat-candidates").json()
+    assert [(c["case_id"], c["score"]) for c in candidates] == [(first["case_id"], 1.0)]
+    shown = candidates[0]
+    assert shown["registration_number"] == first["registration_number"]
+    assert "工作单位相同" in shown["reason_zh"] and "same unit" in shown["reason_en"]
+    assert set(shown) == {
+        "case_id", "registration_number", "organ_code", "summary", "stage", "score",
+        "reason_zh", "reason_en",
+    }
+
+
 def test_corrections_add_an_event_and_never_edit(service: Intake) -> None:
     client = service.client
     case = service.register(reporter=REPORTER, summary="原摘要")
