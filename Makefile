@@ -26,11 +26,15 @@ web: $(STAMPS)/web
 run: venv web
 	$(BIN)/baton up
 
+# domain/ must stay at >= 95 % branch coverage from the unit tests alone.
+COVERAGE := --cov=domain --cov-branch --cov-report=term --cov-fail-under=95
+
 test: venv web
-	$(BIN)/python -m pytest tests/unit tests/integration tests/e2e
+	$(BIN)/python -m pytest tests/unit $(COVERAGE)
+	$(BIN)/python -m pytest tests/integration tests/e2e
 
 test-unit: venv
-	$(BIN)/python -m pytest tests/unit
+	$(BIN)/python -m pytest tests/unit $(COVERAGE)
 
 test-integration: venv
 	$(BIN)/python -m pytest tests/integration
