@@ -10,6 +10,11 @@ from collections.abc import Callable, Sequence
 import uvicorn
 from fastapi import FastAPI
 
+from infra.consumer import Consumer, Handler
+from infra.eventstore import ServiceApplication
+from infra.relay import Relay
+from infra.settings import Settings
+
 log = logging.getLogger(__name__)
 
 Worker = Callable[[threading.Event], None]
@@ -49,3 +54,35 @@ def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worke
         uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
     finally:
         running.join()
+
+
+def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Worker]:
+    """The relay publishing this service's store to its topic."""
+    assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for the relay"
+    relay = Relay(
+        app,
+        settings.kafka_bootstrap_servers,
+        topic=settings.topic_of(app.service),
+        partitions=settings.topic_partitions,
+    )
+    return f"{app.service}-relay", relay.run
+
+
+def consumer_worker(
+    settings: Settings,
+    service: str,
+    source: str,
+    handle: Handler,
+    group: str | None = None,
+) -> tuple[str, Worker]:
+    """A consumer of `source`'s topic feeding `handle`, for `service`."""
+    assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for consumers"
+    consumer = Consumer(
+        name=f"{settings.baton_namespace}{group or service}",
+        topic=settings.topic_of(source),
+        bootstrap=settings.kafka_bootstrap_servers,
+        handle=handle,
+        partitions=settings.topic_partitions,
+        service=service,
+    )
+    return f"{service}-follows-{source}", consumer.run

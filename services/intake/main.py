@@ -13,10 +13,8 @@ from domain.repeats import TextNormaliser
 from domain.rules import Rules
 from domain.vocabulary import KeyFieldCatalogue
 from infra.chinese_text import traditional_to_simplified_map
-from infra.consumer import Consumer
 from infra.datafiles import load_yaml
-from infra.relay import Relay
-from infra.service import serve
+from infra.service import consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import broker_check, create_service_app, database_check, error_json
@@ -151,27 +149,11 @@ def main() -> None:
     settings = get_settings()
     setup_telemetry("intake")
     app, intake = build(settings)
-    assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for the relay"
-    relay = Relay(
-        intake,
-        settings.kafka_bootstrap_servers,
-        topic=settings.topic_of("intake"),
-        partitions=settings.topic_partitions,
-    )
-    follower = Consumer(
-        name=f"{settings.baton_namespace}intake",
-        topic=settings.topic_of("routing"),
-        bootstrap=settings.kafka_bootstrap_servers,
-        handle=intake.handle_routing_event,
-        partitions=settings.topic_partitions,
-        service="intake",
-    )
-    serve(
-        app,
-        settings.baton_host,
-        settings.intake_port,
-        [("intake-relay", relay.run), ("intake-follows-routing", follower.run)],
-    )
+    workers = [
+        relay_worker(intake, settings),
+        consumer_worker(settings, "intake", "routing", intake.handle_routing_event),
+    ]
+    serve(app, settings.baton_host, settings.intake_port, workers)
 
 
 if __name__ == "__main__":

@@ -7,10 +7,8 @@ from collections.abc import Callable, Sequence
 from fastapi import FastAPI
 
 from domain.hierarchy import OrgTree
-from infra.consumer import Consumer
 from infra.datafiles import load_yaml
-from infra.relay import Relay
-from infra.service import Worker, serve
+from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import broker_check, create_service_app, database_check
@@ -53,21 +51,11 @@ def build(
         routing,
         [database_check(settings.database_url), broker_check(settings.kafka_bootstrap_servers)],
     )
-    relay = Relay(
-        routing,
-        settings.kafka_bootstrap_servers,
-        topic=settings.topic_of("routing"),
-        partitions=settings.topic_partitions,
-    )
-    consumer = Consumer(
-        name=f"{settings.baton_namespace}routing",
-        topic=settings.topic_of("intake"),
-        bootstrap=settings.kafka_bootstrap_servers,
-        handle=routing.handle,
-        partitions=settings.topic_partitions,
-        service="routing",
-    )
-    return app, routing, [("routing-relay", relay.run), ("routing-consumer", consumer.run)]
+    workers = [
+        relay_worker(routing, settings),
+        consumer_worker(settings, "routing", "intake", routing.handle),
+    ]
+    return app, routing, workers
 
 
 def main() -> None:

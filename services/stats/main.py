@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from infra.consumer import Consumer
-from infra.service import Worker, serve
+from infra.service import Worker, consumer_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import broker_check, create_service_app, database_check
@@ -25,15 +24,7 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
     )
     app.state.stats = stats
     app.include_router(router)
-    consumer = Consumer(
-        name=f"{settings.baton_namespace}stats",
-        topic=settings.topic_of("intake"),
-        bootstrap=settings.kafka_bootstrap_servers,
-        handle=stats.handle,
-        partitions=settings.topic_partitions,
-        service="stats",
-    )
-    return app, stats, [("stats-consumer", consumer.run)]
+    return app, stats, [consumer_worker(settings, "stats", "intake", stats.handle)]
 
 
 def main() -> None:

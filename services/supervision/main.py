@@ -11,8 +11,7 @@ import logging
 from fastapi import FastAPI
 
 from domain.contracts import Envelope
-from infra.consumer import Consumer
-from infra.service import Worker, serve
+from infra.service import Worker, consumer_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import broker_check, create_service_app, database_check
@@ -41,17 +40,10 @@ def build(settings: Settings) -> tuple[FastAPI, list[tuple[str, Worker]]]:
             broker_check(settings.kafka_bootstrap_servers),
         ],
     )
-    workers: list[tuple[str, Worker]] = []
-    for source in ("intake", "routing"):
-        consumer = Consumer(
-            name=f"{settings.baton_namespace}supervision-{source}",
-            topic=settings.topic_of(source),
-            bootstrap=settings.kafka_bootstrap_servers,
-            handle=log_event,
-            partitions=settings.topic_partitions,
-            service="supervision",
-        )
-        workers.append((f"supervision-{source}", consumer.run))
+    workers = [
+        consumer_worker(settings, "supervision", source, log_event, group=f"supervision-{source}")
+        for source in ("intake", "routing")
+    ]
     return app, workers
 
 
