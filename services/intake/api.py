@@ -39,6 +39,7 @@ from services.intake.schemas import (
     ResultIn,
     RevealIn,
     StageOut,
+    SubstanceHintOut,
 )
 
 ACTOR_PATTERN = r"^[A-Za-z0-9_.@:\-]{1,64}$"
@@ -131,6 +132,11 @@ def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
         case_id=str(registration.case_id),
         registration_number=registration.registration_number,
         receipt_code=registration.receipt_code,
+        substance_hint=(
+            None
+            if registration.substance_hint is None
+            else SubstanceHintOut(**registration.substance_hint)
+        ),
     )
 
 

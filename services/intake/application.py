@@ -31,6 +31,7 @@ from domain.petition import (
 )
 from domain.repeats import TextNormaliser
 from domain.rules import Rules
+from domain.substance import assess_substance
 from domain.vocabulary import Channel, ConductPeriod, KeyFieldCatalogue, Outcome, parse
 from infra.eventstore import ServiceApplication
 from services.intake import repeats
@@ -51,6 +52,7 @@ class Registration:
     case_id: UUID
     registration_number: str
     receipt_code: str | None
+    substance_hint: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -175,7 +177,7 @@ class IntakeApplication(ServiceApplication):
             self.side.put_receipt(receipt_hash, case_id)
         self.save(petition)
         self._catch_up_index()
-        return Registration(case_id, number, receipt_code)
+        return Registration(case_id, number, receipt_code, substance_hint(petition))
 
     # --- screening 甄别 ----------------------------------------------------------------
 
@@ -383,6 +385,7 @@ class IntakeApplication(ServiceApplication):
             "acceptance_notified": p.notified,
             "corrections": p.corrections,
             "version": p.version,
+            "substance_hint": substance_hint(p),
         }
 
     def reveal_reporter(self, case_id: UUID, purpose: str, *, actor: str) -> ReporterIdentity:
@@ -567,6 +570,24 @@ def _persons(persons: list[dict[str, Any]]) -> list[dict[str, str]]:
     return [{"name": p["name"], "unit": p.get("unit") or ""} for p in persons]
 
 
+def substance_hint(petition: Petition) -> dict[str, Any] | None:
+    """The clerk's hint when the report names a person or an act but no fact; else None.
+
+    From `domain.substance` over the summary and full text as currently recorded; a hint
+    only, it never blocks registration or screening.
+    """
+    text = "\n".join(t for t in (petition.summary, petition.full_text) if t)
+    names = [p["name"] for p in petition.reported_persons if p.get("name")]
+    assessment = assess_substance(text, names)
+    if not assessment.flagged or assessment.hint_zh is None or assessment.hint_en is None:
+        return None
+    return {
+        "message_zh": assessment.hint_zh,
+        "message_en": assessment.hint_en,
+        "missing": [kind.value for kind in assessment.missing],
+    }
+
+
 # --- what a reporter may see 举报人可见的进度 ----------------------------------------------
 
 _STAGE_TEXT = {
@@ -637,4 +658,5 @@ __all__ = [
     "Registration",
     "StoredAttachment",
     "public_progress",
+    "substance_hint",
 ]

@@ -149,12 +149,25 @@ class RegisterIn(BaseModel):
     conduct_date: Day | None = None
 
 
+class SubstanceHintOut(BaseModel):
+    """A hint for the clerk 实质内容提示: the report names a person or an act but no fact.
+
+    Only a hint from `domain.substance`: it never blocks registration, and declining a
+    report for lack of substance still needs a person and a leader's approval.
+    """
+
+    message_zh: str
+    message_en: str
+    missing: list[str] = Field(description="Kinds of fact not found: time, place, amount, act")
+
+
 class RegisteredOut(BaseModel):
     """A registered report: its case id, registration number and (once) its receipt code."""
 
     case_id: str
     registration_number: str
     receipt_code: str | None
+    substance_hint: SubstanceHintOut | None = None
 
 
 class AttachmentOut(BaseModel):
@@ -216,6 +229,7 @@ class PetitionOut(BaseModel):
     acceptance_notified: NotifiedOut | None
     corrections: int
     version: int
+    substance_hint: SubstanceHintOut | None = None
 
 
 class StageOut(BaseModel):

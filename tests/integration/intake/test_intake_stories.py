@@ -90,7 +90,10 @@ def test_the_gateway_shape_registers_an_anonymous_report(service: Intake) -> Non
         },
     )
     assert response.status_code == 201
-    assert set(response.json()) == {"case_id", "registration_number", "receipt_code"}
+    assert set(response.json()) == {
+        "case_id", "registration_number", "receipt_code", "substance_hint"
+    }
+    assert response.json()["substance_hint"] is None  # names no person and no act
     assert (
         service.client.get(f"/petitions/{response.json()['case_id']}").json()["registered_by"]
         == "system"
@@ -325,6 +328,36 @@ def test_a_traditional_and_full_width_variant_is_a_repeat_candidate(service: Int
         "case_id", "registration_number", "organ_code", "summary", "stage", "score",
         "reason_zh", "reason_en",
     }
+
+
+def test_a_report_without_concrete_facts_gets_a_substance_hint(service: Intake) -> None:
+    client = service.client
+    bare = service.register(
+        summary="举报王某贪污腐败,以权谋私",
+        reported_persons=[{"name": "王某", "unit": "某县财政局"}],
+    )
+    # A hint only: the report is registered (201) and numbered like any other.
+    assert bare["registration_number"]
+    hint = bare["substance_hint"]
+    assert "实质内容" in hint["message_zh"] and "leader's approval" in hint["message_en"]
+    assert hint["missing"] == ["time", "place", "amount", "act"]
+    shown = client.get(f"/petitions/{bare['case_id']}").json()
+    assert shown["substance_hint"] == hint and shown["stage"] == "received"
+
+    factual = service.register(
+        summary="王某2023年春节期间在某酒店收受承包商礼金2万元",
+        reported_persons=[{"name": "王某", "unit": "某县财政局"}],
+    )
+    assert factual["substance_hint"] is None
+    assert client.get(f"/petitions/{factual['case_id']}").json()["substance_hint"] is None
+
+    # Once the clerk records the facts, the hint goes away.
+    corrected = client.post(
+        f"/petitions/{bare['case_id']}/corrections",
+        json={"reason": "补充来信内容", "full_text": "2023年5月在办公室索要好处费5000元"},
+    )
+    assert corrected.status_code == 200, corrected.text
+    assert client.get(f"/petitions/{bare['case_id']}").json()["substance_hint"] is None
 
 
 def test_corrections_add_an_event_and_never_edit(service: Intake) -> None:

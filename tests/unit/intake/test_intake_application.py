@@ -166,6 +166,17 @@ def test_repeat_candidates_come_from_the_index(intake: IntakeApplication) -> Non
     assert error.value.code == "first_case_unknown"
 
 
+def test_substance_hint_is_given_but_never_blocks(intake: IntakeApplication) -> None:
+    bare = register(intake, summary="反映张某违纪", reported_persons=[{"name": "张某"}])
+    assert bare.substance_hint is not None
+    assert bare.substance_hint["missing"] == ["time", "place", "amount", "act"]
+    assert intake.petition(bare.case_id)["substance_hint"] == bare.substance_hint
+    intake.accept(bare.case_id, "accusation", actor="c")  # the clerk may still accept it
+    plain = register(intake)  # "反映某局长违规收受礼金" names a concrete act
+    assert plain.substance_hint is None
+    assert intake.petition(plain.case_id)["substance_hint"] is None
+
+
 def test_attachments_are_stored_once_and_refused_whole(
     intake: IntakeApplication, tmp_path: Path
 ) -> None:
