@@ -495,10 +495,19 @@ class Petition(Aggregate):
         """In scope and with substance: accept it for handling 受理."""
         self._require_unscreened()
         report_type = parse(ReportType, report_type).value
-        self._accept(self.organ_code, actor, at, report_type)
+        self._accept(self.organ_code, actor, at, report_type, self._reported_persons_now())
 
     @event("Accepted")
-    def _accept(self, organ_code: str, actor: str, decided_at: datetime, report_type: str) -> None:
+    def _accept(
+        self,
+        organ_code: str,
+        actor: str,
+        decided_at: datetime,
+        report_type: str,
+        # Who is reported, as recorded when accepted (corrections included), so routing
+        # can suggest jurisdiction. Never the reporter. Absent from events stored earlier.
+        reported_persons: list[dict[str, Any]] | None = None,
+    ) -> None:
         self.stage = Stage.ACCEPTED
         self.report_type = report_type
         self._screened(actor, decided_at)
@@ -567,6 +576,18 @@ class Petition(Aggregate):
         self.stage = Stage.REPEAT
         self.first_case_id = first_case_id
         self._screened(actor, decided_at)
+
+    def _reported_persons_now(self) -> list[dict[str, Any]]:
+        """The reported persons as currently recorded, in the shape routing reads."""
+        return [
+            {
+                "name": p.get("name", ""),
+                "unit": p.get("unit") or "",
+                "position": p.get("position") or "",
+                "cadre_level": p.get("cadre_level"),
+            }
+            for p in self.reported_persons
+        ]
 
     def _screened(self, actor: str, at: datetime) -> None:
         self.screened_by = actor

@@ -117,6 +117,42 @@ def test_events_carry_organ_actor_and_plain_values_only() -> None:
     assert registered.channel == "letter"  # type: ignore[attr-defined]
 
 
+def test_accepted_carries_the_reported_persons_as_corrected_never_the_reporter() -> None:
+    petition = register(
+        sealed_reporter=SEALED,
+        reported_persons=[ReportedPerson.create("王某", "某县财政局", "局长")],
+    )
+    petition.correct(
+        "补录干部管理权限",
+        {
+            "reported_persons": [
+                ReportedPerson.create("王某", "某县财政局", "局长", "county_managed"),
+                ReportedPerson.create("李某"),
+            ]
+        },
+        actor="clerk-li",
+        at=T0,
+    )
+    petition.accept("accusation", actor="clerk-zhao", at=T0)
+    events = petition.collect_events()
+    accepted = events[-1]
+    assert type(accepted).__qualname__ == "Petition.Accepted"
+    assert accepted.reported_persons == [  # type: ignore[attr-defined]
+        {"name": "王某", "unit": "某县财政局", "position": "局长", "cadre_level": "county_managed"},
+        {"name": "李某", "unit": "", "position": "", "cadre_level": None},
+    ]
+    assert SEALED not in str(vars(accepted)) and ID_NUMBER not in str(vars(accepted))
+    assert not any(name.startswith("sealed_") for name in vars(accepted))
+
+    # An Accepted event stored before it carried the persons still replays.
+    object.__delattr__(accepted, "reported_persons")
+    copy: Petition | None = None
+    for e in events:
+        copy = e.mutate(copy)  # type: ignore[arg-type]
+    assert isinstance(copy, Petition) and copy.stage == Stage.ACCEPTED
+    assert copy.reported_persons == petition.reported_persons
+
+
 def test_an_anonymous_web_report_is_diverted_with_where_to_go() -> None:
     petition = register(channel="web", received_at=T0, receipt_code_hash="c" * 64)
     assert not petition.real_name and petition.sealed_reporter is None
