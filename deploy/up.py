@@ -7,6 +7,7 @@ child processes, each logging to ./var/log/<name>.log. Ctrl-C stops everything.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -38,6 +39,11 @@ def _die_with_parent() -> None:
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
     except OSError:
         pass
+
+
+def _proxy_address(host: str) -> str:
+    """The address the gateway's calls to intake come from, given where services listen."""
+    return "127.0.0.1" if host in ("127.0.0.1", "localhost", "0.0.0.0") else host
 
 
 class Platform:
@@ -78,7 +84,14 @@ class Platform:
 
     def start(self, timeout: float = 60.0) -> Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        env = {**self.base_env, **self.start_servers(), "PYTHONUNBUFFERED": "1"}
+        env = {
+            # The gateway calls intake from this host and forwards the caller's address,
+            # so intake's progress rate limit keys on the real client (see IntakeSettings).
+            "INTAKE_TRUSTED_PROXIES": json.dumps([_proxy_address(self.settings.baton_host)]),
+            **self.base_env,
+            **self.start_servers(),
+            "PYTHONUNBUFFERED": "1",
+        }
         for name, module in PROCESSES.items():
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
             self._logs.append(log)

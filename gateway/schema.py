@@ -59,6 +59,9 @@ class RegisterPetitionInput:
     channel: str
     summary: str
     received_at: dt.datetime
+    actor: str = strawberry.field(
+        default="web-clerk", description="The staff member registering it (sent to intake)"
+    )
 
 
 @strawberry.type
@@ -70,6 +73,21 @@ class RegisteredPetition:
     receipt_code: str | None
 
 
+@strawberry.type
+class Progress:
+    """What a reporter may see of a report, by receipt code 查询码 (from intake)."""
+
+    stage: str
+    message_zh: str
+    message_en: str
+    received_on: str
+    diverted_to: str | None
+    explanation: str | None
+    reason: str | None
+    result_zh: str | None
+    result_en: str | None
+
+
 def _graphql_error(error: DomainError) -> GraphQLError:
     return GraphQLError(
         error.message_en,
@@ -79,6 +97,19 @@ def _graphql_error(error: DomainError) -> GraphQLError:
             "message_en": error.message_en,
         },
     )
+
+
+_PROGRESS_FIELDS = (
+    "stage",
+    "message_zh",
+    "message_en",
+    "received_on",
+    "diverted_to",
+    "explanation",
+    "reason",
+    "result_zh",
+    "result_en",
+)
 
 
 def _context(info: Info) -> Any:
@@ -98,6 +129,19 @@ class Query:
     @strawberry.field(description="The channels a report can come in by 来源渠道")
     def channels(self) -> list[Choice]:
         return [Choice(code=c.value, label_zh=c.label_zh, label_en=c.label_en) for c in Channel]
+
+    @strawberry.field(description="A reporter's progress by receipt code 进度查询")
+    def progress(self, info: Info, code: str) -> Progress:
+        request = info.context.get("request")
+        client = getattr(request, "client", None)
+        headers = {"X-Forwarded-For": client.host} if client and client.host else {}
+        try:
+            data = _context(info).intake.request(
+                "POST", "/public/progress", json={"receipt_code": code}, headers=headers
+            )
+        except DomainError as error:
+            raise _graphql_error(error) from error
+        return Progress(**{name: data.get(name) for name in _PROGRESS_FIELDS})
 
     @strawberry.field(description="Counts for an organ and its subtree, days inclusive")
     def organ_stats(
@@ -136,6 +180,7 @@ class Mutation:
                     "summary": input.summary,
                     "received_at": input.received_at.isoformat(),
                 },
+                headers={"X-Baton-Actor": input.actor},
             )
         except DomainError as error:
             raise _graphql_error(error) from error

@@ -43,3 +43,107 @@ def test_an_unreachable_service_is_a_coded_error_not_a_crash(tmp_path):
     ).json()
     assert body["errors"][0]["extensions"]["code"] == "service_unavailable"
     assert body["errors"][0]["extensions"]["message_zh"]
+
+
+class FakeIntake:
+    """Stands in for the intake client: records calls, answers or refuses."""
+
+    def __init__(self, answer=None, error=None):
+        self.calls = []
+        self.answer, self.error = answer, error
+
+    def request(self, method, path, **kwargs):
+        self.calls.append((method, path, kwargs))
+        if self.error is not None:
+            raise self.error
+        return self.answer
+
+
+PROGRESS = '{ progress(code: "ABCD-EFGH-JKMN") { stage messageZh messageEn receivedOn resultZh } }'
+
+
+def with_intake(tmp_path, fake):
+    app = build(Settings(baton_data_dir=tmp_path))
+    app.state.gateway.intake = fake
+    return TestClient(app)
+
+
+def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(tmp_path):
+    fake = FakeIntake(
+        answer={
+            "stage": "accepted", "message_zh": "已受理", "message_en": "Accepted for handling",
+            "received_on": "2026-01-02", "diverted_to": None, "explanation": None,
+            "reason": None, "result_zh": None, "result_en": None,
+        }
+    )
+    body = with_intake(tmp_path, fake).post("/graphql", json={"query": PROGRESS}).json()
+    assert body["data"]["progress"] == {
+        "stage": "accepted", "messageZh": "已受理", "messageEn": "Accepted for handling",
+        "receivedOn": "2026-01-02", "resultZh": None,
+    }
+    [(method, path, kwargs)] = fake.calls
+    assert (method, path) == ("POST", "/public/progress")
+    assert kwargs["json"] == {"receipt_code": "ABCD-EFGH-JKMN"}
+    assert kwargs["headers"] == {"X-Forwarded-For": "testclient"}  # TestClient's host
+
+
+def test_progress_refusals_are_coded_bilingual_graphql_errors(tmp_path):
+    from gateway.clients import ServiceError
+
+    refused = ServiceError("receipt_code_unknown", "查询码不存在", "No report has this code")
+    body = with_intake(tmp_path, FakeIntake(error=refused)).post(
+        "/graphql", json={"query": PROGRESS}
+    ).json()
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"] == {
+        "code": "receipt_code_unknown", "message_zh": "查询码不存在",
+        "message_en": "No report has this code",
+    }
+
+
+def test_register_sends_the_acting_staff_member(tmp_path):
+    fake = FakeIntake(answer={"case_id": "c", "registration_number": "n", "receipt_code": None})
+    client = with_intake(tmp_path, fake)
+    mutation = """mutation($input: RegisterPetitionInput!) {
+      registerPetition(input: $input) { caseId } }"""
+    base = {"organCode": "62", "channel": "letter", "summary": "s",
+            "receivedAt": "2026-01-02T09:00:00+08:00"}
+    for given, sent in ((base, "web-clerk"), ({**base, "actor": "clerk.li"}, "clerk.li")):
+        body = client.post(
+            "/graphql", json={"query": mutation, "variables": {"input": given}}
+        ).json()
+        assert body["data"]["registerPetition"]["caseId"] == "c"
+        assert fake.calls[-1][2]["headers"] == {"X-Baton-Actor": sent}
+
+
+def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
+    import json
+    import subprocess
+
+    from deploy import up
+
+    started = {}
+
+    class Child:
+        def __init__(self, args, env, **kwargs):
+            started[args[-1]] = env
+
+        def poll(self):
+            return None
+
+    platform = up.Platform(
+        Settings(baton_data_dir=tmp_path, database_url="postgresql://x/y",
+                 kafka_bootstrap_servers="127.0.0.1:1"),
+        env={},
+    )
+    monkeypatch.setattr(subprocess, "Popen", Child)
+    monkeypatch.setattr(platform, "wait_healthy", lambda timeout: None)
+    platform.start()
+    for log in platform._logs:
+        log.close()
+    env = started["services.intake.main"]
+    assert json.loads(env["INTAKE_TRUSTED_PROXIES"]) == ["127.0.0.1"]
+    from services.intake.main import IntakeSettings
+
+    monkeypatch.setenv("INTAKE_TRUSTED_PROXIES", env["INTAKE_TRUSTED_PROXIES"])
+    assert IntakeSettings().trusted_proxies == ["127.0.0.1"]
