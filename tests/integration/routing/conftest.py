@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import base64
+import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,7 +14,10 @@ from fastapi.testclient import TestClient
 
 from domain.hierarchy import OrgTree
 from infra.consumer import Consumer
-from infra.relay import Relay
+from infra.settings import Settings
+from services.intake.application import IntakeApplication
+from services.intake.main import IntakeSettings
+from services.intake.main import build as build_intake
 from services.routing.application import RoutingApplication
 from services.routing.main import create_app, load_org_tree
 
@@ -35,25 +40,24 @@ def routing(
 
 
 @pytest.fixture
+def intake(database_url: str, tmp_path: Path) -> Iterator[IntakeApplication]:
+    """The real intake application, on its own schema, for stories that start at intake."""
+    settings = Settings(
+        database_url=database_url,
+        baton_data_dir=tmp_path,
+        baton_identity_key=base64.b64encode(os.urandom(32)).decode(),
+    )
+    _, app = build_intake(settings, IntakeSettings(), schema=new_name("t_intake").replace("-", "_"))
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+@pytest.fixture
 def client(routing: RoutingApplication) -> Iterator[TestClient]:
     with TestClient(create_app(routing)) as test_client:
         yield test_client
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 20.0, step: float = 0.05) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        time.sleep(step)
-    raise AssertionError(f"condition not met within {timeout} s")
-
-
-def drain(relay: Relay) -> int:
-    total = 0
-    while published := relay.publish_pending():
-        total += published
-    return total
 
 
 def consume_all(consumer: Consumer) -> None:

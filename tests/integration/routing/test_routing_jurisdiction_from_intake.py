@@ -8,11 +8,7 @@ opens the case from that envelope and suggests who should handle it, and why.
 
 from __future__ import annotations
 
-import base64
-import os
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -20,33 +16,16 @@ from fastapi.testclient import TestClient
 from domain.petition import ReporterIdentity
 from infra.consumer import Consumer
 from infra.relay import Relay
-from infra.settings import Settings
 from services.intake.application import IntakeApplication
-from services.intake.main import IntakeSettings
-from services.intake.main import build as build_intake
 from services.routing.application import RoutingApplication
 
-from ..spine.helpers import read_topic
-from .conftest import consume_all, drain, new_name, wait_until
+from ..spine.helpers import drain, read_topic, wait_until
+from .conftest import consume_all, new_name
 
 pytestmark = pytest.mark.integration
 
 COUNTY, TOWNSHIP = "620102", "620102001"
 REPORTER = ReporterIdentity.create("张晓梅", "620102198001011239", "13919876543", "兰州")
-
-
-@pytest.fixture
-def intake(database_url: str, tmp_path: Path) -> Iterator[IntakeApplication]:
-    settings = Settings(
-        database_url=database_url,
-        baton_data_dir=tmp_path,
-        baton_identity_key=base64.b64encode(os.urandom(32)).decode(),
-    )
-    _, app = build_intake(settings, IntakeSettings(), schema=new_name("t_intake").replace("-", "_"))
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 def test_a_county_managed_cadre_reported_at_a_township_is_suggested_for_the_county(
@@ -87,8 +66,10 @@ def test_a_county_managed_cadre_reported_at_a_township_is_suggested_for_the_coun
         intake.accept(case_id, "accusation", actor="王信访")
         drain(relay)
         wait_until(
-            lambda: consumer.poll_once() >= 0
-            and client.get(f"/cases/{case_id}").status_code == 200
+            lambda: (
+                consumer.poll_once() >= 0 and client.get(f"/cases/{case_id}").status_code == 200
+            ),
+            timeout=20,
         )
         consume_all(consumer)
 

@@ -10,29 +10,22 @@ it back to be redone, then accepts the new result and archives it. Every step is
 
 from __future__ import annotations
 
-import base64
-import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 import pytest
 from fastapi.testclient import TestClient
-from kafka import KafkaProducer
 
 from domain.contracts import first_broken_link
 from infra.consumer import Consumer
 from infra.relay import Relay
-from infra.settings import Settings
 from services.intake.application import IntakeApplication
-from services.intake.main import IntakeSettings
-from services.intake.main import build as build_intake
 from services.routing.application import RoutingApplication
 
-from ..spine.helpers import read_topic
-from .conftest import actor, consume_all, drain, new_name, wait_until
+from ..spine.helpers import drain, read_topic, redeliver_all, wait_until
+from .conftest import actor, consume_all, new_name
 
 pytestmark = pytest.mark.integration
 
@@ -58,20 +51,6 @@ EXPECTED = [
     "FiveInPlaceConfirmed",
     "Archived",
 ]
-
-
-@pytest.fixture
-def intake(database_url: str, tmp_path: Path) -> Any:
-    settings = Settings(
-        database_url=database_url,
-        baton_data_dir=tmp_path,
-        baton_identity_key=base64.b64encode(os.urandom(32)).decode(),
-    )
-    _, app = build_intake(settings, IntakeSettings(), schema=new_name("t_intake").replace("-", "_"))
-    try:
-        yield app
-    finally:
-        app.close()
 
 
 def register(intake: IntakeApplication, organ: str, summary: str) -> UUID:
@@ -133,7 +112,7 @@ def test_one_case_across_four_levels_and_a_stationed_unit(
 
     def sync(until: Callable[[], bool]) -> None:
         drain(intake_relay)
-        wait_until(lambda: consumer.poll_once() >= 0 and until())
+        wait_until(lambda: consumer.poll_once() >= 0 and until(), timeout=20)
         consume_all(consumer)
 
     # A township registers and accepts the report; routing opens the case there.
@@ -216,17 +195,7 @@ def test_one_case_across_four_levels_and_a_stationed_unit(
 
     # Intake's events delivered a second time change nothing in routing.
     before = routing.recorder.max_notification_id()
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    for partition, _, envelope, headers in read_topic(kafka_bootstrap, intake_topic):
-        producer.send(
-            intake_topic,
-            key=envelope.case_id.encode(),
-            value=envelope.to_json(),
-            partition=partition,
-            headers=[(k, v.encode()) for k, v in headers.items()],
-        )
-    producer.flush()
-    producer.close()
+    redeliver_all(kafka_bootstrap, intake_topic)
     consume_all(consumer)
     assert routing.recorder.max_notification_id() == before
     assert client.get(f"/cases/{case_id}").json() == case

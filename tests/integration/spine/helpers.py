@@ -6,11 +6,12 @@ import datetime as dt
 import time
 from collections.abc import Callable
 
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from domain.contracts import Envelope
 from domain.petition import Petition
 from infra.eventstore import ServiceApplication
+from infra.relay import Relay
 
 CHINA = dt.timezone(dt.timedelta(hours=8))
 RECEIVED = dt.datetime(2026, 11, 2, 9, 30, tzinfo=CHINA)
@@ -32,6 +33,29 @@ def register(app: ServiceApplication, count: int, organ: str = "620102", start: 
         app.save(petition)
         ids.append(petition.id)
     return ids
+
+
+def drain(relay: Relay) -> int:
+    """Publish until the relay finds nothing more; returns how many went out."""
+    total = 0
+    while published := relay.publish_pending():
+        total += published
+    return total
+
+
+def redeliver_all(bootstrap: str, topic: str) -> None:
+    """Send every message on the topic a second time, byte for byte, headers included."""
+    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    for partition, _, envelope, headers in read_topic(bootstrap, topic):
+        producer.send(
+            topic,
+            key=envelope.case_id.encode(),
+            value=envelope.to_json(),
+            partition=partition,
+            headers=[(k, v.encode()) for k, v in headers.items()],
+        )
+    producer.flush()
+    producer.close()
 
 
 def wait_until(condition: Callable[[], bool], timeout: float = 15.0, step: float = 0.05) -> None:

@@ -11,7 +11,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-from kafka import KafkaProducer
 
 from domain.contracts import first_broken_link
 from infra.consumer import Consumer
@@ -20,7 +19,7 @@ from infra.eventstore import ServiceApplication
 from infra.relay import Relay
 from services.stats.application import StatsApplication
 
-from .helpers import read_topic, register, wait_until
+from .helpers import drain, read_topic, redeliver_all, register, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -35,13 +34,6 @@ def intake(database_url: str, unique_schema: str) -> ServiceApplication:
 @pytest.fixture
 def stats(database_url: str) -> StatsApplication:
     return StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
-
-
-def drain(relay: Relay) -> int:
-    total = 0
-    while published := relay.publish_pending():
-        total += published
-    return total
 
 
 def consume_until(consumer: Consumer, stats: StatsApplication, expected: int) -> None:
@@ -95,18 +87,7 @@ def test_the_same_message_delivered_twice_is_counted_once(
     consume_until(consumer, stats, 4)
     assert totals(stats) == 4
 
-    # Deliver every message a second time, byte for byte, headers included.
-    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
-    for partition, _, envelope, headers in read_topic(kafka_bootstrap, unique_topic):
-        producer.send(
-            unique_topic,
-            key=envelope.case_id.encode(),
-            value=envelope.to_json(),
-            partition=partition,
-            headers=[(k, v.encode()) for k, v in headers.items()],
-        )
-    producer.flush()
-    producer.close()
+    redeliver_all(kafka_bootstrap, unique_topic)
     wait_until(lambda: consumer.poll_once() == 0 and consumer.poll_once() == 0)
     assert totals(stats) == 4
     assert stats.case_count() == 4
