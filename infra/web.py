@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from infra.settings import Settings
 from infra.telemetry import instrument_app
 
 log = logging.getLogger(__name__)
@@ -188,6 +189,16 @@ def create_service_app(
 
     instrument_app(app, service)
     return app
+
+
+def readiness_checks(settings: Settings) -> list[Callable[[], None]]:
+    """Readiness of a service: the database and the broker, whichever it is configured with."""
+    checks = []
+    if settings.database_url:
+        checks.append(database_check(settings.database_url))
+    if settings.kafka_bootstrap_servers:
+        checks.append(broker_check(settings.kafka_bootstrap_servers))
+    return checks
 
 
 def database_check(database_url: str) -> Callable[[], None]:

@@ -17,7 +17,7 @@ from infra.datafiles import load_yaml
 from infra.service import consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
-from infra.web import broker_check, create_service_app, database_check, error_json
+from infra.web import create_service_app, error_json, readiness_checks
 from services.intake.api import ROUTERS
 from services.intake.application import DEFAULT_MIN_ANSWER_SECONDS, IntakeApplication
 from services.intake.attachments import DEFAULT_MAX_BYTES, AttachmentStore
@@ -85,12 +85,7 @@ def build(
         # The full traditional→simplified map, built once per process for repeat matching.
         normaliser=TextNormaliser(traditional_to_simplified_map()),
     )
-    readiness = []
-    if settings.database_url:
-        readiness.append(database_check(settings.database_url))
-    if settings.kafka_bootstrap_servers:
-        readiness.append(broker_check(settings.kafka_bootstrap_servers))
-    return create_app(intake, config, readiness=readiness), intake
+    return create_app(intake, config, readiness=readiness_checks(settings)), intake
 
 
 def create_app(

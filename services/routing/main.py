@@ -11,7 +11,7 @@ from infra.datafiles import load_yaml
 from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
-from infra.web import broker_check, create_service_app, database_check
+from infra.web import create_service_app, readiness_checks
 from services.routing.api import routers
 from services.routing.application import RoutingApplication
 
@@ -49,7 +49,7 @@ def build(
     )
     app = create_app(
         routing,
-        [database_check(settings.database_url), broker_check(settings.kafka_bootstrap_servers)],
+        readiness_checks(settings),
     )
     workers = [
         relay_worker(routing, settings),

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from infra.service import Worker, consumer_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
-from infra.web import broker_check, create_service_app, database_check
+from infra.web import create_service_app, readiness_checks
 from services.stats.api import router
 from services.stats.application import StatsApplication
 
@@ -17,10 +17,7 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
     stats = StatsApplication(settings.database_url, settings.schema_of("stats"))
     app = create_service_app(
         "stats",
-        readiness=[
-            database_check(settings.database_url),
-            broker_check(settings.kafka_bootstrap_servers),
-        ],
+        readiness=readiness_checks(settings),
     )
     app.state.stats = stats
     app.include_router(router)

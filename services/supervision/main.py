@@ -14,7 +14,7 @@ from domain.contracts import Envelope
 from infra.service import Worker, consumer_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
-from infra.web import broker_check, create_service_app, database_check
+from infra.web import create_service_app, readiness_checks
 
 log = logging.getLogger("services.supervision")
 
@@ -35,10 +35,7 @@ def build(settings: Settings) -> tuple[FastAPI, list[tuple[str, Worker]]]:
     assert settings.database_url and settings.kafka_bootstrap_servers
     app = create_service_app(
         "supervision",
-        readiness=[
-            database_check(settings.database_url),
-            broker_check(settings.kafka_bootstrap_servers),
-        ],
+        readiness=readiness_checks(settings),
     )
     workers = [
         consumer_worker(settings, "supervision", source, log_event, group=f"supervision-{source}")

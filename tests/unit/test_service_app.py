@@ -81,3 +81,14 @@ def test_bodies_over_the_limit_are_refused_declared_or_streamed():
     streamed = client.post("/upload", content=chunks())
     assert streamed.status_code == 413
     assert streamed.json()["error"]["code"] == "request_too_large"
+
+
+def test_readiness_checks_follow_what_the_service_is_configured_with():
+    from infra.settings import Settings
+    from infra.web import readiness_checks
+
+    assert readiness_checks(Settings(database_url=None, kafka_bootstrap_servers=None)) == []
+    both = readiness_checks(
+        Settings(database_url="postgresql://x@127.0.0.1:1/x", kafka_bootstrap_servers="127.0.0.1:1")
+    )
+    assert [check.__name__ for check in both] == ["database", "broker"]
