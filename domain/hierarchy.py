@@ -155,6 +155,18 @@ class OrgTree:
         """Build from plain records with keys code, name, level, kind, parent, supervises."""
         return cls(_parse_record(i, record) for i, record in enumerate(records))
 
+    @classmethod
+    def from_document(cls, document: Any) -> OrgTree:
+        """Build from an org-tree document (orgs.yaml): {"organs": [...]} or a bare list."""
+        records = document.get("organs") if isinstance(document, Mapping) else document
+        if not isinstance(records, list):
+            raise _invalid(
+                "org_tree_document_invalid",
+                "机构树文件应包含机构列表 organs",
+                "The org-tree document must hold a list of organs",
+            )
+        return cls.from_records(records)
+
     # --- validation ------------------------------------------------------------------
 
     def _validate(self) -> None:

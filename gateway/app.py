@@ -30,8 +30,7 @@ class Gateway:
 
 
 def load_org_tree() -> OrgTree:
-    data = load_yaml("orgs.yaml")
-    return OrgTree.from_records(data["organs"] if isinstance(data, dict) else data)
+    return OrgTree.from_document(load_yaml("orgs.yaml"))
 
 
 def build(settings: Settings) -> FastAPI:

@@ -18,7 +18,7 @@ from services.routing.application import RoutingApplication
 
 def load_org_tree() -> OrgTree:
     """The org tree from the data directory (`orgs.yaml`)."""
-    return OrgTree.from_records(load_yaml("orgs.yaml")["organs"])
+    return OrgTree.from_document(load_yaml("orgs.yaml"))
 
 
 def create_app(

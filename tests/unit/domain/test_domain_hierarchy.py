@@ -290,3 +290,18 @@ def test_common_ancestor_is_the_nearest_shared_one(records: list[dict], data: st
     below = a != b and b in codes(tree.subtree(a))
     assert tree.may_route(T.FORWARD_DOWN, a, b) == (below and tree.get(b).is_commission)
     assert tree.may_route(T.REPORT_UP, b, a) == below
+
+
+def test_an_org_tree_document_holds_its_organs_under_organs_or_as_a_bare_list() -> None:
+    records = [
+        {"code": "62", "name": "甘肃省纪委监委", "level": "province", "kind": "commission"},
+        {"code": "6201", "name": "兰州市纪委监委", "level": "city", "kind": "commission",
+         "parent": "62"},
+    ]
+    tree = OrgTree.from_document({"demo": True, "organs": records})
+    assert [organ.code for organ in tree.organs()] == ["62", "6201"]
+    assert len(OrgTree.from_document(records).organs()) == 2
+    for bad in ({"demo": True}, {"organs": "62"}, "62", None):
+        with pytest.raises(InvalidInput) as refused:
+            OrgTree.from_document(bad)
+        assert refused.value.code == "org_tree_document_invalid"
