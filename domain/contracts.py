@@ -127,3 +127,151 @@ def first_broken_link(envelopes: Iterable[Envelope]) -> int | None:
             return index
         heads[envelope.case_id] = (envelope.sequence, envelope.hash)
     return None
+
+
+# --- The published event types ------------------------------------------------------
+#
+# Every event type a service publishes, with the payload fields a consumer may rely on
+# and the schema version of its envelope. Services name event types only through these
+# constants (never as string literals) and consumers dispatch through `{type: handler}`
+# tables keyed by them. `tests/unit/test_contracts.py` checks the aggregates against this
+# catalogue, so a renamed field or a new event type cannot slip past it.
+#
+# `organ_code` and `actor` travel on the envelope and in every payload; the library's own
+# bookkeeping (`originator_topic`, `originator_id_type`) and sealed identity never count.
+
+
+@dataclass(frozen=True)
+class EventContract:
+    """One published event type: its name on the topic, its payload and its version."""
+
+    type: str
+    topic: str
+    fields: frozenset[str]
+    schema_version: int = SCHEMA_VERSION
+
+
+class PetitionEvents:
+    """Event types of the `Petition` aggregate, published by intake on `intake.events`."""
+
+    REGISTERED = "Petition.Registered"
+    ATTACHMENT_ADDED = "Petition.AttachmentAdded"
+    ACCEPTED = "Petition.Accepted"
+    DIVERTED = "Petition.Diverted"
+    NOT_ACCEPTED = "Petition.NotAccepted"
+    LINKED_AS_REPEAT = "Petition.LinkedAsRepeat"
+    REAL_NAME_VERIFIED = "Petition.RealNameVerified"
+    REPORTER_REVEALED = "Petition.ReporterRevealed"
+    ACCEPTANCE_NOTIFIED = "Petition.AcceptanceNotified"
+    HANDLING_STARTED = "Petition.HandlingStarted"
+    RESULT_PUBLISHED = "Petition.ResultPublished"
+    CORRECTED = "Petition.Corrected"
+
+
+class HandlingEvents:
+    """Event types of the `Handling` aggregate, published by routing on `routing.events`."""
+
+    OPENED = "Handling.Opened"
+    TRANSFER_PROPOSED = "Handling.TransferProposed"
+    TRANSFER_APPROVED = "Handling.TransferApproved"
+    TRANSFER_DISPATCHED = "Handling.TransferDispatched"
+    TRANSFER_WITHDRAWN = "Handling.TransferWithdrawn"
+    TRANSFER_RECEIVED = "Handling.TransferReceived"
+    TRANSFER_REFUSED = "Handling.TransferRefused"
+    DISPOSAL_DECIDED = "Handling.DisposalDecided"
+    CONCLUDED = "Handling.Concluded"
+    REPORTED_BACK = "Handling.ReportedBack"
+    RESULT_ACCEPTED = "Handling.ResultAccepted"
+    SENT_BACK = "Handling.SentBack"
+    FEEDBACK_GIVEN = "Handling.FeedbackGiven"
+    FIVE_IN_PLACE_CONFIRMED = "Handling.FiveInPlaceConfirmed"
+    ARCHIVED = "Handling.Archived"
+    REPEAT_LINKED = "Handling.RepeatLinked"
+
+
+def _contracts(topic: str, declared: Mapping[str, Iterable[str]]) -> dict[str, EventContract]:
+    common = {"organ_code", "actor"}
+    return {
+        name: EventContract(name, topic, frozenset(common | set(fields)))
+        for name, fields in declared.items()
+    }
+
+
+_P = PetitionEvents
+_H = HandlingEvents
+
+PUBLISHED: dict[str, EventContract] = {
+    **_contracts(
+        topic_for("intake"),
+        {
+            _P.REGISTERED: [
+                "registration_number",
+                "registered_at",
+                "received_at",
+                "channel",
+                "visitors",
+                "handed_over_from",
+                "handover_reference",
+                "real_name",
+                "receipt_code_hash",
+                "reported_persons",
+                "categories",
+                "conduct_period",
+                "conduct_date",
+                "key_fields",
+                "summary",
+                "full_text",
+                "keywords",
+                "attachments",
+            ],
+            _P.ATTACHMENT_ADDED: ("attachment", "added_at"),
+            _P.ACCEPTED: ("report_type", "reported_persons", "decided_at"),
+            _P.DIVERTED: ("department", "explanation", "decided_at"),
+            _P.NOT_ACCEPTED: ("reason", "approved_by", "decided_at"),
+            _P.LINKED_AS_REPEAT: ("first_case_id", "reason", "decided_at"),
+            _P.REAL_NAME_VERIFIED: ("method", "verified_at"),
+            _P.REPORTER_REVEALED: ("purpose", "revealed_at"),
+            _P.ACCEPTANCE_NOTIFIED: ("method", "outcome", "notified_at"),
+            _P.HANDLING_STARTED: ("started_at",),
+            _P.RESULT_PUBLISHED: ("public_result_zh", "public_result_en", "concluded_at"),
+            _P.CORRECTED: ("reason", "changed_fields", "changes", "corrected_at"),
+        },
+    ),
+    **_contracts(
+        topic_for("routing"),
+        {
+            _H.OPENED: ("report_type", "reported_persons"),
+            _H.TRANSFER_PROPOSED: [
+                "transfer_id",
+                "kind",
+                "from_organ",
+                "from_office",
+                "to_organ",
+                "to_office",
+                "external_body",
+                "reason",
+                "deadline",
+                "suggestion",
+            ],
+            _H.TRANSFER_APPROVED: ("transfer_id",),
+            _H.TRANSFER_DISPATCHED: ("transfer_id", "notified_offices"),
+            _H.TRANSFER_WITHDRAWN: ("transfer_id", "reason"),
+            _H.TRANSFER_RECEIVED: ("transfer_id", "received_by"),
+            _H.TRANSFER_REFUSED: ("transfer_id", "reason"),
+            _H.DISPOSAL_DECIDED: ("mode", "reason"),
+            _H.CONCLUDED: ("outcome", "substantiation", "findings"),
+            _H.REPORTED_BACK: ("summary", "to_organ", "to_office"),
+            _H.RESULT_ACCEPTED: ("reason",),
+            _H.SENT_BACK: ("reason",),
+            _H.FEEDBACK_GIVEN: ("method", "content", "satisfaction"),
+            _H.FIVE_IN_PLACE_CONFIRMED: ("items",),
+            _H.ARCHIVED: (),
+            _H.REPEAT_LINKED: ("repeat_case_id", "holder_organ", "holder_office"),
+        },
+    ),
+}
+
+
+def contract_of(event_type: str) -> EventContract | None:
+    """The declared contract of a published event type, or None for an unknown one."""
+    return PUBLISHED.get(event_type)
