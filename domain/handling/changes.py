@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
 
 def _replace_last_transfer(self: Handling, **changes: Any) -> Transfer:
+    """The pending transfer with these changes, put in its place."""
     transfer = Transfer(**{**self.transfers[-1].as_dict(), **changes})
     self.transfers[-1] = transfer
     return transfer
