@@ -235,7 +235,12 @@ def test_rest_story_through_inbox_and_review(
     assert [link["kind"] for link in case["custody"]] == [
         "opened", "assign_down", "report_back", "send_back", "report_back"
     ]  # fmt: skip
-    # Custody is dated by the application's clock, one reading per command.
+    # The transfer and the custody chain are dated by the application's clock, one
+    # reading per command.
+    transfer = case["transfers"][0]
+    assert [
+        transfer[f"{step}_at"] for step in ("proposed", "approved", "dispatched", "closed")
+    ] == [(START + timedelta(minutes=n)).isoformat() for n in (2, 3, 4, 5)]
     assert [link["at"] for link in case["custody"]] == [
         (START + timedelta(minutes=n)).isoformat() for n in (1, 5, 8, 9, 11)
     ]
@@ -258,6 +263,8 @@ def test_rest_refusals_are_coded(client: TestClient, routing: RoutingApplication
             reason="r", to_organ=TOWNSHIP_A)  # fmt: skip
     refused(f"{base}/transfers", 409, "route_foreign_stationed_unit", actor=county,
             kind="to_stationed_unit", reason="r", to_organ="620103Z01")  # fmt: skip
+    refused(f"{base}/transfers", 422, "request_invalid", actor=county, kind="report_up",
+            reason="r", to_organ="62ABC")  # fmt: skip
     refused(f"{base}/transfers", 404, "organ_unknown", actor=county, kind="report_up",
             reason="r", to_organ="99")  # fmt: skip
     refused(f"{base}/transfers", 403, "not_holder", actor=actor_json(clerk(CITY)),
