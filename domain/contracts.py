@@ -240,7 +240,7 @@ PUBLISHED: dict[str, EventContract] = {
     **_contracts(
         topic_for("routing"),
         {
-            _H.OPENED: ("report_type", "reported_persons"),
+            _H.OPENED: ("report_type", "reported_persons", "at"),
             _H.TRANSFER_PROPOSED: [
                 "transfer_id",
                 "kind",
@@ -252,21 +252,33 @@ PUBLISHED: dict[str, EventContract] = {
                 "reason",
                 "deadline",
                 "suggestion",
+                "at",
             ],
-            _H.TRANSFER_APPROVED: ("transfer_id",),
-            _H.TRANSFER_DISPATCHED: ("transfer_id", "notified_offices"),
-            _H.TRANSFER_WITHDRAWN: ("transfer_id", "reason"),
-            _H.TRANSFER_RECEIVED: ("transfer_id", "received_by"),
-            _H.TRANSFER_REFUSED: ("transfer_id", "reason"),
-            _H.DISPOSAL_DECIDED: ("mode", "reason"),
-            _H.CONCLUDED: ("outcome", "substantiation", "findings"),
-            _H.REPORTED_BACK: ("summary", "to_organ", "to_office"),
-            _H.RESULT_ACCEPTED: ("reason",),
-            _H.SENT_BACK: ("reason",),
-            _H.FEEDBACK_GIVEN: ("method", "content", "satisfaction"),
-            _H.FIVE_IN_PLACE_CONFIRMED: ("items",),
-            _H.ARCHIVED: (),
-            _H.REPEAT_LINKED: ("repeat_case_id", "holder_organ", "holder_office"),
+            _H.TRANSFER_APPROVED: ("transfer_id", "at"),
+            _H.TRANSFER_DISPATCHED: ("transfer_id", "notified_offices", "at"),
+            _H.TRANSFER_WITHDRAWN: ("transfer_id", "reason", "at"),
+            # The new holder (none after a hand-over outward).
+            _H.TRANSFER_RECEIVED: (
+                "transfer_id",
+                "received_by",
+                "holder_organ",
+                "holder_office",
+                "at",
+            ),
+            _H.TRANSFER_REFUSED: ("transfer_id", "reason", "at"),
+            _H.DISPOSAL_DECIDED: ("mode", "reason", "at"),
+            # report_back_required: assigned down 交办 / supervised down 督办, so the result
+            # is final only once reported back and accepted.
+            _H.CONCLUDED: ("outcome", "substantiation", "findings", "report_back_required", "at"),
+            _H.REPORTED_BACK: ("summary", "to_organ", "to_office", "at"),
+            # report_back_required: the reviewer's own organ still reports it back further up.
+            _H.RESULT_ACCEPTED: ("reason", "report_back_required", "at"),
+            # Who holds the case after the send-back: the office that reported it back.
+            _H.SENT_BACK: ("reason", "holder_organ", "holder_office", "at"),
+            _H.FEEDBACK_GIVEN: ("method", "content", "satisfaction", "at"),
+            _H.FIVE_IN_PLACE_CONFIRMED: ("items", "at"),
+            _H.ARCHIVED: ("at",),
+            _H.REPEAT_LINKED: ("repeat_case_id", "holder_organ", "holder_office", "at"),
         },
     ),
 }

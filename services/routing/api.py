@@ -16,7 +16,8 @@ from uuid import UUID
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from domain.handling import Actor
+from domain.actors import Actor
+from domain.guards import ORGAN_CODE
 from domain.vocabulary import (
     Disposal,
     FiveInPlace,
@@ -31,7 +32,7 @@ from domain.vocabulary import (
 from infra.web import ErrorBody, error_responses
 from services.routing.application import RoutingApplication
 
-ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
+ORGAN_PATTERN = ORGAN_CODE.pattern
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
 
 
@@ -150,6 +151,10 @@ class TransferOut(BaseModel):
     refusal_reason: str | None
     withdrawn_by: str | None
     withdrawal_reason: str | None
+    proposed_at: str | None
+    approved_at: str | None
+    dispatched_at: str | None
+    closed_at: str | None
 
 
 class CustodyLinkOut(BaseModel):

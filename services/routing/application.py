@@ -1,47 +1,40 @@
 """Routing use cases: open a Handling for each accepted report and move it along.
 
-Every command loads the case, runs one Handling command and saves it; two people acting on
-the same case at once cannot both succeed: the second save collides on the aggregate's
-version (optimistic concurrency) and is refused as "concurrent_update", as is a command
-that names a stale `expected_version`.
+Every command loads the case, runs one Handling command at the moment the application's
+clock gives, and saves it; two people acting on the same case at once cannot both succeed:
+the second save collides on the aggregate's version (optimistic concurrency) and is refused
+as "concurrent_update", as is a command that names a stale `expected_version`
+(`infra.aggregates`).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable, Mapping
-from datetime import date
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Notification
 
-from domain.contracts import Envelope
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.contracts import Envelope, PetitionEvents
+from domain.errors import Conflict, NotFound
 from domain.handling import Actor, Handling
 from domain.hierarchy import OrgTree
-from domain.jurisdiction import ReportedPerson, decide_jurisdiction
-from domain.vocabulary import CadreLevel
+from infra.aggregates import catch_up, change, find, get, save
 from infra.eventstore import ServiceApplication
+from services.routing.inbox import HolderIndex
+from services.routing.views import case_view, suggestion, suggestion_or_none
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-ACCEPTED = "Petition.Accepted"
-LINKED_AS_REPEAT = "Petition.LinkedAsRepeat"
 INTAKE_ACTOR = "intake"
+Clock = Callable[[], datetime]
 
 
-def _concurrent(case_id: UUID, **details: Any) -> Conflict:
-    return Conflict(
-        "concurrent_update",
-        "案件已被他人同时修改，请刷新后重试",
-        "Someone else changed this case at the same time: reload and try again",
-        case_id=str(case_id),
-        **details,
-    )
+def _case_unknown(case_id: UUID) -> NotFound:
+    return NotFound("case_unknown", "案件不存在", "No case has this id", case_id=str(case_id))
 
 
 class RoutingApplication(ServiceApplication):
@@ -54,10 +47,17 @@ class RoutingApplication(ServiceApplication):
         database_url: str | None = None,
         schema: str | None = None,
         env: dict[str, str] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         super().__init__("routing", database_url=database_url, schema=schema, env=env)
         self.org_tree = org_tree
-        self._index = _HolderIndex()
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self._index = HolderIndex()
+        # What each intake event means to routing; every other type is only tracked.
+        self._from_intake: dict[str, Callable[[Envelope], list[Handling]]] = {
+            PetitionEvents.ACCEPTED: self._open_accepted,
+            PetitionEvents.LINKED_AS_REPEAT: self._link_repeat,
+        }
 
     # --- from intake -----------------------------------------------------------------
 
@@ -76,40 +76,44 @@ class RoutingApplication(ServiceApplication):
                 raise
 
     def _effects_of(self, envelope: Envelope) -> list[Handling]:
+        effect = self._from_intake.get(envelope.type)
+        if effect is None:
+            return []
         try:
-            return self._effects_of_valid(envelope)
+            return effect(envelope)
         except ValueError:
             # Not a case id: record the position and move on rather than stall the partition.
             log.error("routing ignores %s with a malformed case id", envelope.type)
             return []
 
-    def _effects_of_valid(self, envelope: Envelope) -> list[Handling]:
+    def _open_accepted(self, envelope: Envelope) -> list[Handling]:
+        case_id = UUID(envelope.case_id)
+        if find(self, Handling, case_id) is not None:
+            return []  # already open (e.g. the same case accepted twice upstream)
         payload = envelope.payload
-        if envelope.type == ACCEPTED:
-            case_id = UUID(envelope.case_id)
-            if self._find(case_id) is not None:
-                return []  # already open (e.g. the same case accepted twice upstream)
-            organ = str(payload.get("organ_code") or envelope.organ_code)
-            return [
-                Handling.open(
-                    case_id,
-                    organ,
-                    envelope.actor or INTAKE_ACTOR,
-                    report_type=payload.get("report_type"),
-                    reported_persons=_persons(payload.get("reported_persons")),
-                )
-            ]
-        if envelope.type == LINKED_AS_REPEAT:
-            first = self._find(UUID(str(payload.get("first_case_id"))))
-            if first is None:
-                return []  # the first case was never accepted into routing
-            linked = first.link_repeat(
-                envelope.case_id,
+        return [
+            Handling.open(
+                case_id,
                 str(payload.get("organ_code") or envelope.organ_code),
                 envelope.actor or INTAKE_ACTOR,
+                report_type=payload.get("report_type"),
+                reported_persons=_persons(payload.get("reported_persons")),
+                at=self.clock(),
             )
-            return [first] if linked else []
-        return []
+        ]
+
+    def _link_repeat(self, envelope: Envelope) -> list[Handling]:
+        payload = envelope.payload
+        first = find(self, Handling, UUID(str(payload.get("first_case_id"))))
+        if first is None:
+            return []  # the first case was never accepted into routing
+        linked = first.link_repeat(
+            envelope.case_id,
+            str(payload.get("organ_code") or envelope.organ_code),
+            envelope.actor or INTAKE_ACTOR,
+            at=self.clock(),
+        )
+        return [first] if linked else []
 
     def open_case(
         self,
@@ -120,9 +124,12 @@ class RoutingApplication(ServiceApplication):
         reported_persons: Iterable[Mapping[str, Any]] = (),
     ) -> UUID:
         """Open a Handling directly (tests, back-office tools); idempotent."""
-        if self._find(case_id) is None:
+        if find(self, Handling, case_id) is None:
             self.org_tree.get(organ_code)
-            self.save(Handling.open(case_id, organ_code, actor, report_type, reported_persons))
+            opened = Handling.open(
+                case_id, organ_code, actor, report_type, reported_persons, at=self.clock()
+            )
+            save(self, opened)
         return case_id
 
     # --- transfers -------------------------------------------------------------------
@@ -148,11 +155,12 @@ class RoutingApplication(ServiceApplication):
                 kind,
                 reason,
                 self.org_tree,
+                at=self.clock(),
                 to_organ=to_organ,
                 to_office=to_office,
                 external_body=external_body,
                 deadline=deadline,
-                suggestion=self._suggestion_or_none(h),
+                suggestion=suggestion_or_none(self.org_tree, h),
             )
 
         return self._change(case_id, expected_version, propose)
@@ -160,12 +168,20 @@ class RoutingApplication(ServiceApplication):
     def approve_transfer(
         self, case_id: UUID, transfer_id: str, actor: Actor, expected_version: int | None = None
     ) -> None:
-        self._change(case_id, expected_version, lambda h: h.approve_transfer(actor, transfer_id))
+        self._change(
+            case_id,
+            expected_version,
+            lambda h: h.approve_transfer(actor, transfer_id, at=self.clock()),
+        )
 
     def dispatch_transfer(
         self, case_id: UUID, transfer_id: str, actor: Actor, expected_version: int | None = None
     ) -> None:
-        self._change(case_id, expected_version, lambda h: h.dispatch_transfer(actor, transfer_id))
+        self._change(
+            case_id,
+            expected_version,
+            lambda h: h.dispatch_transfer(actor, transfer_id, self.org_tree, at=self.clock()),
+        )
 
     def receive_transfer(
         self,
@@ -178,7 +194,7 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
-            lambda h: h.receive_transfer(actor, transfer_id, received_by),
+            lambda h: h.receive_transfer(actor, transfer_id, received_by, at=self.clock()),
         )
 
     def refuse_transfer(
@@ -190,7 +206,9 @@ class RoutingApplication(ServiceApplication):
         expected_version: int | None = None,
     ) -> None:
         self._change(
-            case_id, expected_version, lambda h: h.refuse_transfer(actor, transfer_id, reason)
+            case_id,
+            expected_version,
+            lambda h: h.refuse_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
     def withdraw_transfer(
@@ -202,7 +220,9 @@ class RoutingApplication(ServiceApplication):
         expected_version: int | None = None,
     ) -> None:
         self._change(
-            case_id, expected_version, lambda h: h.withdraw_transfer(actor, transfer_id, reason)
+            case_id,
+            expected_version,
+            lambda h: h.withdraw_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
     # --- handling --------------------------------------------------------------------
@@ -215,7 +235,11 @@ class RoutingApplication(ServiceApplication):
         reason: str,
         expected_version: int | None = None,
     ) -> None:
-        self._change(case_id, expected_version, lambda h: h.decide_disposal(actor, mode, reason))
+        self._change(
+            case_id,
+            expected_version,
+            lambda h: h.decide_disposal(actor, mode, reason, at=self.clock()),
+        )
 
     def conclude(
         self,
@@ -229,13 +253,15 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
-            lambda h: h.conclude(actor, outcome, substantiation, findings),
+            lambda h: h.conclude(actor, outcome, substantiation, findings, at=self.clock()),
         )
 
     def report_back(
         self, case_id: UUID, actor: Actor, summary: str, expected_version: int | None = None
     ) -> None:
-        self._change(case_id, expected_version, lambda h: h.report_back(actor, summary))
+        self._change(
+            case_id, expected_version, lambda h: h.report_back(actor, summary, at=self.clock())
+        )
 
     def review(
         self,
@@ -245,7 +271,11 @@ class RoutingApplication(ServiceApplication):
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> None:
-        self._change(case_id, expected_version, lambda h: h.review(actor, accept, reason))
+        self._change(
+            case_id,
+            expected_version,
+            lambda h: h.review(actor, accept, reason, at=self.clock()),
+        )
 
     def record_feedback(
         self,
@@ -259,7 +289,7 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
-            lambda h: h.record_feedback(actor, method, content, satisfaction),
+            lambda h: h.record_feedback(actor, method, content, satisfaction, at=self.clock()),
         )
 
     def confirm_five_in_place(
@@ -270,39 +300,20 @@ class RoutingApplication(ServiceApplication):
         expected_version: int | None = None,
     ) -> None:
         items = list(items)
-        self._change(case_id, expected_version, lambda h: h.confirm_five_in_place(actor, items))
+        self._change(
+            case_id,
+            expected_version,
+            lambda h: h.confirm_five_in_place(actor, items, at=self.clock()),
+        )
 
     def archive(self, case_id: UUID, actor: Actor, expected_version: int | None = None) -> None:
-        self._change(case_id, expected_version, lambda h: h.archive(actor))
+        self._change(case_id, expected_version, lambda h: h.archive(actor, at=self.clock()))
 
     # --- reading ---------------------------------------------------------------------
 
     def case(self, case_id: UUID) -> dict[str, Any]:
         """The case as its holder sees it: holder, status, pending transfer, custody, repeats."""
-        h = self._get(case_id)
-        stamps = {e.originator_version: e.timestamp for e in self.events_of(case_id)}
-        return {
-            "case_id": str(h.id),
-            "version": h.version,
-            "registered_organ": h.registered_organ,
-            "report_type": h.report_type,
-            "status": h.status,
-            "holder": h.holder,
-            "pending_transfer": h.pending_transfer.as_dict() if h.pending_transfer else None,
-            "transfers": [t.as_dict() for t in h.transfers],
-            "custody": [
-                {**link.as_dict(), "at": stamps[link.version].isoformat()} for link in h.custody
-            ],
-            "assignments": list(h.assignments),
-            "disposal": h.disposal,
-            "conclusion": h.conclusion,
-            "reviews": list(h.reviews),
-            "feedback": list(h.feedback),
-            "five_in_place": list(h.five_in_place),
-            "five_in_place_missing": h.five_in_place_missing,
-            "repeats": list(h.repeats),
-            "archived_by": h.archived_by,
-        }
+        return case_view(self._get(case_id))
 
     def events_of(self, case_id: UUID) -> list[Any]:
         """The stored events of one case, oldest first."""
@@ -310,95 +321,38 @@ class RoutingApplication(ServiceApplication):
 
     def jurisdiction(self, case_id: UUID) -> dict[str, Any]:
         """Who should handle the case, how it gets there from its holder, and why."""
-        h = self._get(case_id)
-        suggestion = self._suggestion(h)
-        if suggestion is None:
+        suggested = suggestion(self.org_tree, self._get(case_id))
+        if suggested is None:
             raise Conflict(
                 "jurisdiction_unknown",
                 "缺少被反映人的管理层级，无法建议管辖",
                 "No reported person with a cadre level is known: no suggestion can be made",
             )
-        return suggestion
+        return suggested
 
     def inbox(self, organ_code: str, office: str | None = None) -> dict[str, Any]:
         """Cases an office holds, and transfers waiting for it to receive or refuse."""
         self.org_tree.get(organ_code)
-        self._catch_up()
+        with self._index.lock:
+            self._index.position = catch_up(self, self._index.position, self._index_cases)
         held, incoming = self._index.of(organ_code, office)
         return {"organ_code": organ_code, "office": office, "held": held, "incoming": incoming}
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _find(self, case_id: UUID) -> Handling | None:
-        try:
-            h: Any = self.repository.get(case_id)
-        except AggregateNotFoundError:
-            return None
-        return h if isinstance(h, Handling) else None
-
     def _get(self, case_id: UUID) -> Handling:
-        h = self._find(case_id)
-        if h is None:
-            raise NotFound(
-                "case_unknown", "案件不存在", "No case has this id", case_id=str(case_id)
-            )
-        return h
+        return get(self, Handling, case_id, _case_unknown(case_id))
 
     def _change(
         self, case_id: UUID, expected_version: int | None, command: Callable[[Handling], T]
     ) -> T:
-        h = self._get(case_id)
-        if expected_version is not None and expected_version != h.version:
-            raise _concurrent(case_id, expected_version=expected_version, version=h.version)
-        result = command(h)
-        try:
-            self.save(h)
-        except IntegrityError:
-            raise _concurrent(case_id) from None
-        return result
+        return change(self, self._get(case_id), command, expected_version)
 
-    def _suggestion(self, h: Handling) -> dict[str, Any] | None:
-        persons = [
-            ReportedPerson(name=p["name"], cadre_level=CadreLevel(p["cadre_level"]), unit=p["unit"])
-            for p in h.reported_persons
-            if p.get("cadre_level") in CadreLevel._value2member_map_
-        ]
-        if not persons or h.holder_organ is None:
-            return None
-        decision = decide_jurisdiction(self.org_tree, h.holder_organ, persons)
-        return {
-            "organ_code": decision.organ.code,
-            "organ_name": decision.organ.name,
-            "office": decision.office.value,
-            "action": decision.action.value,
-            "next_hop": decision.next_hop,
-            "reason_zh": decision.reason_zh,
-            "reason_en": decision.reason_en,
-            "deciding_person": decision.deciding_person,
-            "needs_review": decision.needs_review,
-        }
-
-    def _suggestion_or_none(self, h: Handling) -> dict[str, Any] | None:
-        try:
-            return self._suggestion(h)
-        except (InvalidInput, NotFound, Conflict):
-            return None
-
-    def _catch_up(self) -> None:
-        with self._index.lock:
-            while True:
-                notifications = self.recorder.select_notifications(
-                    start=self._index.position + 1, limit=500
-                )
-                touched = {n.originator_id for n in notifications}
-                for case_id in touched:
-                    h = self._find(UUID(str(case_id)))
-                    if h is not None:
-                        self._index.put(h)
-                if notifications:
-                    self._index.position = notifications[-1].id
-                if len(notifications) < 500:
-                    return
+    def _index_cases(self, notifications: Sequence[Notification]) -> None:
+        for case_id in {n.originator_id for n in notifications}:
+            h = find(self, Handling, UUID(str(case_id)))
+            if h is not None:
+                self._index.put(h)
 
 
 def _persons(value: Any) -> list[dict[str, Any]]:
@@ -414,42 +368,3 @@ def _persons(value: Any) -> list[dict[str, Any]]:
         for p in value
         if isinstance(p, dict)
     ]
-
-
-class _HolderIndex:
-    """Who holds what, and what waits where: rebuilt from the store's notification log."""
-
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.position = 0
-        self.rows: dict[str, dict[str, Any]] = {}
-
-    def put(self, h: Handling) -> None:
-        pending = h.pending_transfer
-        self.rows[str(h.id)] = {
-            "case_id": str(h.id),
-            "version": h.version,
-            "status": h.status,
-            "holder_organ": h.holder_organ,
-            "holder_office": h.holder_office,
-            "repeats": len(h.repeats),
-            "pending": pending.as_dict() if pending else None,
-        }
-
-    def of(
-        self, organ: str, office: str | None
-    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        held, incoming = [], []
-        for row in self.rows.values():
-            summary = {k: v for k, v in row.items() if k != "pending"}
-            if row["holder_organ"] == organ and office in (None, row["holder_office"]):
-                held.append({**summary, "pending_transfer": row["pending"]})
-            pending = row["pending"]
-            if (
-                pending
-                and pending["state"] == "dispatched"
-                and pending["to_organ"] == organ
-                and office in (None, pending["to_office"])
-            ):
-                incoming.append({**summary, "transfer": pending})
-        return held, incoming

@@ -18,7 +18,7 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.contracts import first_broken_link
+from domain.contracts import HandlingEvents, first_broken_link
 from infra.consumer import Consumer
 from infra.relay import Relay
 from services.intake.application import IntakeApplication
@@ -190,6 +190,25 @@ def test_one_case_across_four_levels_and_a_stationed_unit(
     assert first_broken_link(mine) is None
     assert all(e.organ_code and e.actor for e in mine)
     places = [(e.type.split(".")[1], e.organ_code) for e in mine]
+    # Every payload records its moment; the custody chain shows the same moments.
+    moments = {e.sequence: e.payload["at"] for e in mine}
+    assert all(moments.values())
+    assert [link["at"] for link in case["custody"]] == [
+        datetime.fromisoformat(moments[link["version"]]).isoformat() for link in case["custody"]
+    ]
+    holders = [
+        (e.payload["holder_organ"], e.payload["holder_office"])
+        for e in mine
+        if e.type in (HandlingEvents.TRANSFER_RECEIVED, HandlingEvents.SENT_BACK)
+    ]
+    assert holders == [
+        (COUNTY, "petition"),
+        (TOWNSHIP_B, "petition"),
+        (TOWNSHIP_B, "supervision"),
+        (TOWNSHIP_B, "supervision"),
+    ]
+    owed = [e.payload["report_back_required"] for e in mine if e.type == HandlingEvents.CONCLUDED]
+    assert owed == [True, True]
     assert ("TransferRefused", STATIONED) in places
     assert ("SentBack", COUNTY) in places and ("Archived", COUNTY) in places
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.contracts import Envelope
+from domain.contracts import Envelope, PetitionEvents
 from domain.errors import Conflict
 from domain.handling import Handling
 from services.routing.application import RoutingApplication
@@ -18,6 +19,18 @@ from services.routing.main import create_app
 from .orgs import CITY, COUNTY, STATIONED, TOWNSHIP_A, TOWNSHIP_B, clerk, leader, org_tree
 
 TRACK = "intake.events#0"
+START = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+
+
+class Clock:
+    """The routing application's clock: a minute later at every reading."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(minutes=1)
+        return self.now
 
 
 def envelope(type_: str, case_id: UUID, notification_id: int, **payload: Any) -> Envelope:
@@ -37,7 +50,7 @@ def envelope(type_: str, case_id: UUID, notification_id: int, **payload: Any) ->
 
 @pytest.fixture
 def routing() -> RoutingApplication:
-    return RoutingApplication(org_tree())
+    return RoutingApplication(org_tree(), clock=Clock())
 
 
 @pytest.fixture
@@ -56,7 +69,7 @@ def actor_json(actor: Any) -> dict[str, str]:
 def test_accepted_opens_a_handling_exactly_once(routing: RoutingApplication) -> None:
     case_id = uuid4()
     accepted = envelope(
-        "Petition.Accepted",
+        PetitionEvents.ACCEPTED,
         case_id,
         7,
         organ_code=TOWNSHIP_A,
@@ -69,29 +82,29 @@ def test_accepted_opens_a_handling_exactly_once(routing: RoutingApplication) -> 
     assert case["holder"] == {"organ_code": TOWNSHIP_A, "office": "petition", "external_body": None}
     assert case["version"] == 1
     routing.handle(accepted, TRACK)  # redelivered
-    routing.handle(envelope("Petition.Accepted", case_id, 9, organ_code=TOWNSHIP_A), TRACK)
+    routing.handle(envelope(PetitionEvents.ACCEPTED, case_id, 9, organ_code=TOWNSHIP_A), TRACK)
     assert routing.case(case_id)["version"] == 1
     assert len(routing.events_of(case_id)) == 1
     assert routing.tracked_position(TRACK) == 9
 
 
 def test_other_types_are_ignored_but_tracked(routing: RoutingApplication) -> None:
-    routing.handle(envelope("Petition.Registered", uuid4(), 3, organ_code=COUNTY), TRACK)
+    routing.handle(envelope(PetitionEvents.REGISTERED, uuid4(), 3, organ_code=COUNTY), TRACK)
     assert routing.tracked_position(TRACK) == 3
     assert routing.recorder.max_notification_id() in (None, 0)
 
 
 def test_malformed_case_ids_are_skipped_not_retried_forever(routing: RoutingApplication) -> None:
-    bad = envelope("Petition.LinkedAsRepeat", uuid4(), 4, first_case_id=None)
+    bad = envelope(PetitionEvents.LINKED_AS_REPEAT, uuid4(), 4, first_case_id=None)
     routing.handle(bad, TRACK)
     assert routing.tracked_position(TRACK) == 4
 
 
 def test_a_repeat_is_shown_to_the_first_case_holder(routing: RoutingApplication) -> None:
     first, repeat = uuid4(), uuid4()
-    routing.handle(envelope("Petition.Accepted", first, 1, organ_code=COUNTY), TRACK)
+    routing.handle(envelope(PetitionEvents.ACCEPTED, first, 1, organ_code=COUNTY), TRACK)
     linked = envelope(
-        "Petition.LinkedAsRepeat", repeat, 2, organ_code=TOWNSHIP_A, first_case_id=str(first)
+        PetitionEvents.LINKED_AS_REPEAT, repeat, 2, organ_code=TOWNSHIP_A, first_case_id=str(first)
     )
     routing.handle(linked, TRACK)
     routing.handle(linked, TRACK)
@@ -102,11 +115,12 @@ def test_a_repeat_is_shown_to_the_first_case_holder(routing: RoutingApplication)
             "linked_at_organ": TOWNSHIP_A,
             "shown_to_organ": COUNTY,
             "shown_to_office": "petition",
+            "at": (START + timedelta(minutes=2)).isoformat(),
         }
     ]
     # A repeat of a case routing never opened changes nothing but the position.
     routing.handle(
-        envelope("Petition.LinkedAsRepeat", uuid4(), 3, first_case_id=str(uuid4())), TRACK
+        envelope(PetitionEvents.LINKED_AS_REPEAT, uuid4(), 3, first_case_id=str(uuid4())), TRACK
     )
     assert routing.tracked_position(TRACK) == 3
 
@@ -221,7 +235,15 @@ def test_rest_story_through_inbox_and_review(
     assert [link["kind"] for link in case["custody"]] == [
         "opened", "assign_down", "report_back", "send_back", "report_back"
     ]  # fmt: skip
-    assert all(link["at"] for link in case["custody"])
+    # The transfer and the custody chain are dated by the application's clock, one
+    # reading per command.
+    transfer = case["transfers"][0]
+    assert [
+        transfer[f"{step}_at"] for step in ("proposed", "approved", "dispatched", "closed")
+    ] == [(START + timedelta(minutes=n)).isoformat() for n in (2, 3, 4, 5)]
+    assert [link["at"] for link in case["custody"]] == [
+        (START + timedelta(minutes=n)).isoformat() for n in (1, 5, 8, 9, 11)
+    ]
     assert client.get(f"{base}").json() == case
 
 
@@ -241,6 +263,8 @@ def test_rest_refusals_are_coded(client: TestClient, routing: RoutingApplication
             reason="r", to_organ=TOWNSHIP_A)  # fmt: skip
     refused(f"{base}/transfers", 409, "route_foreign_stationed_unit", actor=county,
             kind="to_stationed_unit", reason="r", to_organ="620103Z01")  # fmt: skip
+    refused(f"{base}/transfers", 422, "request_invalid", actor=county, kind="report_up",
+            reason="r", to_organ="62ABC")  # fmt: skip
     refused(f"{base}/transfers", 404, "organ_unknown", actor=county, kind="report_up",
             reason="r", to_organ="99")  # fmt: skip
     refused(f"{base}/transfers", 403, "not_holder", actor=actor_json(clerk(CITY)),

@@ -7,6 +7,7 @@ successful paths and the refusals are exercised.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
@@ -15,10 +16,10 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from domain.errors import DomainError
+from domain.guards import CHINA_TZ
 from domain.handling import INTERNAL_KINDS, Actor, Handling, TransferState
 from domain.vocabulary import Disposal, FiveInPlace, Outcome, Role, Substantiation, TransferKind
-
-from .orgs import CITY, COUNTY, ORGANS, STATIONED, TOWNSHIP_A, org_tree
+from tests.unit.routing.orgs import CITY, COUNTY, ORGANS, STATIONED, TOWNSHIP_A, org_tree
 
 TREE = org_tree()
 PEOPLE = [
@@ -76,13 +77,19 @@ def _chain_from_events(events: list[Any]) -> list[tuple[str, Any, Any, Any, Any]
 class CustodyMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.handling = Handling.open(uuid4(), TOWNSHIP_A, "登记员")
+        self.now = datetime(2026, 11, 2, 9, 0, tzinfo=CHINA_TZ)
+        self.handling = Handling.open(uuid4(), TOWNSHIP_A, "登记员", at=self.clock())
         self.events: list[Any] = []
 
     @initialize(organ=st.sampled_from([TOWNSHIP_A, COUNTY, CITY, STATIONED]))
     def open_case(self, organ: str) -> None:
-        self.handling = Handling.open(uuid4(), organ, "登记员")
+        self.handling = Handling.open(uuid4(), organ, "登记员", at=self.clock())
         self.events = list(self.handling.collect_events())
+
+    def clock(self) -> datetime:
+        """Each command a minute after the one before."""
+        self.now += timedelta(minutes=1)
+        return self.now
 
     # --- drawing actors --------------------------------------------------------------
 
@@ -176,6 +183,7 @@ class CustodyMachine(RuleBasedStateMachine):
                 to_organ=None if outward else target,
                 to_office=None if outward else office,
                 external_body="某区人民检察院" if outward else None,
+                at=self.clock(),
             ),
             needs="holder",
         )
@@ -222,7 +230,9 @@ class CustodyMachine(RuleBasedStateMachine):
         actor = self._draw_actor(data, self._holder_actor())
         self._attempt(
             actor,
-            lambda: h.propose_transfer(actor, kind, "按管理权限", TREE, to_organ=target),
+            lambda: h.propose_transfer(
+                actor, kind, "按管理权限", TREE, to_organ=target, at=self.clock()
+            ),
             needs="holder",
         )
 
@@ -231,14 +241,22 @@ class CustodyMachine(RuleBasedStateMachine):
         actor = self._draw_actor(data, self._holder_actor(Role.LEADER.value))
         t = self.handling.pending_transfer
         tid = t.id if t else str(uuid4())
-        self._attempt(actor, lambda: self.handling.approve_transfer(actor, tid), needs="leader")
+        self._attempt(
+            actor,
+            lambda: self.handling.approve_transfer(actor, tid, at=self.clock()),
+            needs="leader",
+        )
 
     @rule(data=st.data())
     def dispatch(self, data: st.DataObject) -> None:
         actor = self._draw_actor(data, self._holder_actor())
         t = self.handling.pending_transfer
         tid = t.id if t else str(uuid4())
-        self._attempt(actor, lambda: self.handling.dispatch_transfer(actor, tid), needs="holder")
+        self._attempt(
+            actor,
+            lambda: self.handling.dispatch_transfer(actor, tid, TREE, at=self.clock()),
+            needs="holder",
+        )
 
     @rule(data=st.data(), now=st.integers(0, 3))
     def withdraw(self, data: st.DataObject, now: int) -> None:
@@ -248,7 +266,9 @@ class CustodyMachine(RuleBasedStateMachine):
         t = self.handling.pending_transfer
         tid = t.id if t else str(uuid4())
         self._attempt(
-            actor, lambda: self.handling.withdraw_transfer(actor, tid, "撤回"), needs="holder"
+            actor,
+            lambda: self.handling.withdraw_transfer(actor, tid, "撤回", at=self.clock()),
+            needs="holder",
         )
 
     @rule(data=st.data(), refuse=st.integers(0, 3))
@@ -258,11 +278,15 @@ class CustodyMachine(RuleBasedStateMachine):
         tid = t.id if t else str(uuid4())
         if refuse == 0:
             self._attempt(
-                actor, lambda: self.handling.refuse_transfer(actor, tid, "不属管辖"), needs="target"
+                actor,
+                lambda: self.handling.refuse_transfer(actor, tid, "不属管辖", at=self.clock()),
+                needs="target",
             )
         else:
             if self._attempt(
-                actor, lambda: self.handling.receive_transfer(actor, tid), needs="target"
+                actor,
+                lambda: self.handling.receive_transfer(actor, tid, at=self.clock()),
+                needs="target",
             ):
                 event("received")
 
@@ -270,7 +294,9 @@ class CustodyMachine(RuleBasedStateMachine):
     def dispose(self, data: st.DataObject, mode: Disposal) -> None:
         actor = self._draw_actor(data, self._holder_actor())
         self._attempt(
-            actor, lambda: self.handling.decide_disposal(actor, mode, "处置"), needs="holder"
+            actor,
+            lambda: self.handling.decide_disposal(actor, mode, "处置", at=self.clock()),
+            needs="holder",
         )
 
     @rule(data=st.data(), substantiation=st.sampled_from(list(Substantiation)))
@@ -279,21 +305,27 @@ class CustodyMachine(RuleBasedStateMachine):
         outcome = data.draw(st.sampled_from(CONSISTENT[substantiation.value] + ["case_filed"]))
         self._attempt(
             actor,
-            lambda: self.handling.conclude(actor, Outcome(outcome), substantiation, "查明"),
+            lambda: self.handling.conclude(
+                actor, Outcome(outcome), substantiation, "查明", at=self.clock()
+            ),
             needs="holder",
         )
 
     @rule(data=st.data())
     def report_back(self, data: st.DataObject) -> None:
         actor = self._draw_actor(data, self._holder_actor())
-        if self._attempt(actor, lambda: self.handling.report_back(actor, "报结"), needs="holder"):
+        if self._attempt(
+            actor, lambda: self.handling.report_back(actor, "报结", at=self.clock()), needs="holder"
+        ):
             event("reported back")
 
     @rule(data=st.data(), accept=st.booleans())
     def review(self, data: st.DataObject, accept: bool) -> None:
         actor = self._draw_actor(data, self._holder_actor())
         if self._attempt(
-            actor, lambda: self.handling.review(actor, accept, "补充材料"), needs="holder"
+            actor,
+            lambda: self.handling.review(actor, accept, "补充材料", at=self.clock()),
+            needs="holder",
         ):
             event("reviewed")
 
@@ -301,25 +333,31 @@ class CustodyMachine(RuleBasedStateMachine):
     def feedback(self, data: st.DataObject) -> None:
         actor = self._draw_actor(data, self._holder_actor())
         self._attempt(
-            actor, lambda: self.handling.record_feedback(actor, "phone", "已告知"), needs="holder"
+            actor,
+            lambda: self.handling.record_feedback(actor, "phone", "已告知", at=self.clock()),
+            needs="holder",
         )
 
     @rule(data=st.data(), items=st.lists(st.sampled_from(list(FiveInPlace)), min_size=1))
     def five_in_place(self, data: st.DataObject, items: list[FiveInPlace]) -> None:
         actor = self._draw_actor(data, self._holder_actor())
         self._attempt(
-            actor, lambda: self.handling.confirm_five_in_place(actor, items), needs="holder"
+            actor,
+            lambda: self.handling.confirm_five_in_place(actor, items, at=self.clock()),
+            needs="holder",
         )
 
     @rule(data=st.data())
     def archive(self, data: st.DataObject) -> None:
         actor = self._draw_actor(data, self._holder_actor())
-        if self._attempt(actor, lambda: self.handling.archive(actor), needs="holder"):
+        if self._attempt(
+            actor, lambda: self.handling.archive(actor, at=self.clock()), needs="holder"
+        ):
             event("archived")
 
     @rule(organ=st.sampled_from(ORGANS))
     def link_repeat(self, organ: str) -> None:
-        self.handling.link_repeat(uuid4(), organ, "登记员")
+        self.handling.link_repeat(uuid4(), organ, "登记员", at=self.clock())
         self.events.extend(self.handling.collect_events())
         assert self.handling.repeats[-1]["shown_to_organ"] == self.handling.holder_organ
 
@@ -369,6 +407,13 @@ class CustodyMachine(RuleBasedStateMachine):
     def every_event_names_organ_and_actor(self) -> None:
         for e in self.events[-3:]:
             assert e.organ_code and e.actor
+
+    @invariant()
+    def custody_is_dated_by_its_events(self) -> None:
+        moments = {e.originator_version: e.at for e in self.events}
+        dated = [link.at for link in self.handling.custody]
+        assert dated == [moments[link.version] for link in self.handling.custody]
+        assert dated == sorted(dated)
 
 
 CustodyMachine.TestCase.settings = settings(
