@@ -238,7 +238,9 @@ def test_a_rejected_proposal_leaves_the_petition_to_be_screened_normally() -> No
     assert codes(blank) == "reason_invalid"
     petition.propose_not_accept("无实质内容", actor=CLERK, at=T0)
     with pytest.raises(Forbidden) as own:
-        petition.reject_not_accept("r", actor=Actor("clerk-li", "6201", "petition", "leader"), at=T0)
+        petition.reject_not_accept(
+            "r", actor=Actor("clerk-li", "6201", "petition", "leader"), at=T0
+        )
     assert codes(own) == "proposer_cannot_decide"
     petition.reject_not_accept("举报有具体时间地点", actor=LEADER, at=T0)
     assert petition.not_accept_proposal is None and petition.stage == Stage.RECEIVED

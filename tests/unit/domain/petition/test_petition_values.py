@@ -18,7 +18,6 @@ def codes(error: pytest.ExceptionInfo[DomainError]) -> str:
     return error.value.code
 
 
-
 def test_id_card_numbers_follow_gb_11643() -> None:
     assert check_id_card_number(" 11010519491231002x ") == "11010519491231002X"
     assert check_id_card_number(ID_NUMBER) == ID_NUMBER
