@@ -93,10 +93,11 @@ class RoutingEventHandlers:
                 holder_organ=payload["holder_organ"], holder_office=payload["holder_office"]
             )
         self._note(envelope, petition, **changes)
+        if petition.stage != Stage.CONCLUDED:  # the reporter sees "in handling" already
+            return []
         reason = str(payload.get("reason") or "退回重办")
-        if petition.resume_handling(reason, actor=_actor(envelope), at=self.clock()):
-            return [petition]
-        return []
+        petition.resume_handling(reason, actor=_actor(envelope), at=self.clock())
+        return [petition]
 
     # --- helpers ------------------------------------------------------------------------
 

@@ -503,3 +503,27 @@ def test_the_caller_may_choose_the_case_id() -> None:
     case_id = uuid4()
     assert register(case_id=case_id).id == case_id
     assert register().id != case_id
+
+
+def test_a_send_back_withdraws_the_published_result_until_it_is_concluded_again() -> None:
+    petition = register()
+    with pytest.raises(Conflict) as unscreened:
+        petition.resume_handling("退回重办", actor="routing", at=T0)
+    assert codes(unscreened) == "petition_not_in_handling"
+    petition.accept("accusation", actor="clerk", at=T0)
+    assert not petition.resume_handling("退回重办", actor="routing", at=T0)
+    petition.publish_result("已办结", "Concluded", actor="routing", at=T0)
+    assert petition.resume_handling("事实不清", actor="routing", at=T0 + timedelta(days=1))
+    assert (petition.stage, petition.public_result_zh) == (Stage.IN_HANDLING, None)
+    resumed = petition.collect_events()[-1]
+    assert type(resumed).__qualname__ == "Petition.HandlingResumed"
+    assert vars(resumed)["resumed_at"] == T0 + timedelta(days=1)
+    assert not petition.resume_handling("again", actor="routing", at=T0)
+
+
+def test_correcting_the_report_type_to_the_same_type_changes_nothing() -> None:
+    petition = register()
+    petition.accept("accusation", actor="clerk", at=T0)
+    with pytest.raises(InvalidInput) as same:
+        petition.correct("r", {"report_type": "accusation"}, actor="clerk", at=T0)
+    assert codes(same) == "correction_changes_nothing"
