@@ -1,17 +1,10 @@
 """The petition aggregate 信访件: one report, from registration through screening.
 
-Intake owns `Petition`; its id is the case id every other service keys on. The aggregate
-records what came in (编号登记) and how the petition office screened it (甄别): accepted
-for handling, diverted out of scope, not accepted for lack of substance (proposed by a
-clerk, decided by a leader), or linked to an earlier case as a repeat. It also records the
-real-name check, the acceptance notification, and what the reporter may be told.
-
-Confidentiality 保密: the reporter's identity never enters this module in clear; only the
-ciphertext, in event attributes named `sealed_*` that the relay drops before Kafka.
-
-Every event carries `organ_code` (where it happened), `actor` (the staff member's name)
-and the moment it happened (`*_at`), given by the caller's clock. Event methods are named
-after their events and take keyword arguments only.
+It records what came in (编号登记), how the petition office screened it (甄别), the
+real-name check, the acceptance notification and what the reporter may be told. The
+reporter's identity enters only as ciphertext, in `sealed_*` attributes the relay drops.
+Every event carries `organ_code`, `actor` (a name) and its moment (`*_at`, from the
+caller's clock); event methods are named after their events and take keywords only.
 """
 
 from __future__ import annotations
@@ -26,11 +19,13 @@ from eventsourcing.domain import Aggregate, event
 from domain.actors import Actor
 from domain.guards import aware, require_text
 from domain.petition import refusals
+from domain.petition.corrections import plan_correction
 from domain.petition.description import ReportDescription
 from domain.petition.refusals import MAX_ATTACHMENTS, MAX_NAME, MAX_SUMMARY, MAX_TEXT
-from domain.petition.stage import CORRECTABLE, Stage
+from domain.petition.sign_off import require_decider, require_proposer
+from domain.petition.stage import Stage
 from domain.petition.values import Attachment
-from domain.vocabulary import NotificationMethod, Office, RealNameCheck, ReportType, Role, parse
+from domain.vocabulary import NotificationMethod, RealNameCheck, ReportType, parse
 
 __all__ = ["Petition"]
 
@@ -143,7 +138,6 @@ class Petition(Aggregate):
 
     @property
     def primary_category(self) -> str | None:
-        """The category recorded first, if any."""
         return self.categories[0] if self.categories else None
 
     @property
@@ -179,7 +173,7 @@ class Petition(Aggregate):
             actor=actor,
             decided_at=at,
             report_type=parse(ReportType, report_type).value,
-            reported_persons=self._reported_persons_now(),
+            reported_persons=[p.to_dict() for p in self.description.reported_persons],
         )
 
     @event("Accepted")
@@ -190,8 +184,7 @@ class Petition(Aggregate):
         actor: str,
         decided_at: datetime,
         report_type: str,
-        # Who is reported, as recorded when accepted (corrections included), so routing
-        # can suggest jurisdiction. Never the reporter. Absent from events stored earlier.
+        # Who is reported as now recorded, for routing's suggestion; absent from old events.
         reported_persons: list[dict[str, Any]] | None = None,
     ) -> None:
         self.stage = Stage.ACCEPTED
@@ -229,28 +222,17 @@ class Petition(Aggregate):
     def propose_not_accept(self, reason: str, *, actor: Actor, at: datetime) -> None:
         """A petition clerk of this organ proposes not to accept: no substance 不予受理."""
         self._require_unscreened()
-        if not actor.at(self.organ_code, Office.PETITION.value) or (
-            actor.role != Role.PETITION_CLERK.value
-        ):
-            raise refusals.petition_clerk_required(
-                organ=self.organ_code, actor_organ=actor.organ_code
-            )
+        require_proposer(actor, self.organ_code)
+        reason = require_text(reason, "reason", MAX_SUMMARY)
         self._not_accept_proposed(
-            organ_code=self.organ_code,
-            actor=actor.name,
-            proposed_at=at,
-            reason=require_text(reason, "reason", MAX_SUMMARY),
+            organ_code=self.organ_code, actor=actor.name, proposed_at=at, reason=reason
         )
 
     @event("NotAcceptProposed")
     def _not_accept_proposed(
         self, *, organ_code: str, actor: str, proposed_at: datetime, reason: str
     ) -> None:
-        self.not_accept_proposal = {
-            "reason": reason,
-            "proposed_by": actor,
-            "proposed_at": proposed_at,
-        }
+        self.not_accept_proposal = dict(reason=reason, proposed_by=actor, proposed_at=proposed_at)
 
     def approve_not_accept(self, *, actor: Actor, at: datetime) -> None:
         """A leader of this organ, not the proposer, approves: not accepted 不予受理."""
@@ -273,8 +255,7 @@ class Petition(Aggregate):
         decided_at: datetime,
         reason: str,
         approved_by: str,
-        # Events stored before the leader's step was its own name only the approver, as
-        # free text, and were recorded by the clerk (`actor`).
+        # Absent from events stored before the leader's step: the clerk was the `actor`.
         proposed_by: str | None = None,
     ) -> None:
         self.stage = Stage.NOT_ACCEPTED
@@ -287,11 +268,9 @@ class Petition(Aggregate):
     def reject_not_accept(self, reason: str, *, actor: Actor, at: datetime) -> None:
         """A leader of this organ, not the proposer, rejects the proposal; screen it again."""
         self._require_decider(actor)
+        reason = require_text(reason, "reason", MAX_SUMMARY)
         self._not_accept_rejected(
-            organ_code=self.organ_code,
-            actor=actor.name,
-            rejected_at=at,
-            reason=require_text(reason, "reason", MAX_SUMMARY),
+            organ_code=self.organ_code, actor=actor.name, rejected_at=at, reason=reason
         )
 
     @event("NotAcceptRejected")
@@ -304,22 +283,13 @@ class Petition(Aggregate):
         proposal = self.not_accept_proposal
         if self.stage != Stage.RECEIVED or proposal is None:
             raise refusals.not_accept_not_proposed()
-        if actor.organ_code != self.organ_code or not actor.is_leader:
-            raise refusals.leader_of_organ_required(
-                organ=self.organ_code, actor_organ=actor.organ_code
-            )
-        if actor.name == proposal["proposed_by"]:
-            raise refusals.proposer_cannot_decide()
+        require_decider(actor, self.organ_code, proposal["proposed_by"])
         return proposal
 
     # --- repeats 重复举报 --------------------------------------------------------------
 
     def link_as_repeat(self, first: Petition, reason: str, *, actor: str, at: datetime) -> str:
-        """A repeat report 重复举报: link it to the first case, which keeps the handling.
-
-        If `first` is itself a repeat, the link goes to its own first case. Returns the
-        first case id linked to.
-        """
+        """Link a repeat 重复举报 to the first case (a repeat's own first); returns its id."""
         self._require_unscreened()
         reason = require_text(reason, "reason", MAX_SUMMARY)
         first_case_id = first.first_case_id or str(first.id)
@@ -343,10 +313,6 @@ class Petition(Aggregate):
         self.stage = Stage.REPEAT
         self.first_case_id = first_case_id
         self._screened(actor, decided_at)
-
-    def _reported_persons_now(self) -> list[dict[str, Any]]:
-        """The reported persons as currently recorded, in the shape routing reads."""
-        return [p.to_dict() for p in self.description.reported_persons]
 
     def _screened(self, actor: str, at: datetime) -> None:
         self.screened_by = actor
@@ -440,19 +406,14 @@ class Petition(Aggregate):
         self.stage = Stage.IN_HANDLING
 
     def resume_handling(self, reason: str, *, actor: str, at: datetime) -> bool:
-        """Sent back to be redone 退回重办: the published result no longer stands.
-
-        Returns False when the reporter sees "in handling" already.
-        """
+        """Sent back to be redone 退回重办: a published result no longer stands (False: none)."""
         if self.stage in (Stage.ACCEPTED, Stage.IN_HANDLING):
             return False
         if self.stage != Stage.CONCLUDED:
             raise refusals.petition_not_in_handling(self.stage)
+        reason = require_text(reason, "reason", MAX_SUMMARY)
         self._handling_resumed(
-            organ_code=self.organ_code,
-            actor=actor,
-            resumed_at=at,
-            reason=require_text(reason, "reason", MAX_SUMMARY),
+            organ_code=self.organ_code, actor=actor, resumed_at=at, reason=reason
         )
         return True
 
@@ -467,10 +428,7 @@ class Petition(Aggregate):
     def publish_result(
         self, public_result_zh: str, public_result_en: str, *, actor: str, at: datetime
     ) -> None:
-        """The final result the reporter may be told 办结.
-
-        A case sent back to be redone 退回重办 and concluded again publishes again.
-        """
+        """The final result the reporter may be told 办结 (again, after a redo 退回重办)."""
         if self.stage not in Stage.HANDLED:
             raise refusals.petition_not_in_handling(self.stage)
         self._result_published(
@@ -506,46 +464,19 @@ class Petition(Aggregate):
         at: datetime,
         sealed_reporter: str | None = None,
     ) -> list[str]:
-        """Correct registration or screening data without editing history.
-
-        `changes` maps field names from `CORRECTABLE` to new values (persons as
-        `ReportedPerson`, dates as `date`/`datetime`), checked by the same rules as at
-        registration. A new identity comes sealed. Returns the fields that really changed.
-        """
+        """Correct what was recorded without editing history; returns the changed fields."""
         reason = require_text(reason, "reason", MAX_SUMMARY)
-        unknown = sorted(set(changes) - set(CORRECTABLE))
-        if unknown:
-            raise refusals.correction_field_unknown(unknown, list(CORRECTABLE))
-        described = {k: v for k, v in changes.items() if k != "report_type"}
-        current = self.description
-        new = current.revised(described, registered_at=self.registered_at).event_values()
-        old = current.event_values()
-        changed = {k: new[k] for k in described if new[k] != old[k]}
-        if "report_type" in changes:
-            if self.report_type is None:
-                raise refusals.report_type_before_acceptance()
-            report_type = parse(ReportType, changes["report_type"]).value
-            if report_type != self.report_type:
-                changed["report_type"] = report_type
-        changed_fields = sorted(changed)
         if sealed_reporter is not None:
             self._require_real_name()
-            if sealed_reporter != self.sealed_reporter:
-                changed_fields.append("reporter")
-            else:
-                sealed_reporter = None
-        if not changed_fields:
-            raise refusals.correction_changes_nothing()
+        correction = plan_correction(self, changes, sealed_reporter)
         self._corrected(
             organ_code=self.organ_code,
             actor=actor,
             corrected_at=at,
             reason=reason,
-            changed_fields=changed_fields,
-            changes=changed,
-            sealed_reporter=sealed_reporter,
+            **vars(correction),
         )
-        return changed_fields
+        return correction.changed_fields
 
     @event("Corrected")
     def _corrected(

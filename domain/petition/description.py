@@ -135,6 +135,14 @@ class ReportDescription:
         current = {f.name: getattr(self, f.name) for f in fields(self)}
         return ReportDescription.create(registered_at=registered_at, **{**current, **changes})
 
+    def changed_values(
+        self, changes: Mapping[str, Any], *, registered_at: datetime
+    ) -> dict[str, Any]:
+        """The event values a correction really changes, after checking the whole result."""
+        new = self.revised(changes, registered_at=registered_at).event_values()
+        old = self.event_values()
+        return {k: new[k] for k in changes if new[k] != old[k]}
+
     def event_values(self) -> dict[str, Any]:
         """The plain values events carry: persons as dicts, the conduct date as ISO text."""
         return {
