@@ -1,8 +1,10 @@
 """Intake REST API 受理登记接口: one router per resource, plain `def` routes.
 
 Staff routes take the acting staff member from the `X-Baton-Actor` header (set by the
-gateway from its session). The public progress route takes the receipt code in the body,
-is rate-limited per client and answers in a fixed minimum time.
+gateway from its session); the not-accept sign-off takes an `actor` object in the body,
+in routing's shape, until verified tokens replace both. The public progress route takes
+the receipt code in the body, is rate-limited per client and answers in a fixed minimum
+time.
 """
 
 from __future__ import annotations
