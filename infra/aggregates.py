@@ -22,13 +22,14 @@ T = TypeVar("T")
 CATCH_UP_BATCH = 500
 
 
-def concurrent_update(case_id: UUID | str, **details: Any) -> Conflict:
+def concurrent_update(case_id: UUID | str | None = None, **details: Any) -> Conflict:
     """The refusal given when someone else changed the case first."""
+    if case_id is not None:
+        details["case_id"] = str(case_id)
     return Conflict(
         "concurrent_update",
         "案件已被他人同时修改，请刷新后重试",
         "Someone else changed this case at the same time: reload and try again",
-        case_id=str(case_id),
         **details,
     )
 

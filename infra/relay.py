@@ -94,6 +94,21 @@ def envelope_for(source: str, notification: Notification, state: dict[str, Any])
     )
 
 
+def decode_stored(
+    app: ServiceApplication, notification: Notification
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A stored event's state as plain data, and the trace context it was stored under."""
+    data = notification.state
+    mapper = app.mapper
+    if mapper.cipher:
+        data = mapper.cipher.decrypt(data)
+    if mapper.compressor:
+        data = mapper.compressor.decompress(data)
+    transcoder = mapper.transcoder
+    assert isinstance(transcoder, TraceCarryingTranscoder)
+    return transcoder.decode_with_trace(data)
+
+
 class Relay:
     """Publishes one application's stored events to its topic."""
 
@@ -123,9 +138,6 @@ class Relay:
         self._producer: KafkaProducer | None = None
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
-        transcoder = app.mapper.transcoder
-        assert isinstance(transcoder, TraceCarryingTranscoder)
-        self._transcoder = transcoder
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -354,10 +366,4 @@ class Relay:
         self._record(notifications[-1].id, offsets, heads)
 
     def _decode(self, notification: Notification) -> tuple[dict[str, Any], dict[str, str]]:
-        data = notification.state
-        mapper = self.app.mapper
-        if mapper.cipher:
-            data = mapper.cipher.decrypt(data)
-        if mapper.compressor:
-            data = mapper.compressor.decompress(data)
-        return self._transcoder.decode_with_trace(data)
+        return decode_stored(self.app, notification)

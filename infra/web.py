@@ -7,6 +7,7 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -15,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from infra.aggregates import concurrent_update
 from infra.settings import Settings
 from infra.telemetry import instrument_app
 
@@ -146,6 +148,12 @@ def create_service_app(
         return error_json(
             STATUS_BY_KIND[exc.kind], exc.code, exc.message_zh, exc.message_en, **exc.details
         )
+
+    @app.exception_handler(IntegrityError)
+    def lost_race(request: Request, exc: IntegrityError) -> JSONResponse:
+        # Another writer stored the same aggregate version first: the same 409 in every
+        # service, whether or not its application caught the error itself.
+        return domain_error(request, concurrent_update())
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -1,20 +1,21 @@
 """Stats: read models built from `intake.events` — a summary row per case and per-organ
-daily counts by channel."""
+daily counts by channel.
+
+Events reach the read models through `HANDLERS`, a `{event type: handler}` table keyed by
+the published contract's names; a case's status is the petition's own stage word."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+from collections.abc import Callable
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from domain.contracts import Envelope
+from domain.contracts import Envelope, PetitionEvents
 from domain.errors import InvalidInput
+from domain.guards import CHINA_TZ, require_organ_code
+from domain.petition import Stage
 from infra.eventstore import connect, connection_pool, ensure_schema
 
-# Counting days follow the commissions' calendar, not UTC.
-CHINA = ZoneInfo("Asia/Shanghai")
-ORGAN_CODE = re.compile(r"^[0-9]{2}([0-9A-Z]{0,10})$")
 MAX_RANGE_DAYS = 3660
 
 _SCHEMA = """
@@ -41,31 +42,61 @@ CREATE TABLE IF NOT EXISTS tracking (
 );
 """
 
-# What each intake event says about a case's status, as a reporter-independent word.
-STATUS_BY_EVENT = {
-    "Petition.Registered": "registered",
-    "Petition.Accepted": "accepted",
-    "Petition.Diverted": "diverted",
-    "Petition.NotAccepted": "not_accepted",
-    "Petition.LinkedAsRepeat": "repeat",
-}
-
-
 def _day_of(timestamp: str) -> dt.date:
+    # Counting days follow the commissions' calendar, not UTC.
     moment = dt.datetime.fromisoformat(timestamp)
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA)
-    return moment.astimezone(CHINA).date()
+        moment = moment.replace(tzinfo=CHINA_TZ)
+    return moment.astimezone(CHINA_TZ).date()
 
 
-def validate_organ(organ: str) -> None:
-    if not ORGAN_CODE.match(organ):
-        raise InvalidInput(
-            "organ_code_invalid",
-            "机关代码格式错误",
-            "The organ code is not a valid code",
-            organ=organ[:32],
+def _registered(conn: Any, envelope: Envelope) -> None:
+    payload = envelope.payload
+    day = _day_of(payload["received_at"])
+    inserted = conn.execute(
+        "INSERT INTO case_summary (case_id, organ_code, channel, received_on, "
+        "registration_number, status, last_event_type, updated_at) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (case_id) DO NOTHING",
+        (
+            envelope.case_id,
+            envelope.organ_code,
+            payload["channel"],
+            day,
+            payload.get("registration_number", ""),
+            Stage.RECEIVED,
+            envelope.type,
+            envelope.occurred_at,
+        ),
+    ).rowcount
+    if inserted:
+        conn.execute(
+            "INSERT INTO organ_daily (organ_code, day, channel, count) "
+            "VALUES (%s, %s, %s, 1) ON CONFLICT (organ_code, day, channel) "
+            "DO UPDATE SET count = organ_daily.count + 1",
+            (envelope.organ_code, day, payload["channel"]),
         )
+
+
+def _stage(stage: str) -> Callable[[Any, Envelope], None]:
+    def moved(conn: Any, envelope: Envelope) -> None:
+        conn.execute(
+            "UPDATE case_summary SET status = %s, last_event_type = %s, updated_at = %s "
+            "WHERE case_id = %s",
+            (stage, envelope.type, envelope.occurred_at, envelope.case_id),
+        )
+
+    return moved
+
+
+# What stats does with each intake event; the others change no read model.
+HANDLERS: dict[str, Callable[[Any, Envelope], None]] = {
+    PetitionEvents.REGISTERED: _registered,
+    PetitionEvents.ACCEPTED: _stage(Stage.ACCEPTED),
+    PetitionEvents.DIVERTED: _stage(Stage.DIVERTED),
+    PetitionEvents.NOT_ACCEPTED: _stage(Stage.NOT_ACCEPTED),
+    PetitionEvents.LINKED_AS_REPEAT: _stage(Stage.REPEAT),
+}
 
 
 class StatsApplication:
@@ -98,45 +129,13 @@ class StatsApplication:
             )
 
     def _apply(self, conn: Any, envelope: Envelope) -> None:
-        payload = envelope.payload
-        if envelope.type == "Petition.Registered":
-            inserted = conn.execute(
-                "INSERT INTO case_summary (case_id, organ_code, channel, received_on, "
-                "registration_number, status, last_event_type, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, 'registered', %s, %s) "
-                "ON CONFLICT (case_id) DO NOTHING",
-                (
-                    envelope.case_id,
-                    envelope.organ_code,
-                    payload["channel"],
-                    _day_of(payload["received_at"]),
-                    payload.get("registration_number", ""),
-                    envelope.type,
-                    envelope.occurred_at,
-                ),
-            ).rowcount
-            if inserted:
-                conn.execute(
-                    "INSERT INTO organ_daily (organ_code, day, channel, count) "
-                    "VALUES (%s, %s, %s, 1) ON CONFLICT (organ_code, day, channel) "
-                    "DO UPDATE SET count = organ_daily.count + 1",
-                    (envelope.organ_code, _day_of(payload["received_at"]), payload["channel"]),
-                )
-        elif envelope.type in STATUS_BY_EVENT:
-            conn.execute(
-                "UPDATE case_summary SET status = %s, last_event_type = %s, updated_at = %s "
-                "WHERE case_id = %s",
-                (
-                    STATUS_BY_EVENT[envelope.type],
-                    envelope.type,
-                    envelope.occurred_at,
-                    envelope.case_id,
-                ),
-            )
+        handler = HANDLERS.get(envelope.type)
+        if handler is not None:
+            handler(conn, envelope)
 
     def organ_stats(self, organ: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         """Reports received by the organ and its whole subtree between two days, inclusive."""
-        validate_organ(organ)
+        require_organ_code(organ)
         if end < start:
             raise InvalidInput(
                 "date_range_invalid",

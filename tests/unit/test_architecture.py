@@ -6,7 +6,6 @@ import ast
 import subprocess
 import sys
 import tomllib
-import warnings
 from pathlib import Path
 
 import pytest
@@ -41,7 +40,7 @@ def imported_modules(path: Path) -> list[tuple[int, str]]:
     return found
 
 
-DOMAIN_FILES = sorted(DOMAIN.glob("*.py"))
+DOMAIN_FILES = sorted(DOMAIN.rglob("*.py"))
 
 
 def test_domain_has_files() -> None:
@@ -49,7 +48,7 @@ def test_domain_has_files() -> None:
         p.name for p in DOMAIN_FILES}
 
 
-@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(DOMAIN)))
 def test_domain_imports_only_stdlib_eventsourcing_domain_and_chinese_calendar(path: Path) -> None:
     bad = [f"{path.name}:{line} imports {module}" for line, module in imported_modules(path)
            if not _allowed(module)]
@@ -70,42 +69,76 @@ def test_the_checker_catches_forbidden_imports(tmp_path: Path) -> None:
 
 def _module_exists(module: str) -> bool:
     path = REPO.joinpath(*module.split("."))
-    return path.with_suffix(".py").is_file() or path.is_dir()
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
 
 
-def _contracts_config(tmp_path: Path) -> tuple[Path, list[str]]:
-    """pyproject's contracts as an INI file, minus modules that do not exist yet.
+def _linter_config() -> dict:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"][
+        "importlinter"
+    ]
 
-    import-linter refuses a contract that names a missing module; modules another
-    engineer has not written yet (e.g. domain/supervision.py) should not break the
-    check for everything else. The missing ones are reported as a warning.
-    """
-    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))
-    linter = config["tool"]["importlinter"]
-    missing: set[str] = set()
+
+def test_every_module_a_contract_names_exists() -> None:
+    """A contract naming a missing module guards nothing: a rename must update it."""
+    named = {
+        module
+        for contract in _linter_config()["contracts"]
+        for value in contract.values()
+        if isinstance(value, list)
+        for module in value
+    }
+    missing = sorted(m for m in named if not _module_exists(m))
+    assert not missing, f"import contracts name modules that do not exist: {missing}"
+
+
+# What infra may import of domain (the integration contracts, the errors, and what the
+# reference-data loaders build). Every other domain module must be forbidden to infra.
+INFRA_MAY_IMPORT = {"contracts", "errors", "calendar", "hierarchy", "rules", "vocabulary"}
+
+
+def test_every_domain_module_is_classified_for_infra() -> None:
+    forbidden = next(
+        set(c["forbidden_modules"])
+        for c in _linter_config()["contracts"]
+        if c.get("source_modules") == ["infra"]
+    )
+    modules = {
+        p.stem if p.suffix == ".py" else p.name
+        for p in DOMAIN.iterdir()
+        if (p.suffix == ".py" and p.stem != "__init__") or (p / "__init__.py").is_file()
+    }
+    unclassified = sorted(
+        m for m in modules if m not in INFRA_MAY_IMPORT and f"domain.{m}" not in forbidden
+    )
+    assert not unclassified, (
+        f"domain modules neither allowed nor forbidden to infra: {unclassified}; "
+        "add them to the infra contract in pyproject.toml"
+    )
+
+
+def _contracts_config(tmp_path: Path) -> Path:
+    """pyproject's contracts as an INI file for the lint-imports command."""
+    linter = _linter_config()
     lines = ["[importlinter]", "root_packages =",
              *(f"    {p}" for p in linter["root_packages"])]
     for index, contract in enumerate(linter["contracts"]):
         lines += ["", f"[importlinter:contract:{index}]"]
         for key, value in contract.items():
             if isinstance(value, list):
-                present = [m for m in value if _module_exists(m)]
-                missing |= set(value) - set(present)
                 lines.append(f"{key} =")
-                lines += [f"    {m}" for m in present]
+                lines += [f"    {m}" for m in value]
             else:
                 lines.append(f"{key} = {value}")
     path = tmp_path / "importlinter.ini"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path, sorted(missing)
+    return path
 
 
 def test_import_linter_contracts_hold(tmp_path: Path) -> None:
     lint_imports = Path(sys.executable).parent / "lint-imports"
     assert lint_imports.exists(), "import-linter is a dev dependency"
-    config, missing = _contracts_config(tmp_path)
     result = subprocess.run(
-        [str(lint_imports), "--no-cache", "--config", str(config)],
+        [str(lint_imports), "--no-cache", "--config", str(_contracts_config(tmp_path))],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -113,10 +146,4 @@ def test_import_linter_contracts_hold(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Contracts: " in result.stdout and " 0 broken" in result.stdout
-    kept = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
-    assert result.stdout.count("KEPT") == len(kept["contracts"])
-    if missing:
-        warnings.warn(
-            f"import contracts name modules that do not exist yet: {', '.join(missing)}",
-            stacklevel=1,
-        )
+    assert result.stdout.count("KEPT") == len(_linter_config()["contracts"])

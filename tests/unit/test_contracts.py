@@ -137,3 +137,59 @@ def test_domain_errors_carry_a_code_two_languages_and_a_kind(cls, kind):
         "details": {"field": "x"},
     }
     assert "some_code" in str(error)
+
+
+# --- The published event catalogue --------------------------------------------------
+
+_BOOKKEEPING = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+def _published_events(aggregate: type) -> dict[str, set[str]]:
+    """Every event class an aggregate stores, with the attributes a consumer receives."""
+    events: dict[str, set[str]] = {}
+    for name, cls in vars(aggregate).items():
+        if not (isinstance(cls, type) and issubclass(cls, aggregate.Event)):  # type: ignore[attr-defined]
+            continue
+        if name in {"Event", "Created"}:
+            continue
+        annotations: dict[str, object] = {}
+        for klass in reversed(cls.__mro__):
+            annotations.update(getattr(klass, "__annotations__", {}))
+        events[f"{aggregate.__name__}.{name}"] = {
+            key
+            for key in annotations
+            if key not in _BOOKKEEPING
+            and key != "originator_id_type"
+            and not key.startswith("sealed_")
+        }
+    return events
+
+
+def _stored_event_types() -> dict[str, set[str]]:
+    from domain.handling import Handling
+    from domain.petition import Petition
+
+    return {**_published_events(Petition), **_published_events(Handling)}
+
+
+def test_every_stored_event_type_is_declared_with_its_payload_fields() -> None:
+    from domain.contracts import PUBLISHED
+
+    stored = _stored_event_types()
+    assert set(stored) == set(PUBLISHED), "declare every published event type, and only those"
+    for event_type, fields in stored.items():
+        assert PUBLISHED[event_type].fields == frozenset(fields), event_type
+
+
+def test_event_type_constants_are_the_catalogue() -> None:
+    from domain.contracts import PUBLISHED, HandlingEvents, PetitionEvents, topic_for
+
+    constants = {
+        value
+        for holder in (PetitionEvents, HandlingEvents)
+        for key, value in vars(holder).items()
+        if key.isupper()
+    }
+    assert constants == set(PUBLISHED)
+    assert {c.topic for c in PUBLISHED.values()} == {topic_for("intake"), topic_for("routing")}
+    assert all(c.schema_version == SCHEMA_VERSION for c in PUBLISHED.values())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from eventsourcing.persistence import IntegrityError
 from fastapi import Body
 from fastapi.testclient import TestClient
 
@@ -19,6 +20,10 @@ def make_client(**kwargs) -> TestClient:
     @app.post("/refuse")
     def refuse() -> None:
         raise Conflict("already_done", "已经办理", "Already done", case="c1")
+
+    @app.post("/race")
+    def race() -> None:
+        raise IntegrityError("duplicate key value violates unique constraint")
 
     @app.post("/upload")
     async def upload(
@@ -92,3 +97,12 @@ def test_readiness_checks_follow_what_the_service_is_configured_with():
         Settings(database_url="postgresql://x@127.0.0.1:1/x", kafka_bootstrap_servers="127.0.0.1:1")
     )
     assert [check.__name__ for check in both] == ["database", "broker"]
+
+
+def test_a_lost_race_in_the_store_is_409_concurrent_update_in_every_service():
+    answer = make_client().post("/race")
+    assert answer.status_code == 409
+    error = answer.json()["error"]
+    assert error["code"] == "concurrent_update"
+    assert error["message_zh"] and error["message_en"]
+    assert "duplicate key" not in answer.text

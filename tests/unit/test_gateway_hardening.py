@@ -1,0 +1,114 @@
+"""GraphQL hardening on a small schema: limits, coded refusals, masked failures."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+import strawberry
+from graphql import GraphQLError
+
+from gateway.hardening import HardenedSchema, Limits, extensions, schema_config
+
+CALLS: list[str] = []
+
+
+@strawberry.type
+class Node:
+    name: str
+
+    @strawberry.field
+    def child(self) -> Node:
+        return Node(name=self.name + ">")
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def node(self) -> Node:
+        CALLS.append("node")
+        return Node(name="root")
+
+    @strawberry.field
+    def broken(self) -> str:
+        raise RuntimeError("secret database detail")
+
+    @strawberry.field
+    def refused(self) -> str:
+        raise GraphQLError(
+            "No",
+            extensions={"code": "forbidden", "message_zh": "无权", "message_en": "No"},
+        )
+
+
+def schema(production: bool) -> HardenedSchema:
+    return HardenedSchema(
+        query=Query,
+        extensions=extensions(production, Limits(max_depth=5, max_aliases=10, max_tokens=500)),
+        config=schema_config(production),
+    )
+
+
+def codes(result: Any) -> list[str]:
+    return [e.extensions["code"] for e in result.errors or []]
+
+
+@pytest.fixture(autouse=True)
+def _reset() -> None:
+    CALLS.clear()
+
+
+def test_a_thousand_aliases_are_refused_before_any_resolver_runs() -> None:
+    query = "{" + " ".join(f"a{i}: node {{ name }}" for i in range(1000)) + "}"
+    result = schema(False).execute_sync(query)
+    assert codes(result) == ["query_too_large"]  # the parser stops before validation
+    assert CALLS == []
+    few = "{" + " ".join(f"a{i}: node {{ name }}" for i in range(11)) + "}"
+    assert codes(schema(False).execute_sync(few)) == ["query_too_many_aliases"]
+    assert CALLS == []
+
+
+def test_depth_size_and_syntax_refusals_have_codes_and_both_languages() -> None:
+    deep = "{ node { child { child { child { child { child { name } } } } } } }"
+    huge = "{ node { name } }" + " " * 10 + "# x\n" * 600
+    big_string = '{ node(x: "' + "字" * 300_000 + '") { name } }'
+    for query, code in [
+        (deep, "query_too_deep"),
+        (huge, "query_too_large"),
+        (big_string, "query_too_large"),
+        ("{ node { name }", "query_invalid"),
+        ("{ nothing }", "query_invalid"),
+    ]:
+        result = schema(False).execute_sync(query)
+        assert codes(result) == [code], query[:40]
+        extensions_ = result.errors[0].extensions
+        assert extensions_["message_zh"] and extensions_["message_en"]
+    assert CALLS == []
+
+
+def test_production_hides_introspection_and_suggestions() -> None:
+    introspection = "{ __schema { types { name } } }"
+    assert schema(False).execute_sync(introspection).errors is None
+    assert set(codes(schema(True).execute_sync(introspection))) == {"introspection_disabled"}
+    typo = schema(True).execute_sync("{ nod { name } }")
+    assert codes(typo) == ["query_invalid"]
+    assert "Did you mean" not in str(typo.errors[0].formatted)
+
+
+def test_failures_are_masked_and_logged_once_refusals_are_one_line(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="gateway.graphql")
+    failed = schema(True).execute_sync("{ broken }")
+    assert codes(failed) == ["internal_error"]
+    assert "secret" not in str(failed.errors[0].formatted)
+    assert any(r.levelno == logging.ERROR and r.exc_info for r in caplog.records)
+
+    caplog.clear()
+    refused = schema(True).execute_sync("{ refused }")
+    assert codes(refused) == ["forbidden"]
+    assert refused.errors[0].extensions["message_zh"] == "无权"
+    lines = [r for r in caplog.records if r.name == "gateway.graphql"]
+    assert len(lines) == 1 and lines[0].levelno == logging.INFO and not lines[0].exc_info
+    assert "code=forbidden" in lines[0].getMessage()
