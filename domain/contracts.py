@@ -158,12 +158,15 @@ class PetitionEvents:
     ATTACHMENT_ADDED = "Petition.AttachmentAdded"
     ACCEPTED = "Petition.Accepted"
     DIVERTED = "Petition.Diverted"
+    NOT_ACCEPT_PROPOSED = "Petition.NotAcceptProposed"
     NOT_ACCEPTED = "Petition.NotAccepted"
+    NOT_ACCEPT_REJECTED = "Petition.NotAcceptRejected"
     LINKED_AS_REPEAT = "Petition.LinkedAsRepeat"
     REAL_NAME_VERIFIED = "Petition.RealNameVerified"
     REPORTER_REVEALED = "Petition.ReporterRevealed"
     ACCEPTANCE_NOTIFIED = "Petition.AcceptanceNotified"
     HANDLING_STARTED = "Petition.HandlingStarted"
+    HANDLING_RESUMED = "Petition.HandlingResumed"
     RESULT_PUBLISHED = "Petition.ResultPublished"
     CORRECTED = "Petition.Corrected"
 
@@ -227,12 +230,16 @@ PUBLISHED: dict[str, EventContract] = {
             _P.ATTACHMENT_ADDED: ("attachment", "added_at"),
             _P.ACCEPTED: ("report_type", "reported_persons", "decided_at"),
             _P.DIVERTED: ("department", "explanation", "decided_at"),
-            _P.NOT_ACCEPTED: ("reason", "approved_by", "decided_at"),
+            _P.NOT_ACCEPT_PROPOSED: ("reason", "proposed_at"),
+            # `proposed_by` is absent from events stored before the leader's step.
+            _P.NOT_ACCEPTED: ("reason", "proposed_by", "approved_by", "decided_at"),
+            _P.NOT_ACCEPT_REJECTED: ("reason", "rejected_at"),
             _P.LINKED_AS_REPEAT: ("first_case_id", "reason", "decided_at"),
             _P.REAL_NAME_VERIFIED: ("method", "verified_at"),
             _P.REPORTER_REVEALED: ("purpose", "revealed_at"),
             _P.ACCEPTANCE_NOTIFIED: ("method", "outcome", "notified_at"),
             _P.HANDLING_STARTED: ("started_at",),
+            _P.HANDLING_RESUMED: ("reason", "resumed_at"),
             _P.RESULT_PUBLISHED: ("public_result_zh", "public_result_en", "concluded_at"),
             _P.CORRECTED: ("reason", "changed_fields", "changes", "corrected_at"),
         },

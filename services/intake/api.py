@@ -1,8 +1,10 @@
 """Intake REST API 受理登记接口: one router per resource, plain `def` routes.
 
 Staff routes take the acting staff member from the `X-Baton-Actor` header (set by the
-gateway from its session). The public progress route takes the receipt code in the body,
-is rate-limited per client and answers in a fixed minimum time.
+gateway from its session); the not-accept sign-off takes an `actor` object in the body,
+in routing's shape, until verified tokens replace both. The public progress route takes
+the receipt code in the body, is rate-limited per client and answers in a fixed minimum
+time.
 """
 
 from __future__ import annotations
@@ -26,8 +28,11 @@ from services.intake.schemas import (
     CorrectionIn,
     DivertIn,
     HandlingOut,
+    HolderOut,
     LinkRepeatIn,
-    NotAcceptIn,
+    NotAcceptApprovalIn,
+    NotAcceptProposalIn,
+    NotAcceptRejectionIn,
     NotificationIn,
     PetitionOut,
     ProgressIn,
@@ -159,6 +164,7 @@ def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -
         body.changes(),
         actor=actor,
         reporter=None if body.reporter is None else body.reporter.identity(),
+        expected_version=body.expected_version,
     )
     return CorrectedOut(case_id=str(case_id), changed_fields=changed)
 
@@ -169,8 +175,24 @@ def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -
     responses=error_responses(404, 422),
 )
 def repeat_candidates(case_id: CaseId, intake: Intake) -> list[CandidateOut]:
-    """Earlier cases this report may repeat, best first, with the reason."""
-    return [CandidateOut(**vars(c)) for c in intake.repeat_candidates(case_id)]
+    """Earlier cases anywhere in the province this report may repeat, best first, with
+    the reason and who holds each now."""
+    return [
+        CandidateOut(
+            case_id=c.case_id,
+            registration_number=c.registration_number,
+            organ_code=c.organ_code,
+            summary=c.summary,
+            stage=c.stage,
+            score=c.score,
+            reason_zh=c.reason_zh,
+            reason_en=c.reason_en,
+            holder=HolderOut(
+                organ_code=c.holder_organ, organ_name=c.holder_organ_name, office=c.holder_office
+            ),
+        )
+        for c in intake.repeat_candidates(case_id)
+    ]
 
 
 @petitions.post(
@@ -204,11 +226,34 @@ def divert(case_id: CaseId, body: DivertIn, intake: Intake, actor: Actor) -> Sta
     return StageOut(case_id=str(case_id), stage="diverted")
 
 
-@screening.post("/not-accept", response_model=StageOut, responses=_SCREENING_ERRORS)
-def not_accept(case_id: CaseId, body: NotAcceptIn, intake: Intake, actor: Actor) -> StageOut:
-    """No substance: not accepted 不予受理, with the reason and the approving leader."""
-    intake.refuse(case_id, body.reason, body.approved_by, actor=actor)
+_DECISION_ERRORS = with_body(403, 404, 409, 422)
+
+
+@screening.post("/not-accept", response_model=StageOut, responses=_DECISION_ERRORS)
+def propose_not_accept(case_id: CaseId, body: NotAcceptProposalIn, intake: Intake) -> StageOut:
+    """A petition clerk proposes not to accept 不予受理 (no substance); a leader decides."""
+    intake.propose_not_accept(
+        case_id, body.reason, actor=body.actor.domain(), expected_version=body.expected_version
+    )
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+
+
+@screening.post("/not-accept/approve", response_model=StageOut, responses=_DECISION_ERRORS)
+def approve_not_accept(case_id: CaseId, body: NotAcceptApprovalIn, intake: Intake) -> StageOut:
+    """A leader of the organ, not the proposer, approves: not accepted."""
+    intake.approve_not_accept(
+        case_id, actor=body.actor.domain(), expected_version=body.expected_version
+    )
     return StageOut(case_id=str(case_id), stage="not_accepted")
+
+
+@screening.post("/not-accept/reject", response_model=StageOut, responses=_DECISION_ERRORS)
+def reject_not_accept(case_id: CaseId, body: NotAcceptRejectionIn, intake: Intake) -> StageOut:
+    """A leader of the organ rejects the proposal; the petition is screened again."""
+    intake.reject_not_accept(
+        case_id, body.reason, actor=body.actor.domain(), expected_version=body.expected_version
+    )
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
 
 
 @screening.post("/link-repeat", response_model=StageOut, responses=_SCREENING_ERRORS)

@@ -1,10 +1,10 @@
 """Repeat-report candidates 重复举报候选 shown to the clerk, scored by `domain.repeats`.
 
 Intake only decides which index rows may be a first report (accepted, in handling or
-concluded, registered no later than this one) and adds what the clerk sees of each
-candidate; names, units and categories are compared and scored by the domain rules
-(width folding, traditional→simplified through the injected normaliser). Nothing is
-merged: the clerk links a repeat explicitly.
+concluded, registered no later than this one, anywhere in the same province) and adds
+what the clerk sees of each candidate, its holder included; names, units and categories
+are compared and scored by the domain rules (width folding, traditional→simplified
+through the injected normaliser). Nothing is merged: the clerk links a repeat explicitly.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from domain.petition import Stage
 from domain.repeats import PersonKey, RepeatProbe, TextNormaliser, find_repeat_candidates
 from domain.vocabulary import ProblemCategory
 
-_FIRST_STAGES = (Stage.ACCEPTED, Stage.IN_HANDLING, Stage.CONCLUDED)
+_FIRST_STAGES = Stage.HANDLED
 _MAX_SHOWN = 20
 
 
@@ -33,6 +33,10 @@ class Candidate:
     score: float
     reason_zh: str
     reason_en: str
+    # Who holds the case now 当前持有机关, as intake knows it from routing.events.
+    holder_organ: str = ""
+    holder_organ_name: str = ""
+    holder_office: str = ""
 
 
 def _categories(values: Iterable[Any]) -> frozenset[ProblemCategory]:

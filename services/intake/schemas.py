@@ -6,8 +6,10 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import AfterValidator, AwareDatetime, BaseModel, Field, SecretStr
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
+from domain.actors import Actor
+from domain.guards import ORGAN_CODE
 from domain.petition import (
     MAX_FULL_TEXT,
     MAX_KEYWORD,
@@ -24,9 +26,11 @@ from domain.vocabulary import (
     Channel,
     ConductPeriod,
     NotificationMethod,
+    Office,
     ProblemCategory,
     RealNameCheck,
     ReportType,
+    Role,
 )
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -193,6 +197,14 @@ class NotifiedOut(BaseModel):
     outcome: str
 
 
+class NotAcceptProposalOut(BaseModel):
+    """A proposal not to accept, awaiting a leader's decision."""
+
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+
+
 class PetitionOut(BaseModel):
     """A case as staff see it; never the reporter's identity."""
 
@@ -223,7 +235,9 @@ class PetitionOut(BaseModel):
     screened_at: datetime | None
     diverted_to: str | None
     explanation: str | None
+    not_accept_proposal: NotAcceptProposalOut | None = None
     not_accepted_reason: str | None
+    proposed_by: str | None = None
     approved_by: str | None
     first_case_id: str | None
     acceptance_notified: NotifiedOut | None
@@ -253,11 +267,51 @@ class DivertIn(BaseModel):
     explanation: Long
 
 
-class NotAcceptIn(BaseModel):
-    """Not accepted 不予受理 for lack of substance, with the approving leader."""
+OrganCode = Annotated[str, Field(pattern=ORGAN_CODE.pattern, max_length=12)]
+Version = Annotated[int | None, Field(ge=1, le=2**31)]
+
+
+class ActorIn(BaseModel):
+    """The person acting 经办人, in the shape routing takes (until verified tokens exist)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: Name
+    organ_code: OrganCode
+    office: Office
+    role: Role = Role.HANDLER
+
+    def domain(self) -> Actor:
+        return Actor(self.name, self.organ_code, self.office.value, self.role.value)
+
+
+class NotAcceptProposalIn(BaseModel):
+    """A petition clerk proposes not to accept 不予受理 for lack of substance."""
+
+    model_config = ConfigDict(extra="forbid")
 
     reason: Long
-    approved_by: Name
+    actor: ActorIn
+    expected_version: Version = None
+
+
+class NotAcceptApprovalIn(BaseModel):
+    """A leader of the organ approves the proposal not to accept."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    actor: ActorIn
+    expected_version: Version = None
+
+
+class NotAcceptRejectionIn(BaseModel):
+    """A leader of the organ rejects the proposal, with the reason; screening goes on."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Long
+    actor: ActorIn
+    expected_version: Version = None
 
 
 class LinkRepeatIn(BaseModel):
@@ -317,10 +371,15 @@ class CorrectionIn(BaseModel):
     visitors: int | None = Field(None, ge=1, le=MAX_VISITORS)
     report_type: ReportType | None = None
     reporter: ReporterIn | None = None
+    expected_version: Version = Field(
+        None, description="The case version the correction was made against (stale: 409)"
+    )
 
     def changes(self) -> dict[str, Any]:
         """The fields given, as plain values."""
-        given = self.model_dump(exclude_unset=True, exclude={"reason", "reporter"}, mode="python")
+        given = self.model_dump(
+            exclude_unset=True, exclude={"reason", "reporter", "expected_version"}, mode="python"
+        )
         given = {k: v for k, v in given.items() if v is not None}
         if self.received_at is not None:
             given["received_at"] = self.received_at
@@ -334,6 +393,14 @@ class CorrectedOut(BaseModel):
     changed_fields: list[str]
 
 
+class HolderOut(BaseModel):
+    """Who holds a case now 当前持有机关: organ code and name, and office."""
+
+    organ_code: str
+    organ_name: str
+    office: str
+
+
 class CandidateOut(BaseModel):
     """An earlier case that may be the first report of the same matter."""
 
@@ -345,6 +412,7 @@ class CandidateOut(BaseModel):
     score: float
     reason_zh: str
     reason_en: str
+    holder: HolderOut
 
 
 class ProgressIn(BaseModel):

@@ -8,6 +8,9 @@
 - `petition_index` and `index_position`: a catch-up projection of the event store used to
   find repeat-report candidates; its position is committed with its rows, so replaying
   notifications twice changes nothing.
+- `handling_view`: what intake knows of each case from routing.events (who holds it, the
+  outcome awaiting review). A row changes only for a later routing sequence of its case,
+  so a redelivered event changes nothing even before its tracking row is stored.
 
 `PostgresSideStore` keeps them in the service's schema; `MemorySideStore` in memory, for
 unit tests of the application.
@@ -44,6 +47,11 @@ CREATE TABLE IF NOT EXISTS index_position (
     name text PRIMARY KEY,
     position bigint NOT NULL
 );
+CREATE TABLE IF NOT EXISTS handling_view (
+    case_id uuid PRIMARY KEY,
+    sequence bigint NOT NULL,
+    row jsonb NOT NULL
+);
 """
 
 IndexRow = dict[str, Any]
@@ -68,6 +76,12 @@ class SideStore(Protocol):
 
     def index_rows(self, organ_prefix: str) -> list[IndexRow]: ...
 
+    def index_position(self) -> int: ...
+
+    def note_handling(self, case_id: UUID, sequence: int, changes: dict[str, Any]) -> None: ...
+
+    def handling_of(self, case_ids: list[UUID]) -> dict[str, dict[str, Any]]: ...
+
 
 class _MemoryBatch:
     def __init__(self, store: MemorySideStore) -> None:
@@ -91,6 +105,7 @@ class MemorySideStore:
         self.receipts: dict[str, UUID] = {}
         self.index: dict[str, IndexRow] = {}
         self.position = 0
+        self.handling: dict[str, tuple[int, dict[str, Any]]] = {}
         self._lock = threading.Lock()
 
     def next_number(self, organ_code: str, year: int) -> int:
@@ -116,6 +131,19 @@ class MemorySideStore:
 
     def index_rows(self, organ_prefix: str) -> list[IndexRow]:
         return [dict(r) for r in self.index.values() if r["organ_code"].startswith(organ_prefix)]
+
+    def index_position(self) -> int:
+        return self.position
+
+    def note_handling(self, case_id: UUID, sequence: int, changes: dict[str, Any]) -> None:
+        with self._lock:
+            stored, row = self.handling.get(str(case_id), (0, {}))
+            if sequence > stored:
+                self.handling[str(case_id)] = (sequence, {**row, **changes})
+
+    def handling_of(self, case_ids: list[UUID]) -> dict[str, dict[str, Any]]:
+        wanted = {str(c) for c in case_ids}
+        return {c: dict(row) for c, (_, row) in self.handling.items() if c in wanted}
 
 
 class _PostgresBatch:
@@ -194,6 +222,33 @@ class PostgresSideStore:
                 (_like_prefix(organ_prefix),),
             ).fetchall()
         return [dict(r[0]) for r in rows]
+
+    def index_position(self) -> int:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT position FROM index_position WHERE name = 'petition_index'"
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    def note_handling(self, case_id: UUID, sequence: int, changes: dict[str, Any]) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO handling_view (case_id, sequence, row) VALUES (%s, %s, %s) "
+                "ON CONFLICT (case_id) DO UPDATE SET sequence = EXCLUDED.sequence, "
+                "row = handling_view.row || EXCLUDED.row "
+                "WHERE handling_view.sequence < EXCLUDED.sequence",
+                (case_id, sequence, Jsonb(changes)),
+            )
+
+    def handling_of(self, case_ids: list[UUID]) -> dict[str, dict[str, Any]]:
+        if not case_ids:
+            return {}
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT case_id, row FROM handling_view WHERE case_id = ANY(%s)",
+                (list(case_ids),),
+            ).fetchall()
+        return {str(r[0]): dict(r[1]) for r in rows}
 
 
 def _like_prefix(prefix: str) -> str:

@@ -161,14 +161,27 @@ def test_each_screening_outcome_records_who_and_when_and_what_the_reporter_sees(
         ).status_code
         == 200
     )
-    assert (
-        step(
-            refused,
-            "not-accept",
-            {"reason": "仅列举违纪行为名称,无实质内容", "approved_by": "leader.zhang"},
-        ).status_code
-        == 200
+    clerk = {"name": "clerk.wang", "organ_code": "6201", "office": "petition"}
+    clerk["role"] = "petition_clerk"
+    leader = {**clerk, "name": "leader.zhang", "role": "leader"}
+    early = step(refused, "not-accept/approve", {"actor": leader})
+    assert early.status_code == 409 and early.json()["error"]["code"] == "not_accept_not_proposed"
+    # The old free-text approver is gone: a proposal names the acting clerk.
+    old = step(refused, "not-accept", {"reason": "无实质内容", "approved_by": "leader.zhang"})
+    assert old.status_code == 422
+    proposed = step(
+        refused, "not-accept", {"reason": "仅列举违纪行为名称,无实质内容", "actor": clerk}
     )
+    assert proposed.status_code == 200 and proposed.json()["stage"] == "received"
+    pending = step(refused, "accept", {"report_type": "accusation"})
+    assert pending.status_code == 409 and pending.json()["error"]["code"] == "not_accept_pending"
+    own = step(refused, "not-accept/approve", {"actor": {**clerk, "role": "leader"}})
+    assert own.status_code == 403 and own.json()["error"]["code"] == "proposer_cannot_decide"
+    elsewhere = step(refused, "not-accept/approve", {"actor": {**leader, "organ_code": "62"}})
+    assert elsewhere.status_code == 403
+    assert elsewhere.json()["error"]["code"] == "leader_of_organ_required"
+    approved = step(refused, "not-accept/approve", {"actor": leader})
+    assert approved.status_code == 200 and approved.json()["stage"] == "not_accepted"
 
     shown = client.get(f"/petitions/{accepted['case_id']}").json()
     assert (shown["stage"], shown["report_type"], shown["screened_by"]) == (
@@ -180,7 +193,9 @@ def test_each_screening_outcome_records_who_and_when_and_what_the_reporter_sees(
     again = step(accepted, "divert", {"department": "法院", "explanation": "诉讼"})
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "petition_already_screened"
-    assert client.get(f"/petitions/{refused['case_id']}").json()["approved_by"] == "leader.zhang"
+    decided = client.get(f"/petitions/{refused['case_id']}").json()
+    assert (decided["proposed_by"], decided["approved_by"]) == ("clerk.wang", "leader.zhang")
+    assert decided["screened_by"] == "clerk.wang" and decided["not_accept_proposal"] is None
 
     def progress(case: dict[str, Any]) -> dict[str, Any]:
         response = client.post("/public/progress", json={"receipt_code": case["receipt_code"]})
@@ -292,11 +307,12 @@ def test_a_repeat_is_found_and_linked_to_its_first_case(service: Intake) -> None
     event = stored_events(service, third["case_id"])[-1]
     assert type(event).__qualname__ == "Petition.LinkedAsRepeat"
     assert event.first_case_id == first["case_id"]
+    # The reporter of a repeat follows the first case, which is the one handled.
     assert (
         client.post("/public/progress", json={"receipt_code": second["receipt_code"]}).json()[
             "stage"
         ]
-        == "repeat"
+        == "accepted"
     )
     missing = client.post(
         f"/petitions/{unrelated['case_id']}/screening/link-repeat",
@@ -326,7 +342,10 @@ def test_a_traditional_and_full_width_variant_is_a_repeat_candidate(service: Int
     assert "工作单位相同" in shown["reason_zh"] and "same unit" in shown["reason_en"]
     assert set(shown) == {
         "case_id", "registration_number", "organ_code", "summary", "stage", "score",
-        "reason_zh", "reason_en",
+        "reason_zh", "reason_en", "holder",
+    }
+    assert shown["holder"] == {
+        "organ_code": "6201", "organ_name": "兰州市纪委监委", "office": "petition"
     }
 
 

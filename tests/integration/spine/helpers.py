@@ -9,7 +9,7 @@ from collections.abc import Callable
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from domain.contracts import Envelope
-from domain.petition import Petition
+from domain.petition import Petition, ReportDescription
 from infra.eventstore import ServiceApplication
 from infra.relay import Relay
 
@@ -21,14 +21,18 @@ def register(app: ServiceApplication, count: int, organ: str = "620102", start: 
     """Store `count` registrations the way intake does, without the HTTP layer."""
     ids = []
     for n in range(start, start + count):
+        registered_at = RECEIVED + dt.timedelta(hours=1)
         petition = Petition.register(
             organ_code=organ,
             actor="clerk-zhang",
-            channel="letter" if n % 2 else "web",
             registration_number=f"{organ}-2026-{n:06d}",
-            received_at=RECEIVED,
-            registered_at=RECEIVED + dt.timedelta(hours=1),
-            summary=f"反映某村干部虚报冠名领取补贴 #{n}",
+            registered_at=registered_at,
+            description=ReportDescription.create(
+                channel="letter" if n % 2 else "web",
+                received_at=RECEIVED,
+                registered_at=registered_at,
+                summary=f"反映某村干部虚报冠名领取补贴 #{n}",
+            ),
         )
         app.save(petition)
         ids.append(petition.id)

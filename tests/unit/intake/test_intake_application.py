@@ -361,7 +361,7 @@ def test_repeat_candidates_see_through_traditional_characters_and_full_width(
 
 
 def test_routing_events_move_the_public_progress_exactly_once(intake: IntakeApplication) -> None:
-    from domain.contracts import Envelope
+    from domain.contracts import Envelope, HandlingEvents
 
     case = register(intake, channel="web")
     other = register(intake, channel="web")
@@ -383,21 +383,23 @@ def test_routing_events_move_the_public_progress_exactly_once(intake: IntakeAppl
             notification_id=n,
         )
 
-    intake.handle_routing_event(envelope(1, "Handling.Opened", case.case_id), track)
+    intake.handle_routing_event(envelope(1, HandlingEvents.OPENED, case.case_id), track)
     assert intake.progress(case.receipt_code)["stage"] == "in_handling"
     version = intake.petition(case.case_id)["version"]
-    intake.handle_routing_event(envelope(1, "Handling.Opened", case.case_id), track)  # again
-    intake.handle_routing_event(envelope(2, "Handling.Opened", "not-a-uuid"), track)
-    intake.handle_routing_event(envelope(3, "Handling.Opened", other.case_id), track)
+    intake.handle_routing_event(envelope(1, HandlingEvents.OPENED, case.case_id), track)  # again
+    intake.handle_routing_event(envelope(2, HandlingEvents.OPENED, "not-a-uuid"), track)
+    intake.handle_routing_event(envelope(3, HandlingEvents.OPENED, other.case_id), track)
     assert intake.petition(case.case_id)["version"] == version
     assert intake.progress(other.receipt_code)["stage"] == "diverted"
     intake.handle_routing_event(
-        envelope(4, "Handling.Concluded", case.case_id, outcome="party_sanction", findings="秘"),
+        envelope(
+            4, HandlingEvents.CONCLUDED, case.case_id, outcome="party_sanction", findings="秘"
+        ),
         track,
     )
     seen = intake.progress(case.receipt_code)
     assert (seen["stage"], seen["result_en"]) == ("concluded", "Concluded: Party sanction")
     assert "秘" not in str(seen)
-    intake.handle_routing_event(envelope(5, "Handling.Concluded", case.case_id), track)
+    intake.handle_routing_event(envelope(5, HandlingEvents.CONCLUDED, case.case_id), track)
     assert intake.progress(case.receipt_code)["result_zh"] == "已办结"
     assert intake.tracked_position(track) == 5
