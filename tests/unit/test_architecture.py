@@ -20,8 +20,9 @@ def _allowed(module: str) -> bool:
     top = module.split(".")[0]
     if top in sys.stdlib_module_names or top == "domain":
         return True
-    return any(module == allowed or module.startswith(allowed + ".")
-               for allowed in ALLOWED_THIRD_PARTY)
+    return any(
+        module == allowed or module.startswith(allowed + ".") for allowed in ALLOWED_THIRD_PARTY
+    )
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -45,13 +46,17 @@ DOMAIN_FILES = sorted(DOMAIN.rglob("*.py"))
 
 def test_domain_has_files() -> None:
     assert {"hierarchy.py", "vocabulary.py", "calendar.py", "rules.py"} <= {
-        p.name for p in DOMAIN_FILES}
+        p.name for p in DOMAIN_FILES
+    }
 
 
 @pytest.mark.parametrize("path", DOMAIN_FILES, ids=lambda p: str(p.relative_to(DOMAIN)))
 def test_domain_imports_only_stdlib_eventsourcing_domain_and_chinese_calendar(path: Path) -> None:
-    bad = [f"{path.name}:{line} imports {module}" for line, module in imported_modules(path)
-           if not _allowed(module)]
+    bad = [
+        f"{path.name}:{line} imports {module}"
+        for line, module in imported_modules(path)
+        if not _allowed(module)
+    ]
     assert not bad, "domain/ must stay pure:\n" + "\n".join(bad)
 
 
@@ -93,7 +98,16 @@ def test_every_module_a_contract_names_exists() -> None:
 
 # What infra may import of domain (the integration contracts, the errors, and what the
 # reference-data loaders build). Every other domain module must be forbidden to infra.
-INFRA_MAY_IMPORT = {"contracts", "errors", "calendar", "hierarchy", "rules", "vocabulary"}
+INFRA_MAY_IMPORT = {
+    "contracts",
+    "errors",
+    "calendar",
+    "hierarchy",
+    "rules",
+    "vocabulary",
+    "labels",
+    "key_fields",
+}
 
 
 def test_every_domain_module_is_classified_for_infra() -> None:
@@ -119,8 +133,7 @@ def test_every_domain_module_is_classified_for_infra() -> None:
 def _contracts_config(tmp_path: Path) -> Path:
     """pyproject's contracts as an INI file for the lint-imports command."""
     linter = _linter_config()
-    lines = ["[importlinter]", "root_packages =",
-             *(f"    {p}" for p in linter["root_packages"])]
+    lines = ["[importlinter]", "root_packages =", *(f"    {p}" for p in linter["root_packages"])]
     for index, contract in enumerate(linter["contracts"]):
         lines += ["", f"[importlinter:contract:{index}]"]
         for key, value in contract.items():
