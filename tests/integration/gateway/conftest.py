@@ -58,9 +58,7 @@ def login(client: TestClient, username: str, password: str, totp: str | None = N
 
 
 @pytest.fixture
-def gateway_client(
-    gateway_settings: Any, clock: Clock
-) -> Iterator[Callable[..., TestClient]]:
+def gateway_client(gateway_settings: Any, clock: Clock) -> Iterator[Callable[..., TestClient]]:
     """Makes clients of one gateway (settings may be overridden per test)."""
     apps: list[Any] = []
 

@@ -43,10 +43,19 @@ def trail(gateway_settings, gateway_client, staff, clock):
         (2, "case-a", "620102", "refused"),
         (3, "case-b", "330683", "allowed"),
     ):
-        log.record(AccessEntry(at=start + timedelta(minutes=minutes), action="read",
-                               object="case", outcome=outcome, reason="test",
-                               username="clerk.x", organ=organ, case_id=case_id,
-                               case_organ=organ))
+        log.record(
+            AccessEntry(
+                at=start + timedelta(minutes=minutes),
+                action="read",
+                object="case",
+                outcome=outcome,
+                reason="test",
+                username="clerk.x",
+                organ=organ,
+                case_id=case_id,
+                case_organ=organ,
+            )
+        )
     log.close()
     return start
 
@@ -90,10 +99,15 @@ def test_filters_by_user_case_time_outcome_and_count(trail, gateway_client):
     assert len(refused) == 1 and refused[0]["outcome"] == "REFUSED"
     mine = gql(client, LOG, user="clerk.cg")["data"]["accessLog"]
     assert mine and {e["user"] for e in mine} == {"clerk.cg"}
-    window = gql(client, LOG, caseId="case-a", **{
-        "from": (trail + timedelta(minutes=1, seconds=30)).isoformat(),
-        "to": (trail + timedelta(minutes=5)).isoformat(),
-    })["data"]["accessLog"]
+    window = gql(
+        client,
+        LOG,
+        caseId="case-a",
+        **{
+            "from": (trail + timedelta(minutes=1, seconds=30)).isoformat(),
+            "to": (trail + timedelta(minutes=5)).isoformat(),
+        },
+    )["data"]["accessLog"]
     assert [e["outcome"] for e in window] == ["REFUSED"]
     assert len(gql(client, LOG, first=2)["data"]["accessLog"]) == 2
 
@@ -103,8 +117,10 @@ def test_filters_by_user_case_time_outcome_and_count(trail, gateway_client):
     [
         ({"first": 0}, "first_out_of_range"),
         ({"first": 5000}, "first_out_of_range"),
-        ({"from": "2026-02-01T00:00:00+08:00", "to": "2026-01-01T00:00:00+08:00"},
-         "date_range_invalid"),
+        (
+            {"from": "2026-02-01T00:00:00+08:00", "to": "2026-01-01T00:00:00+08:00"},
+            "date_range_invalid",
+        ),
         ({"from": "2026-01-01T00:00:00"}, "datetime_without_timezone"),
     ],
 )

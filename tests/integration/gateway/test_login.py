@@ -63,9 +63,12 @@ def test_the_cookie_is_httponly_strict_and_only_a_hash_is_stored(
     assert "Secure" not in cookie  # development over plain HTTP
     session_id = client.cookies["baton_session"]
     with psycopg.connect(gateway_settings.database_url) as conn:
-        stored = [row[0] for row in conn.execute(
-            f'SELECT id_hash FROM "{gateway_settings.schema_of("gateway")}".sessions'
-        )]
+        stored = [
+            row[0]
+            for row in conn.execute(
+                f'SELECT id_hash FROM "{gateway_settings.schema_of("gateway")}".sessions'
+            )
+        ]
     assert stored == [hashlib.sha256(session_id.encode()).digest()]
 
 
@@ -75,10 +78,13 @@ CREDS = {"u": "clerk.wang", "p": PASSWORD}
 
 def production_keys() -> dict[str, str]:
     key = Ed25519PrivateKey.generate()
-    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                            serialization.NoEncryption())
-    return {"baton_env": "production",
-            "baton_service_token_private_key": base64.b64encode(raw).decode()}
+    raw = key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return {
+        "baton_env": "production",
+        "baton_service_token_private_key": base64.b64encode(raw).decode(),
+    }
 
 
 def test_the_cookie_is_secure_in_production(gateway_client, staff):
@@ -161,8 +167,9 @@ def test_failures_from_one_address_slow_down_every_username(gateway_client, staf
 
 
 def test_repeated_failures_lock_the_account_for_a_while(gateway_client, staff, clock):
-    client = gateway_client(baton_login_throttle_after=100, baton_login_lock_after=3,
-                            baton_login_lock_minutes=15)
+    client = gateway_client(
+        baton_login_throttle_after=100, baton_login_lock_after=3, baton_login_lock_minutes=15
+    )
     staff.add("clerk.wang")
     for attempt in range(3):
         assert code_of(login(client, "clerk.wang", f"guess-{attempt}")) == "login_failed"
@@ -173,9 +180,7 @@ def test_repeated_failures_lock_the_account_for_a_while(gateway_client, staff, c
     assert "errors" not in login(client, "clerk.wang", PASSWORD)
 
 
-def test_sessions_expire_when_idle_and_after_their_absolute_lifetime(
-    gateway_client, staff, clock
-):
+def test_sessions_expire_when_idle_and_after_their_absolute_lifetime(gateway_client, staff, clock):
     client = gateway_client()
     staff.add("clerk.wang")
     login(client, "clerk.wang", PASSWORD)
@@ -227,19 +232,22 @@ def test_a_second_factor_for_configured_roles(gateway_client, staff, clock):
     assert "errors" not in login(client, "leader.zhang", PASSWORD, fresh)
     # The right code never rescues a wrong password.
     clock.advance(seconds=30)
-    assert code_of(
-        login(client, "leader.zhang", "wrong", totp.current_code(secret, clock()))
-    ) == "login_failed"
+    assert (
+        code_of(login(client, "leader.zhang", "wrong", totp.current_code(secret, clock())))
+        == "login_failed"
+    )
 
 
 def test_production_asks_leaders_auditors_and_administrators_for_a_second_factor(
     gateway_client, staff
 ):
     client = gateway_client(**production_keys())
-    for username, role in (("leader.a", "leader"), ("auditor.a", "auditor"),
-                           ("admin.a", "administrator")):
-        staff.add(username, roles=(role,), office="case_management",
-                  totp_secret=totp.new_secret())
+    for username, role in (
+        ("leader.a", "leader"),
+        ("auditor.a", "auditor"),
+        ("admin.a", "administrator"),
+    ):
+        staff.add(username, roles=(role,), office="case_management", totp_secret=totp.new_secret())
         assert code_of(login(client, username, PASSWORD)) == "totp_required"
     staff.add("clerk.a")
     assert "errors" not in login(client, "clerk.a", PASSWORD)

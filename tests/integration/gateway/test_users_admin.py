@@ -21,8 +21,14 @@ PASSWORD = "correct horse battery"
 CREATE = """mutation($input: CreateUserInput!) {
   createUser(input: $input) { username name office roles language enabled organ { code } } }"""
 USERS = "query($organ: String) { users(organ: $organ) { username organ { code } } }"
-GOOD = {"username": "clerk.new", "password": "a long enough secret", "name": "新信访",
-        "organ": "620102", "office": "petition", "roles": ["petition_clerk"]}
+GOOD = {
+    "username": "clerk.new",
+    "password": "a long enough secret",
+    "name": "新信访",
+    "organ": "620102",
+    "office": "petition",
+    "roles": ["petition_clerk"],
+}
 
 
 @pytest.fixture
@@ -39,9 +45,15 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
 ):
     client, csrf = admin
     created = gql(client, CREATE, csrf, input=GOOD)["data"]["createUser"]
-    assert created == {"username": "clerk.new", "name": "新信访", "office": "petition",
-                       "roles": ["petition_clerk"], "language": "zh-CN", "enabled": True,
-                       "organ": {"code": "620102"}}
+    assert created == {
+        "username": "clerk.new",
+        "name": "新信访",
+        "office": "petition",
+        "roles": ["petition_clerk"],
+        "language": "zh-CN",
+        "enabled": True,
+        "organ": {"code": "620102"},
+    }
     listed = {u["username"] for u in gql(client, USERS)["data"]["users"]}
     assert listed == {"admin.6201", "clerk.new"}
     assert [u["username"] for u in gql(client, USERS, organ="620102")["data"]["users"]] == [
@@ -50,7 +62,10 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
 
     newcomer = gateway_client()
     assert "errors" not in login(newcomer, "clerk.new", GOOD["password"])
-    reset = "mutation($u: String!, $p: String!) { resetPassword(username: $u, password: $p) { username } }"
+    reset = (
+        "mutation($u: String!, $p: String!) {"
+        " resetPassword(username: $u, password: $p) { username } }"
+    )
     assert code_of(gql(client, reset, csrf, u="clerk.new", p="short")) == "password_too_short"
     assert "errors" not in gql(client, reset, csrf, u="clerk.new", p="another long secret")
     # A reset ends the user's sessions.
@@ -58,7 +73,10 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
     assert code_of(login(newcomer, "clerk.new", GOOD["password"])) == "login_failed"
     assert "errors" not in login(newcomer, "clerk.new", "another long secret")
 
-    disable = "mutation($u: String!, $e: Boolean!) { setUserEnabled(username: $u, enabled: $e) { enabled } }"
+    disable = (
+        "mutation($u: String!, $e: Boolean!) {"
+        " setUserEnabled(username: $u, enabled: $e) { enabled } }"
+    )
     assert gql(client, disable, csrf, u="clerk.new", e=False)["data"]["setUserEnabled"] == {
         "enabled": False
     }
@@ -94,9 +112,7 @@ def test_create_user_refuses_bad_input_with_codes(admin, change, code):
     assert "clerk.new" not in str(gql(client, USERS)["data"]["users"])
 
 
-def test_create_user_needs_csrf_a_session_and_the_administrator_role(
-    admin, gateway_client, staff
-):
+def test_create_user_needs_csrf_a_session_and_the_administrator_role(admin, gateway_client, staff):
     client, csrf = admin
     assert code_of(gql(client, CREATE, input=GOOD)) == "csrf_missing"
     assert code_of(gql(gateway_client(), CREATE, "x", input=GOOD)) == "unauthenticated"
@@ -160,33 +176,90 @@ def run_cli(settings, tmp_path, *args: str, stdin: str = "") -> subprocess.Compl
     }
     return subprocess.run(
         [sys.executable, "-m", "deploy.cli", "users", *args],
-        env=env, capture_output=True, text=True, input=stdin, timeout=60,
+        env=env,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
     )
 
 
 def test_baton_users_add_from_a_password_file(gateway_settings, gateway_client, tmp_path):
     secret = tmp_path / "password"
     secret.write_text("a long enough secret\n")
-    done = run_cli(gateway_settings, tmp_path, "add", "handler.li", "--name", "李承办",
-                   "--organ", "620102", "--office", "supervision", "--role", "handler",
-                   "--password-file", str(secret))
+    done = run_cli(
+        gateway_settings,
+        tmp_path,
+        "add",
+        "handler.li",
+        "--name",
+        "李承办",
+        "--organ",
+        "620102",
+        "--office",
+        "supervision",
+        "--role",
+        "handler",
+        "--password-file",
+        str(secret),
+    )
     assert done.returncode == 0, done.stderr
     assert "added handler.li (620102, supervision, handler)" in done.stdout
     assert "a long enough secret" not in done.stdout + done.stderr
     assert "errors" not in login(gateway_client(), "handler.li", "a long enough secret")
 
-    again = run_cli(gateway_settings, tmp_path, "add", "handler.li", "--name", "李承办",
-                    "--organ", "620102", "--office", "supervision", "--role", "handler",
-                    "--password-file", str(secret))
+    again = run_cli(
+        gateway_settings,
+        tmp_path,
+        "add",
+        "handler.li",
+        "--name",
+        "李承办",
+        "--organ",
+        "620102",
+        "--office",
+        "supervision",
+        "--role",
+        "handler",
+        "--password-file",
+        str(secret),
+    )
     assert again.returncode == 1 and again.stderr.startswith("username_taken:")
-    bad = run_cli(gateway_settings, tmp_path, "add", "handler.wu", "--name", "吴",
-                  "--organ", "999999", "--office", "supervision", "--role", "handler",
-                  "--password-file", str(secret))
+    bad = run_cli(
+        gateway_settings,
+        tmp_path,
+        "add",
+        "handler.wu",
+        "--name",
+        "吴",
+        "--organ",
+        "999999",
+        "--office",
+        "supervision",
+        "--role",
+        "handler",
+        "--password-file",
+        str(secret),
+    )
     assert bad.returncode == 1 and bad.stderr.startswith("user_organ_unknown:")
 
-    with_totp = run_cli(gateway_settings, tmp_path, "add", "leader.li", "--name", "李领导",
-                        "--organ", "620102", "--office", "petition", "--role", "leader",
-                        "--password-file", str(secret), "--totp")
+    with_totp = run_cli(
+        gateway_settings,
+        tmp_path,
+        "add",
+        "leader.li",
+        "--name",
+        "李领导",
+        "--organ",
+        "620102",
+        "--office",
+        "petition",
+        "--role",
+        "leader",
+        "--password-file",
+        str(secret),
+        "--totp",
+    )
     assert with_totp.returncode == 0, with_totp.stderr
     assert "otpauth://totp/Baton:leader.li" in with_totp.stdout
     enrol = run_cli(gateway_settings, tmp_path, "totp", "leader.li")
@@ -197,6 +270,8 @@ def test_baton_users_add_from_a_password_file(gateway_settings, gateway_client, 
 def test_the_password_is_never_an_argument():
     done = subprocess.run(
         [sys.executable, "-m", "deploy.cli", "users", "add", "--help"],
-        capture_output=True, text=True, timeout=30,
+        capture_output=True,
+        text=True,
+        timeout=30,
     )
     assert "--password-file" in done.stdout and "--password " not in done.stdout

@@ -33,8 +33,13 @@ ORGAN_AT = {
     Relation.UNRELATED: "330683",
 }
 CELLS = allowed_cells()
-CASE_CONTENT = {Object.CASE, Object.REPORTER_IDENTITY, Object.ATTACHMENT, Object.TRANSFER,
-                Object.INBOX}
+CASE_CONTENT = {
+    Object.CASE,
+    Object.REPORTER_IDENTITY,
+    Object.ATTACHMENT,
+    Object.TRANSFER,
+    Object.INBOX,
+}
 
 
 def ask(cell, *, purpose="核实举报人身份以便反馈", proposed_by="someone-else"):
@@ -76,8 +81,14 @@ def test_nothing_outside_the_subtree_is_ever_allowed():
 
 def test_change_approve_and_reveal_are_for_the_own_organ_only():
     acting = {Action.CHANGE, Action.APPROVE, Action.REVEAL}
-    wider = [c for c in CELLS if c.action in acting and c.allowed and c.relation is not Relation.OWN
-             and c.object is not Object.USERS]
+    wider = [
+        c
+        for c in CELLS
+        if c.action in acting
+        and c.allowed
+        and c.relation is not Relation.OWN
+        and c.object is not Object.USERS
+    ]
     assert wider == []
 
 
@@ -101,15 +112,17 @@ def test_a_leader_approves_for_their_own_organ_and_never_their_own_proposal():
     assert {c.relation for c in approvals} == {Relation.OWN}
     assert not ask(approvals[0], proposed_by="me").allowed
     assert ask(approvals[0], proposed_by="me").reason == "approver_proposed_it"
-    assert all(not c.allowed for c in CELLS if c.role == "petition_clerk"
-               and c.action is Action.APPROVE)
+    assert all(
+        not c.allowed for c in CELLS if c.role == "petition_clerk" and c.action is Action.APPROVE
+    )
 
 
 def test_an_auditor_reads_and_changes_nothing():
     auditor = [c for c in CELLS if c.role == "auditor" and c.allowed]
     assert {c.action for c in auditor} <= {Action.READ, Action.LIST, Action.EXPORT}
     assert {(c.object, c.action) for c in auditor} >= {
-        (Object.CASE, Action.READ), (Object.TRANSFER, Action.LIST),
+        (Object.CASE, Action.READ),
+        (Object.TRANSFER, Action.LIST),
         (Object.ACCESS_LOG, Action.LIST),
     }
     assert not [c for c in auditor if c.object in {Object.REPORTER_IDENTITY, Object.USERS}]

@@ -32,8 +32,13 @@ def test_passwords_are_argon2id_and_verify_only_the_right_one():
 
 @pytest.mark.parametrize(
     ("given", "code"),
-    [("", "password_required"), ("   ", "password_required"), (None, "password_required"),
-     ("short", "password_too_short"), ("x" * 300, "password_too_long")],
+    [
+        ("", "password_required"),
+        ("   ", "password_required"),
+        (None, "password_required"),
+        ("short", "password_too_short"),
+        ("x" * 300, "password_too_long"),
+    ],
 )
 def test_weak_passwords_are_refused_with_codes(given, code):
     with pytest.raises(InvalidInput) as refused:
@@ -85,7 +90,11 @@ def test_csrf_tokens_must_be_present_and_equal():
     token = csrf.new_token()
     assert len(token) >= 40 and token != csrf.new_token()
     csrf.check(token, token)
-    for given, code in ((None, "csrf_missing"), ("", "csrf_missing"), (token + "x", "csrf_invalid")):
+    for given, code in (
+        (None, "csrf_missing"),
+        ("", "csrf_missing"),
+        (token + "x", "csrf_invalid"),
+    ):
         with pytest.raises(Forbidden) as refused:
             csrf.check(token, given)
         assert refused.value.code == code
@@ -105,15 +114,22 @@ def test_sessions_expire_when_idle_or_old_and_ids_are_stored_hashed():
 
 def test_the_cookie_is_httponly_strict_and_secure_in_production():
     development = sessions.cookie_options(False, timedelta(hours=12))
-    assert development == {"key": "baton_session", "httponly": True, "samesite": "strict",
-                           "path": "/", "secure": False, "max_age": 43200}
+    assert development == {
+        "key": "baton_session",
+        "httponly": True,
+        "samesite": "strict",
+        "path": "/",
+        "secure": False,
+        "max_age": 43200,
+    }
     assert sessions.cookie_options(True, timedelta(hours=1))["secure"] is True
 
 
 def test_configuration_from_settings_and_totp_roles_in_production():
     config = IdentityConfig.from_settings(
-        Settings(baton_session_idle_minutes=5, baton_totp_roles=["handler"],
-                 baton_login_lock_after=4)
+        Settings(
+            baton_session_idle_minutes=5, baton_totp_roles=["handler"], baton_login_lock_after=4
+        )
     )
     assert config.idle_timeout == timedelta(minutes=5) and config.throttle.lock_after == 4
     assert config.totp_roles == {"handler"}
@@ -121,14 +137,22 @@ def test_configuration_from_settings_and_totp_roles_in_production():
     assert production.totp_roles == {"handler", "leader", "auditor", "administrator"}
 
 
-GOOD = {"username": "clerk.wang", "name": "王信访", "organ": "620102", "office": "petition",
-        "roles": ["petition_clerk"]}
+GOOD = {
+    "username": "clerk.wang",
+    "name": "王信访",
+    "organ": "620102",
+    "office": "petition",
+    "roles": ["petition_clerk"],
+}
 
 
 def test_a_valid_user_record():
     user = new_user(TREE, {**GOOD, "roles": ["petition_clerk", "petition_clerk", "leader"]})
     assert (user.username, user.organ_code, user.roles, user.language) == (
-        "clerk.wang", "620102", ("petition_clerk", "leader"), "zh-CN"
+        "clerk.wang",
+        "620102",
+        ("petition_clerk", "leader"),
+        "zh-CN",
     )
 
 

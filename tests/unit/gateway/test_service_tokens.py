@@ -29,8 +29,14 @@ from infra.auth import (
 from infra.settings import Settings
 from infra.web import create_service_app
 
-USER = User(id="0b0f4f9e-0000-4000-8000-000000000001", username="leader.62", name="张省领",
-            organ_code="62", office="petition", roles=("leader",))
+USER = User(
+    id="0b0f4f9e-0000-4000-8000-000000000001",
+    username="leader.62",
+    name="张省领",
+    organ_code="62",
+    office="petition",
+    roles=("leader",),
+)
 KEY = Ed25519PrivateKey.generate()
 
 
@@ -40,8 +46,12 @@ def service(key=KEY.public_key()) -> TestClient:
 
     @app.get("/whoami")
     def whoami(identity: ServiceIdentity = Depends(verified)) -> dict:
-        return {"username": identity.username, "organ": identity.organ_code,
-                "roles": list(identity.roles), "name": identity.name}
+        return {
+            "username": identity.username,
+            "organ": identity.organ_code,
+            "roles": list(identity.roles),
+            "name": identity.name,
+        }
 
     return TestClient(app)
 
@@ -55,8 +65,12 @@ def test_a_signed_token_carries_the_user_to_the_service():
     token = ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC))
     answer = call(service(), token)
     assert answer.status_code == 200
-    assert answer.json() == {"username": "leader.62", "organ": "62", "roles": ["leader"],
-                             "name": "张省领"}
+    assert answer.json() == {
+        "username": "leader.62",
+        "organ": "62",
+        "roles": ["leader"],
+        "name": "张省领",
+    }
     claims = jwt.decode(token, options={"verify_signature": False})
     assert (claims["iss"], claims["aud"]) == ("baton-gateway", "baton-services")
     assert claims["exp"] - claims["iat"] == 60 and claims["sub"] == USER.id
@@ -73,8 +87,10 @@ def test_no_token_or_another_scheme_is_token_missing():
     client = service()
     refused(call(client, None), "token_missing")
     refused(call(client, "", "Bearer"), "token_missing")
-    refused(call(client, ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC)), "Basic"),
-            "token_missing")
+    refused(
+        call(client, ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC)), "Basic"),
+        "token_missing",
+    )
 
 
 def test_a_token_signed_by_another_key_is_invalid():
@@ -100,27 +116,50 @@ def test_tampered_unsigned_and_garbage_tokens_are_invalid():
 def test_an_expired_token_is_refused_beyond_a_small_clock_skew():
     signer = ServiceTokenSigner(KEY)
     client = service()
-    refused(call(client, signer.sign(USER, datetime.now(UTC) - timedelta(seconds=70))),
-            "token_expired")
+    refused(
+        call(client, signer.sign(USER, datetime.now(UTC) - timedelta(seconds=70))), "token_expired"
+    )
     # Within the 5 s leeway a clock a little behind still works.
-    assert call(client, signer.sign(USER, datetime.now(UTC) - timedelta(seconds=62))).status_code == 200
+    assert (
+        call(client, signer.sign(USER, datetime.now(UTC) - timedelta(seconds=62))).status_code
+        == 200
+    )
 
 
 @pytest.mark.parametrize(("claim", "value"), [("iss", "someone"), ("aud", "baton-web")])
 def test_a_token_for_another_issuer_or_audience_is_invalid(claim, value):
     now = datetime.now(UTC)
-    claims = {"sub": USER.id, "username": "u", "name": "n", "organ": "62", "office": "petition",
-              "roles": ["leader"], "iss": "baton-gateway", "aud": "baton-services",
-              "iat": int(now.timestamp()), "exp": int(now.timestamp()) + 60, claim: value}
+    claims = {
+        "sub": USER.id,
+        "username": "u",
+        "name": "n",
+        "organ": "62",
+        "office": "petition",
+        "roles": ["leader"],
+        "iss": "baton-gateway",
+        "aud": "baton-services",
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + 60,
+        claim: value,
+    }
     refused(call(service(), jwt.encode(claims, KEY, algorithm="EdDSA")), "token_invalid")
 
 
 @pytest.mark.parametrize("drop", ["sub", "exp", "organ", "roles"])
 def test_a_token_missing_claims_is_invalid(drop):
     now = datetime.now(UTC)
-    claims = {"sub": USER.id, "username": "u", "name": "n", "organ": "62", "office": "petition",
-              "roles": ["leader"], "iss": "baton-gateway", "aud": "baton-services",
-              "iat": int(now.timestamp()), "exp": int(now.timestamp()) + 60}
+    claims = {
+        "sub": USER.id,
+        "username": "u",
+        "name": "n",
+        "organ": "62",
+        "office": "petition",
+        "roles": ["leader"],
+        "iss": "baton-gateway",
+        "aud": "baton-services",
+        "iat": int(now.timestamp()),
+        "exp": int(now.timestamp()) + 60,
+    }
     claims.pop(drop)
     refused(call(service(), jwt.encode(claims, KEY, algorithm="EdDSA")), "token_invalid")
 
@@ -129,11 +168,17 @@ def test_development_keys_are_made_once_and_shared_by_gateway_and_services(tmp_p
     settings = Settings(baton_data_dir=tmp_path)
     private = signing_key(settings)
     assert (tmp_path / "service-token.key").stat().st_mode & 0o777 == 0o600
-    raw = private.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-                                serialization.NoEncryption())
-    assert signing_key(settings).private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw,
-        serialization.NoEncryption()) == raw
+    raw = private.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    assert (
+        signing_key(settings).private_bytes(
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
+        )
+        == raw
+    )
     token = ServiceTokenSigner(private).sign(USER, datetime.now(UTC))
     assert TokenVerifier(verification_key(settings)).verify(token).username == "leader.62"
 
@@ -144,20 +189,24 @@ def test_production_keys_come_from_the_environment_as_pem_or_base64(tmp_path):
     with pytest.raises(ValueError):
         verification_key(Settings(baton_env="production", baton_data_dir=tmp_path))
     assert not (tmp_path / "service-token.key").exists()
-    pem = KEY.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption()).decode()
-    public_raw = KEY.public_key().public_bytes(serialization.Encoding.Raw,
-                                               serialization.PublicFormat.Raw)
+    pem = KEY.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_raw = KEY.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
     gateway = Settings(baton_env="production", baton_service_token_private_key=pem)
-    services = Settings(baton_env="production",
-                        baton_service_token_public_key=base64.b64encode(public_raw).decode())
+    services = Settings(
+        baton_env="production", baton_service_token_public_key=base64.b64encode(public_raw).decode()
+    )
     token = ServiceTokenSigner(signing_key(gateway)).sign(USER, datetime.now(UTC))
     assert TokenVerifier(verification_key(services)).verify(token).organ_code == "62"
     for bad in ("not base64!", base64.b64encode(b"short").decode()):
         with pytest.raises(ValueError):
             signing_key(Settings(baton_service_token_private_key=bad))
-    public_pem = KEY.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo)
+    public_pem = KEY.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     with pytest.raises(ValueError):  # a public key where the private one belongs
         signing_key(Settings(baton_service_token_private_key=public_pem.decode()))
 
