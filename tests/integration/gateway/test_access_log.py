@@ -128,14 +128,25 @@ def test_bad_filters_get_codes(trail, gateway_client, variables, code):
     assert code_of(gql(auditor(gateway_client, "auditor.62"), LOG, **variables)) == code
 
 
-def test_the_log_refuses_update_and_delete(trail, gateway_settings):
+def test_the_log_refuses_update_and_delete_and_its_chain_names_a_change(trail, gateway_settings):
     table = f'"{gateway_settings.schema_of("access")}".access_log'
-    with psycopg.connect(gateway_settings.database_url, autocommit=True) as conn:
-        before = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-        for statement in (f"UPDATE {table} SET reason = 'x'", f"DELETE FROM {table}"):
-            with pytest.raises(psycopg.errors.RaiseException):
-                conn.execute(statement)
-        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == before
+    log = AccessLog(gateway_settings.database_url, gateway_settings.schema_of("access"))
+    try:
+        assert log.verify() is None
+        with psycopg.connect(gateway_settings.database_url, autocommit=True) as conn:
+            before = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            for statement in (f"UPDATE {table} SET reason = 'x'", f"DELETE FROM {table}"):
+                with pytest.raises(psycopg.errors.RaiseException):
+                    conn.execute(statement)
+            assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == before
+            # A superuser who switches the trigger off still leaves a broken chain.
+            [third] = conn.execute(f"SELECT id FROM {table} ORDER BY id OFFSET 2 LIMIT 1")
+            conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER access_log_append_only")
+            conn.execute(f"UPDATE {table} SET reason = 'tampered' WHERE id = %s", third)
+            conn.execute(f"ALTER TABLE {table} ENABLE TRIGGER access_log_append_only")
+        assert log.verify() == third[0]
+    finally:
+        log.close()
 
 
 def test_reads_by_auditors_are_recorded(trail, gateway_settings, gateway_client):
