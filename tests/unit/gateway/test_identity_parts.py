@@ -135,6 +135,8 @@ def test_configuration_from_settings_and_totp_roles_in_production():
     assert config.totp_roles == {"handler"}
     production = Settings(baton_env="production", baton_totp_roles=["handler"])
     assert production.totp_roles == {"handler", "leader", "auditor", "administrator"}
+    with pytest.raises(ValueError, match="leaders"):
+        IdentityConfig.from_settings(Settings(baton_totp_roles=["leaders"]))
 
 
 GOOD = {
@@ -179,3 +181,12 @@ def test_bad_user_records_are_refused_with_codes(change, code):
         new_user(TREE, {**GOOD, **change})
     assert refused.value.code == code
     assert refused.value.message_zh and refused.value.message_en
+
+
+def test_totp_roles_from_the_environment_as_json_or_commas(monkeypatch):
+    monkeypatch.setenv("BATON_TOTP_ROLES", '["leader", "handler"]')
+    assert Settings().totp_roles == {"leader", "handler"}
+    monkeypatch.setenv("BATON_TOTP_ROLES", "auditor, case_manager")
+    assert Settings().totp_roles == {"auditor", "case_manager"}
+    monkeypatch.setenv("BATON_TOTP_ROLES", "")
+    assert Settings().totp_roles == frozenset()
