@@ -272,3 +272,28 @@ def test_no_password_session_id_csrf_or_token_is_logged(
     assert len(rows) >= 4
     for secret in (PASSWORD, "a-wrong-secret-guess", csrf, session_id, "bad-token-value"):
         assert secret not in logged
+
+
+def test_logins_forget_sessions_long_expired_and_failures_outside_the_window(
+    gateway_client, staff, gateway_settings, clock
+):
+    client = gateway_client()
+    staff.add("clerk.wang")
+    login(client, "clerk.wang", PASSWORD)
+    login(client, "clerk.wang", "wrong password")
+    schema = gateway_settings.schema_of("gateway")
+
+    def counts() -> tuple[int, int]:
+        with psycopg.connect(gateway_settings.database_url) as conn:
+            sessions = conn.execute(f'SELECT count(*) FROM "{schema}".sessions').fetchone()
+            failures = conn.execute(f'SELECT count(*) FROM "{schema}".login_failures').fetchone()
+        return sessions[0], failures[0]
+
+    assert counts() == (1, 2)  # one per username, one per address
+    clock.advance(hours=2)
+    login(gateway_client(), "clerk.wang", PASSWORD)
+    assert counts() == (2, 0)  # the expired session is kept a day to say session_expired
+    assert code_of(gql(client, ME)) == "session_expired"
+    clock.advance(days=2)
+    login(gateway_client(), "clerk.wang", PASSWORD)
+    assert counts() == (1, 0)
