@@ -94,6 +94,7 @@ class IdentityMutation:
             session_id, current = await asyncio.to_thread(
                 parts.identity.login, username, password, totp_code, client_address(info)
             )
+        parts.identity.forget(info.context["request"].cookies.get(sessions.COOKIE))
         config = parts.identity.config
         info.context["response"].set_cookie(
             value=session_id, **sessions.cookie_options(config.production, config.absolute_timeout)

@@ -218,6 +218,11 @@ class Identity:
         self.store.touch_session(id_hash, now)
         return CurrentSession(user, row["csrf_token"], id_hash)
 
+    def forget(self, session_id: str | None) -> None:
+        """Drop a session the client held before logging in again (no fixation, no leftovers)."""
+        if session_id:
+            self.store.drop_session(sessions.digest(session_id))
+
     def logout(self, session: CurrentSession) -> None:
         self.store.drop_session(session.id_hash)
         self.record("logout", "session", "allowed", "logged_out", session.user)

@@ -50,6 +50,14 @@ def test_login_me_set_language_and_logout(gateway_client, staff, gateway_setting
     assert code_of(gql(client, ME)) == "unauthenticated"
     assert gql(other, ME)["data"]["me"]["user"]["username"] == "clerk.wang"  # still in
 
+    # Logging in again replaces the session the client had: the old id is dead.
+    old_id = other.cookies["baton_session"]
+    login(other, "clerk.wang", PASSWORD)
+    assert other.cookies["baton_session"] != old_id
+    stale = gateway_client()
+    stale.cookies.set("baton_session", old_id)
+    assert code_of(gql(stale, ME)) == "unauthenticated"
+
 
 def test_the_cookie_is_httponly_strict_and_only_a_hash_is_stored(
     gateway_client, staff, gateway_settings
