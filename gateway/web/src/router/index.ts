@@ -1,0 +1,45 @@
+import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
+
+import { i18n } from '@/i18n'
+import { useSessionStore } from '@/stores/session'
+import { routes } from './routes'
+
+export const router = createRouter({
+  history: createWebHistory('/'),
+  routes,
+  scrollBehavior: () => ({ top: 0 }),
+})
+
+/** Where to go after login: only a path of this site, never another origin. */
+export function safeRedirect(value: unknown): string {
+  return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//')
+    ? value
+    : '/'
+}
+
+/** The login page, coming back to `to` afterwards. */
+export function loginFor(to: Pick<RouteLocationNormalized, 'fullPath'>) {
+  const redirect = to.fullPath && to.fullPath !== '/' ? { redirect: to.fullPath } : undefined
+  return { name: 'login', query: redirect }
+}
+
+// Anonymous users go to /login; a page outside the user's roles shows the forbidden page.
+router.beforeEach(async (to) => {
+  const session = useSessionStore()
+  if (!session.checked) await session.restore()
+  if (to.meta.public) {
+    if (to.name === 'login' && session.user) return safeRedirect(to.query.redirect)
+    return true
+  }
+  if (!session.user) return loginFor(to)
+  if (!session.hasAnyRole(to.meta.roles)) {
+    return { name: 'forbidden', query: { from: to.fullPath }, replace: true }
+  }
+  return true
+})
+
+router.afterEach((to) => {
+  const title = to.meta.title ? i18n.global.t(to.meta.title) : ''
+  const app = i18n.global.t('app.title')
+  document.title = title ? `${title} - ${app}` : app
+})
