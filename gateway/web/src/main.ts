@@ -1,6 +1,6 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
-import ElementPlus from 'element-plus'
+import ElementPlus, { ElMessage } from 'element-plus'
 import 'element-plus/dist/index.css'
 import * as Icons from '@element-plus/icons-vue'
 import urql from '@urql/vue'
@@ -28,6 +28,7 @@ connectSession({
     // Only a live session can be lost; anonymous pages ignore `unauthenticated`.
     if (!session.user) return
     session.clear()
+    ElMessage.warning({ message: i18n.global.t('errors.sessionLost'), grouping: true })
     const current = router.currentRoute.value
     if (!current.meta.public) void router.push(loginFor(current))
   },

@@ -1,6 +1,5 @@
 import { createRouter, createWebHistory, type RouteLocationNormalized } from 'vue-router'
 
-import { i18n } from '@/i18n'
 import { useSessionStore } from '@/stores/session'
 import { routes } from './routes'
 
@@ -36,10 +35,4 @@ router.beforeEach(async (to) => {
     return { name: 'forbidden', query: { from: to.fullPath }, replace: true }
   }
   return true
-})
-
-router.afterEach((to) => {
-  const title = to.meta.title ? i18n.global.t(to.meta.title) : ''
-  const app = i18n.global.t('app.title')
-  document.title = title ? `${title} - ${app}` : app
 })

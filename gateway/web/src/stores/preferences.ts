@@ -27,7 +27,6 @@ export const usePreferencesStore = defineStore('preferences', () => {
   function apply(value: Language) {
     i18n.global.locale.value = value
     document.documentElement.lang = value
-    document.title = i18n.global.t('app.title')
     dayjs.locale(value === 'en' ? 'en' : 'zh-cn')
     localStorage.setItem(LANGUAGE_KEY, value)
   }
