@@ -19,6 +19,7 @@ from typing import IO
 
 import httpx
 
+from domain.errors import DomainError
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres
 from infra.settings import Settings
 
@@ -58,6 +59,7 @@ class Platform:
         self.broker: EmbeddedBroker | None = None
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
+        self.demo_users: list[str] = []
 
     @property
     def gateway_url(self) -> str:
@@ -82,6 +84,16 @@ class Platform:
         env["BATON_DATA_DIR"] = str(self.data_dir)
         return env
 
+    def prepare_identity(self, env: Mapping[str, str]) -> None:
+        """The service-token key pair and (in development) the demo users, before any
+        child starts."""
+        from gateway.identity.commands import prepare
+
+        settings = self.settings.model_copy(
+            update={"database_url": env["DATABASE_URL"], "baton_data_dir": self.data_dir}
+        )
+        self.demo_users = prepare(settings)
+
     def start(self, timeout: float = 60.0) -> Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         env = {
@@ -92,6 +104,7 @@ class Platform:
             **self.start_servers(),
             "PYTHONUNBUFFERED": "1",
         }
+        self.prepare_identity(env)
         for name, module in PROCESSES.items():
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
             self._logs.append(log)
@@ -161,6 +174,10 @@ def up() -> int:
     started = time.monotonic()
     try:
         platform.start()
+        if not settings.is_production:
+            from gateway.identity.commands import demo_users_path
+
+            print(f"Demo accounts 演示账号: {demo_users_path()}")
         print(f"Baton is up in {time.monotonic() - started:.1f} s: {platform.gateway_url}/")
         print(f"GraphQL: {platform.gateway_url}/graphql   logs: {platform.log_dir}")
         print("Ctrl-C stops everything.", flush=True)
@@ -169,7 +186,7 @@ def up() -> int:
                 if child.poll() is not None:
                     print(f"{name} exited with {child.returncode}; stopping", file=sys.stderr)
                     stopping.set()
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, ValueError, DomainError) as exc:
         print(f"baton up failed: {exc}", file=sys.stderr)
         platform.stop()
         return 1

@@ -1,7 +1,8 @@
 """Domain errors: a stable code plus a Chinese and an English message.
 
 Every refusal the domain makes is one of these. The HTTP layer maps `kind` to a status
-(invalid → 422, not_found → 404, conflict → 409, forbidden → 403, too_many → 429) and
+(invalid → 422, not_found → 404, conflict → 409, forbidden → 403, too_many → 429,
+unauthenticated → 401) and
 never needs to know the individual codes.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "too_many"]
+ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "too_many", "unauthenticated"]
 
 
 class DomainError(Exception):
@@ -61,3 +62,9 @@ class TooMany(DomainError):
     """The caller asked too often (429)."""
 
     kind = "too_many"
+
+
+class Unauthenticated(DomainError):
+    """The caller is not known: no valid session or token (401)."""
+
+    kind = "unauthenticated"

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -15,7 +15,9 @@ from strawberry.fastapi import GraphQLRouter
 
 from domain.hierarchy import OrgTree
 from gateway.clients import ServiceClient
-from gateway.schema import schema
+from gateway.graphql.schema import schema
+from gateway.identity import IdentityParts, open_identity
+from gateway.identity.service import Clock, utc_now
 from infra.datafiles import load_yaml
 from infra.settings import Settings
 from infra.web import create_service_app
@@ -48,9 +50,10 @@ def _is_page_path(path: str) -> bool:
 
 @dataclass
 class Gateway:
-    """What resolvers need: the org tree and a client per service."""
+    """What resolvers need: the org tree, identity, and a client per service."""
 
     org_tree: OrgTree
+    identity: IdentityParts
     intake: ServiceClient
     stats: ServiceClient
 
@@ -59,15 +62,17 @@ def load_org_tree() -> OrgTree:
     return OrgTree.from_document(load_yaml("orgs.yaml"))
 
 
-def build(settings: Settings) -> FastAPI:
+def build(settings: Settings, clock: Clock = utc_now) -> FastAPI:
+    tree = load_org_tree()
     gateway = Gateway(
-        org_tree=load_org_tree(),
+        org_tree=tree,
+        identity=open_identity(settings, tree, clock),
         intake=ServiceClient("intake", settings.url_of("intake")),
         stats=ServiceClient("stats", settings.url_of("stats")),
     )
 
-    def context(request: Request) -> dict[str, Any]:
-        return {"gateway": gateway, "request": request}
+    def context(request: Request, response: Response) -> dict[str, Any]:
+        return {"gateway": gateway, "request": request, "response": response}
 
     app = create_service_app("gateway", docs_url=None, redoc_url=None)
     graphql = GraphQLRouter(

@@ -25,8 +25,11 @@ class ServiceClient:
         self.name = name
         self._http = httpx.Client(base_url=base_url, timeout=timeout)
 
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
+    def request(self, method: str, path: str, *, token: str | None = None, **kwargs: Any) -> Any:
+        """Call the service; `token` is the signed service token of the user it is for."""
         headers: dict[str, str] = dict(kwargs.pop("headers", {}) or {})
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
         propagate.inject(headers)
         try:
             response = self._http.request(method, path, headers=headers, **kwargs)

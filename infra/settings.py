@@ -19,6 +19,8 @@ SERVICE_PORTS = {
     "stats": 8104,
 }
 
+PRODUCTION_TOTP_ROLES = frozenset({"leader", "auditor", "administrator"})
+
 
 class Settings(BaseSettings):
     """Everything a Baton process reads from its environment."""
@@ -45,6 +47,25 @@ class Settings(BaseSettings):
     embedded_postgres_port: int = 54329
     embedded_broker_port: int = 19092
     topic_partitions: int = 4
+    # Identity (gateway): sessions, login throttling, second factor, service tokens.
+    baton_session_idle_minutes: float = 30
+    baton_session_absolute_hours: float = 12
+    baton_login_window_minutes: float = 15
+    # Failures (in the window) after which each further try waits 2^k seconds, capped.
+    baton_login_throttle_after: int = 3
+    baton_login_address_throttle_after: int = 20
+    baton_login_max_delay_seconds: float = 60
+    # Failures (in the window) that lock the account for `baton_login_lock_minutes`.
+    baton_login_lock_after: int = 10
+    baton_login_lock_minutes: float = 15
+    # Roles that must give a TOTP code; production adds leader, auditor, administrator.
+    baton_totp_roles: list[str] = []
+    baton_password_min_length: int = 10
+    # Ed25519 keys for gateway → service tokens: PEM, or base64 of the raw 32 bytes.
+    # Development falls back to a key pair kept in the data dir; production needs them.
+    baton_service_token_private_key: str | None = None
+    baton_service_token_public_key: str | None = None
+    baton_service_token_seconds: int = 60
 
     @property
     def is_production(self) -> bool:
@@ -62,6 +83,14 @@ class Settings(BaseSettings):
     def topic_of(self, service: str) -> str:
         return f"{self.baton_namespace}{service}.events"
 
+    @property
+    def totp_roles(self) -> frozenset[str]:
+        """Roles whose users must give a second factor when they log in."""
+        roles = set(self.baton_totp_roles)
+        if self.is_production:
+            roles |= PRODUCTION_TOTP_ROLES
+        return frozenset(roles)
+
     def identity_key(self) -> bytes:
         """The AES-256 key for reporter identity."""
         if self.baton_identity_key:
@@ -74,10 +103,10 @@ class Settings(BaseSettings):
             return key
         if self.is_production:
             raise ValueError("BATON_IDENTITY_KEY must be set in production")
-        return _development_key(self.baton_data_dir / "identity.key")
+        return development_key(self.baton_data_dir / "identity.key")
 
 
-def _development_key(path: Path) -> bytes:
+def development_key(path: Path, size: int = 32) -> bytes:
     """A random key created once and shared by every process using this data dir."""
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
@@ -85,11 +114,11 @@ def _development_key(path: Path) -> bytes:
     except FileExistsError:
         for _ in range(50):  # another process may be writing it right now
             key = path.read_bytes()
-            if len(key) == 32:
+            if len(key) == size:
                 return key
             time.sleep(0.01)
-        raise ValueError(f"{path} does not hold a 32-byte key") from None
-    key = os.urandom(32)
+        raise ValueError(f"{path} does not hold a {size}-byte key") from None
+    key = os.urandom(size)
     with os.fdopen(fd, "wb") as out:
         out.write(key)
     return key

@@ -26,6 +26,7 @@ STATUS_BY_KIND = {
     "conflict": 409,
     "forbidden": 403,
     "too_many": 429,
+    "unauthenticated": 401,
 }
 
 
@@ -49,6 +50,7 @@ def _declared(status: int, description: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: _declared(401, "Not authenticated 未认证"),
     403: _declared(403, "Forbidden 无权操作"),
     404: _declared(404, "Not found 未找到"),
     409: _declared(409, "Conflict with the current state 与当前状态冲突"),

@@ -95,3 +95,69 @@ def platform(
         yield running
     finally:
         running.stop()
+
+
+DEMO_PASSWORD = "baton-demo-2026"  # deploy/data/users.yaml
+TEST_PASSWORD = "correct horse battery"
+
+
+class Staff:
+    """Users of one gateway under test, and logging a test client in as one of them."""
+
+    def __init__(self, settings: object) -> None:
+        self.settings = settings
+
+    def add(
+        self,
+        username: str,
+        organ: str = "62",
+        office: str = "petition",
+        roles: tuple[str, ...] = ("petition_clerk",),
+        password: str = TEST_PASSWORD,
+        totp_secret: str | None = None,
+    ) -> object:
+        from gateway.identity import open_identity
+        from gateway.identity.admin import provision
+        from gateway.identity.commands import org_tree
+
+        tree = org_tree()
+        parts = open_identity(self.settings, tree)  # type: ignore[arg-type]
+        try:
+            record = {"username": username, "name": f"测试{username}", "organ": organ,
+                      "office": office, "roles": list(roles)}
+            return provision(parts.store, tree, parts.identity, record, password,
+                             totp_secret=totp_secret)
+        finally:
+            parts.close()
+
+    @staticmethod
+    def login(client: object, username: str, password: str = TEST_PASSWORD,
+              totp_code: str | None = None) -> str:
+        """Log the client in (it keeps the cookie); the CSRF token for its mutations."""
+        body = client.post(  # type: ignore[attr-defined]
+            "/graphql",
+            json={
+                "query": "mutation($u: String!, $p: String!, $t: String) {"
+                " login(username: $u, password: $p, totpCode: $t) { csrfToken } }",
+                "variables": {"u": username, "p": password, "t": totp_code},
+            },
+        ).json()
+        assert "errors" not in body, body
+        return str(body["data"]["login"]["csrfToken"])
+
+
+@pytest.fixture
+def gateway_settings(database_url: str, tmp_path: Path) -> object:
+    """Settings for an in-process gateway with its own schemas (no services running)."""
+    from infra.settings import Settings
+
+    return Settings(
+        database_url=database_url,
+        baton_data_dir=tmp_path,
+        baton_namespace=f"g{uuid.uuid4().hex[:8]}_",
+    )
+
+
+@pytest.fixture
+def staff(gateway_settings: object) -> Staff:
+    return Staff(gateway_settings)

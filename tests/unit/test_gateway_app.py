@@ -1,10 +1,17 @@
-"""The gateway app: GraphiQL outside production only; organs and channels from domain data."""
+"""The gateway app: GraphiQL outside production only; organs and channels from domain data.
+
+Users and sessions live in PostgreSQL (the session's server); the services are stood in
+for by fakes.
+"""
 
 from __future__ import annotations
+
+import base64
 
 from fastapi.testclient import TestClient
 
 from gateway.app import build
+from infra.auth import TokenVerifier, verification_key
 from infra.settings import Settings
 
 
@@ -12,18 +19,25 @@ def graphiql(settings: Settings) -> TestClient:
     return TestClient(build(settings))
 
 
-def test_graphiql_is_served_in_development_but_not_in_production(tmp_path):
-    development = graphiql(Settings(baton_data_dir=tmp_path))
+def test_graphiql_is_served_in_development_but_not_in_production(gateway_settings):
+    development = graphiql(gateway_settings)
     page = development.get("/graphql", headers={"Accept": "text/html"})
     assert page.status_code == 200 and "graphiql" in page.text.lower()
 
-    production = graphiql(Settings(baton_env="production", baton_data_dir=tmp_path))
+    production = graphiql(
+        gateway_settings.model_copy(
+            update={"baton_env": "production",
+                    "baton_service_token_private_key": base64.b64encode(bytes(32)).decode()}
+        )
+    )
     page = production.get("/graphql", headers={"Accept": "text/html"})
     assert "graphiql" not in page.text.lower()
 
 
-def test_organs_and_channels_come_from_the_domain(tmp_path):
-    client = graphiql(Settings(baton_data_dir=tmp_path))
+def test_organs_and_channels_come_from_the_domain(gateway_settings, staff):
+    client = graphiql(gateway_settings)
+    staff.add("clerk.li")
+    staff.login(client, "clerk.li")
     body = client.post(
         "/graphql", json={"query": "{ organs { code name level } channels { code labelZh } }"}
     ).json()
@@ -33,8 +47,10 @@ def test_organs_and_channels_come_from_the_domain(tmp_path):
     assert set(channels) == {"letter", "visit", "web", "phone", "body_handover", "upper_handover"}
 
 
-def test_an_unreachable_service_is_a_coded_error_not_a_crash(tmp_path):
-    client = graphiql(Settings(baton_data_dir=tmp_path, stats_port=1))
+def test_an_unreachable_service_is_a_coded_error_not_a_crash(gateway_settings, staff):
+    client = graphiql(gateway_settings.model_copy(update={"stats_port": 1}))
+    staff.add("clerk.li")
+    staff.login(client, "clerk.li")
     body = client.post(
         "/graphql",
         json={
@@ -62,13 +78,15 @@ class FakeIntake:
 PROGRESS = '{ progress(code: "ABCD-EFGH-JKMN") { stage messageZh messageEn receivedOn resultZh } }'
 
 
-def with_intake(tmp_path, fake):
-    app = build(Settings(baton_data_dir=tmp_path))
+def with_intake(settings, fake):
+    app = build(settings)
     app.state.gateway.intake = fake
     return TestClient(app)
 
 
-def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(tmp_path):
+def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(
+    gateway_settings,
+):
     fake = FakeIntake(
         answer={
             "stage": "accepted", "message_zh": "已受理", "message_en": "Accepted for handling",
@@ -76,7 +94,10 @@ def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(tm
             "reason": None, "result_zh": None, "result_en": None,
         }
     )
-    body = with_intake(tmp_path, fake).post("/graphql", json={"query": PROGRESS}).json()
+    # Anonymous: a reporter needs no login.
+    body = with_intake(gateway_settings, fake).post(
+        "/graphql", json={"query": PROGRESS}
+    ).json()
     assert body["data"]["progress"] == {
         "stage": "accepted", "messageZh": "已受理", "messageEn": "Accepted for handling",
         "receivedOn": "2026-01-02", "resultZh": None,
@@ -87,11 +108,11 @@ def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(tm
     assert kwargs["headers"] == {"X-Forwarded-For": "testclient"}  # TestClient's host
 
 
-def test_progress_refusals_are_coded_bilingual_graphql_errors(tmp_path):
+def test_progress_refusals_are_coded_bilingual_graphql_errors(gateway_settings):
     from gateway.clients import ServiceError
 
     refused = ServiceError("receipt_code_unknown", "查询码不存在", "No report has this code")
-    body = with_intake(tmp_path, FakeIntake(error=refused)).post(
+    body = with_intake(gateway_settings, FakeIntake(error=refused)).post(
         "/graphql", json={"query": PROGRESS}
     ).json()
     assert body["data"] is None
@@ -101,19 +122,33 @@ def test_progress_refusals_are_coded_bilingual_graphql_errors(tmp_path):
     }
 
 
-def test_register_sends_the_acting_staff_member(tmp_path):
+def test_register_acts_as_the_logged_in_user_with_a_signed_token(gateway_settings, staff):
     fake = FakeIntake(answer={"case_id": "c", "registration_number": "n", "receipt_code": None})
-    client = with_intake(tmp_path, fake)
+    client = with_intake(gateway_settings, fake)
     mutation = """mutation($input: RegisterPetitionInput!) {
       registerPetition(input: $input) { caseId } }"""
-    base = {"organCode": "62", "channel": "letter", "summary": "s",
-            "receivedAt": "2026-01-02T09:00:00+08:00"}
-    for given, sent in ((base, "web-clerk"), ({**base, "actor": "clerk.li"}, "clerk.li")):
-        body = client.post(
-            "/graphql", json={"query": mutation, "variables": {"input": given}}
-        ).json()
-        assert body["data"]["registerPetition"]["caseId"] == "c"
-        assert fake.calls[-1][2]["headers"] == {"X-Baton-Actor": sent}
+    given = {"organCode": "62", "channel": "letter", "summary": "s",
+             "receivedAt": "2026-01-02T09:00:00+08:00"}
+    staff.add("clerk.li", organ="62")
+    csrf = staff.login(client, "clerk.li")
+    body = client.post(
+        "/graphql", json={"query": mutation, "variables": {"input": given}},
+        headers={"X-CSRF-Token": csrf},
+    ).json()
+    assert body["data"]["registerPetition"]["caseId"] == "c"
+    [(_, _, kwargs)] = fake.calls
+    assert kwargs["headers"] == {"X-Baton-Actor": "clerk.li"}
+    identity = TokenVerifier(verification_key(gateway_settings)).verify(kwargs["token"])
+    assert (identity.username, identity.organ_code, identity.roles) == (
+        "clerk.li", "62", ("petition_clerk",)
+    )
+    # The actor is no longer the client's to choose.
+    body = client.post(
+        "/graphql",
+        json={"query": mutation, "variables": {"input": {**given, "actor": "someone.else"}}},
+        headers={"X-CSRF-Token": csrf},
+    ).json()
+    assert body["data"] is None and len(fake.calls) == 1
 
 
 def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
@@ -131,6 +166,7 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
         def poll(self):
             return None
 
+    monkeypatch.setattr(up.Platform, "prepare_identity", lambda self, env: None)
     platform = up.Platform(
         Settings(baton_data_dir=tmp_path, database_url="postgresql://x/y",
                  kafka_bootstrap_servers="127.0.0.1:1"),

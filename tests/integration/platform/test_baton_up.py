@@ -16,41 +16,51 @@ import pytest
 
 from infra.embedded import free_port
 
+from .logged_in import StaffClient
+
 pytestmark = pytest.mark.integration
 
 REGISTER = (
     'mutation { registerPetition(input: {organCode: "620102", channel: "visit", '
     'summary: "来访反映某社区违规发放低保", receivedAt: "%s"}) { registrationNumber } }'
 )
+LINES: list[str] = []  # what the last `baton up` printed
+_leaders: dict[str, StaffClient] = {}
 STATS = '{ organStats(organ: "620102", from: "%s", to: "%s") { total } }'
 
 
-def start(env: dict[str, str]) -> tuple[subprocess.Popen[str], str, float]:
+def start(env: dict[str, str]) -> tuple[subprocess.Popen[bytes], str, float]:
     started = time.monotonic()
     process = subprocess.Popen(
         [sys.executable, "-m", "deploy.cli", "up"],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
-        text=True,
     )
     assert process.stdout is not None
-    lines = []
+    lines = LINES
+    lines.clear()
+    pending = b""
+    # Raw reads: a buffered readline could hold the URL line back from select().
     while time.monotonic() - started < 90:
         ready, _, _ = select.select([process.stdout], [], [], 1.0)
         if not ready:
             continue
-        line = process.stdout.readline()
-        lines.append(line)
-        if "Baton is up" in line:
-            return process, line.rsplit(" ", 1)[-1].strip().rstrip("/"), time.monotonic() - started
-        if process.poll() is not None:
+        chunk = os.read(process.stdout.fileno(), 65536)
+        if not chunk:
             break
+        *complete, pending = (pending + chunk).split(b"\n")
+        for raw in complete:
+            line = raw.decode(errors="replace")
+            lines.append(line + "\n")
+            if "Baton is up" in line:
+                url = line.rsplit(" ", 1)[-1].strip().rstrip("/")
+                return process, url, time.monotonic() - started
     process.kill()
     raise AssertionError("no URL within 90 s:\n" + "".join(lines))
 
 
-def stop(process: subprocess.Popen[str]) -> float:
+def stop(process: subprocess.Popen[bytes]) -> float:
     started = time.monotonic()
     process.send_signal(signal.SIGINT)
     process.wait(15)
@@ -60,7 +70,9 @@ def stop(process: subprocess.Popen[str]) -> float:
 def total(url: str) -> int:
     today = dt.date.today()
     query = STATS % ((today - dt.timedelta(days=7)).isoformat(), today.isoformat())
-    body = httpx.post(f"{url}/graphql", json={"query": query}, timeout=10).json()
+    if url not in _leaders:
+        _leaders[url] = StaffClient(url, "leader.620102")
+    body = _leaders[url].post(query)
     return body["data"]["organStats"]["total"]
 
 
@@ -87,9 +99,14 @@ def test_baton_up_runs_stops_and_keeps_its_data(tmp_path):
     process, url, took = start(env)
     try:
         assert took < 90
+        assert any(
+            "Demo accounts" in line and line.rstrip().endswith("users.yaml") for line in LINES
+        )
         assert httpx.get(f"{url}/").status_code == 200  # the web front end
         now = dt.datetime.now(dt.UTC).isoformat()
-        body = httpx.post(f"{url}/graphql", json={"query": REGISTER % now}, timeout=10).json()
+        anonymous = httpx.post(f"{url}/graphql", json={"query": REGISTER % now}).json()
+        assert anonymous["errors"][0]["extensions"]["code"] == "unauthenticated"
+        body = StaffClient(url, "clerk.620102").post(REGISTER % now)
         assert body["data"]["registerPetition"]["registrationNumber"].endswith("-000001")
         assert wait_total(url, 1) == 1
     finally:
@@ -103,7 +120,7 @@ def test_baton_up_runs_stops_and_keeps_its_data(tmp_path):
     try:
         assert wait_total(url, 1) == 1
         now = dt.datetime.now(dt.UTC).isoformat()
-        body = httpx.post(f"{url}/graphql", json={"query": REGISTER % now}, timeout=10).json()
+        body = StaffClient(url, "clerk.620102").post(REGISTER % now)
         assert body["data"]["registerPetition"]["registrationNumber"].endswith("-000002")
         assert wait_total(url, 2) == 2
     finally:

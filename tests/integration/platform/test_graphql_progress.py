@@ -13,6 +13,8 @@ import datetime as dt
 import httpx
 import pytest
 
+from .logged_in import StaffClient
+
 pytestmark = pytest.mark.integration
 
 REGISTER = """
@@ -33,18 +35,18 @@ def graphql(url: str, query: str, local_address: str | None = None, **variables)
     return response.json()
 
 
-def register_web_report(url: str, **extra: str) -> dict:
-    body = graphql(
-        url,
+def register_web_report(url: str, username: str = "clerk.620102") -> dict:
+    clerk = StaffClient(url, username)
+    body = clerk.post(
         REGISTER,
         input={
             "organCode": "620102",
             "channel": "web",
             "summary": "网络举报某街道办事处违规发放补贴",
             "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
-            **extra,
         },
     )
+    clerk.close()
     assert "errors" not in body, body
     return body["data"]["registerPetition"]
 
@@ -56,7 +58,7 @@ def wrong(code: str) -> str:
 
 def test_progress_by_the_receipt_code_from_registration(platform):
     url = platform.gateway_url
-    registered = register_web_report(url, actor="clerk.wang")
+    registered = register_web_report(url, "clerk.620102")
     assert registered["receiptCode"]
 
     body = graphql(url, PROGRESS, code=registered["receiptCode"])
@@ -67,11 +69,11 @@ def test_progress_by_the_receipt_code_from_registration(platform):
     assert progress["messageEn"] == "Received and being screened"
     assert progress["receivedOn"] and progress["resultZh"] is None
 
-    # The acting staff member reached intake.
+    # The logged-in staff member reached intake as the actor.
     case = httpx.get(
         f"{platform.settings.url_of('intake')}/petitions/{registered['caseId']}"
     ).json()
-    assert case["registered_by"] == "clerk.wang"
+    assert case["registered_by"] == "clerk.620102"
 
     missing = graphql(url, PROGRESS, code=wrong(registered["receiptCode"]))
     assert missing["data"] is None

@@ -1,0 +1,1 @@
+"""The GraphQL API (strawberry), one module per resource; `schema.py` assembles them."""

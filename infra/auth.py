@@ -1,0 +1,171 @@
+"""Service tokens: the short-lived Ed25519 JWT the gateway signs for every call to a service.
+
+The gateway holds the private key and signs (`gateway.identity.tokens`); services hold
+the public key, verify here, and take the acting person only from the verified claims.
+Keys come from the environment (PEM, or base64 of the raw 32 bytes); in development the
+private key is created once under the data dir and the public key derived from it.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from fastapi import Header
+
+from domain.errors import Unauthenticated
+from infra.settings import Settings, development_key
+
+__all__ = [
+    "AUDIENCE",
+    "ISSUER",
+    "ServiceIdentity",
+    "TokenVerifier",
+    "identity_dependency",
+    "signing_key",
+    "verification_key",
+]
+
+ISSUER = "baton-gateway"
+AUDIENCE = "baton-services"
+ALGORITHM = "EdDSA"
+# Gateway and services run on clocks that may differ by a little, never by much.
+CLOCK_SKEW_SECONDS = 5
+DEVELOPMENT_KEY_FILE = "service-token.key"
+
+
+@dataclass(frozen=True)
+class ServiceIdentity:
+    """The person a service call acts for, as the gateway vouched for them."""
+
+    user_id: str
+    username: str
+    name: str
+    organ_code: str
+    office: str
+    roles: tuple[str, ...]
+
+    def claims(self) -> dict[str, Any]:
+        """The identity part of a token's claims."""
+        return {
+            "sub": self.user_id,
+            "username": self.username,
+            "name": self.name,
+            "organ": self.organ_code,
+            "office": self.office,
+            "roles": list(self.roles),
+        }
+
+
+def _decode_key_text(text: str, private: bool) -> Ed25519PrivateKey | Ed25519PublicKey:
+    stripped = text.strip()
+    if stripped.startswith("-----BEGIN"):
+        pem = stripped.encode()
+        key: Any = (
+            serialization.load_pem_private_key(pem, password=None)
+            if private
+            else serialization.load_pem_public_key(pem)
+        )
+    else:
+        try:
+            raw = base64.b64decode(stripped, validate=True)
+        except binascii.Error as exc:
+            raise ValueError("a service-token key must be PEM or base64") from exc
+        if len(raw) != 32:
+            raise ValueError("a raw Ed25519 service-token key is 32 bytes")
+        key = (
+            Ed25519PrivateKey.from_private_bytes(raw)
+            if private
+            else Ed25519PublicKey.from_public_bytes(raw)
+        )
+    expected = Ed25519PrivateKey if private else Ed25519PublicKey
+    if not isinstance(key, expected):
+        raise ValueError("a service-token key must be an Ed25519 key")
+    return key
+
+
+def signing_key(settings: Settings) -> Ed25519PrivateKey:
+    """The gateway's private key: from the environment, else the development key file."""
+    if settings.baton_service_token_private_key:
+        key = _decode_key_text(settings.baton_service_token_private_key, private=True)
+        assert isinstance(key, Ed25519PrivateKey)
+        return key
+    if settings.is_production:
+        raise ValueError("BATON_SERVICE_TOKEN_PRIVATE_KEY must be set in production")
+    raw = development_key(settings.baton_data_dir / DEVELOPMENT_KEY_FILE)
+    return Ed25519PrivateKey.from_private_bytes(raw)
+
+
+def verification_key(settings: Settings) -> Ed25519PublicKey:
+    """The services' public key: from the environment, else derived in development."""
+    if settings.baton_service_token_public_key:
+        key = _decode_key_text(settings.baton_service_token_public_key, private=False)
+        assert isinstance(key, Ed25519PublicKey)
+        return key
+    if settings.is_production:
+        raise ValueError("BATON_SERVICE_TOKEN_PUBLIC_KEY must be set in production")
+    return signing_key(settings).public_key()
+
+
+def _refused(code: str, zh: str, en: str) -> Unauthenticated:
+    return Unauthenticated(code, zh, en)
+
+
+class TokenVerifier:
+    """Checks signature, expiry, issuer and audience; returns who the call is for."""
+
+    def __init__(self, key: Ed25519PublicKey, leeway: float = CLOCK_SKEW_SECONDS) -> None:
+        self._key = key
+        self._leeway = leeway
+
+    def verify(self, token: str) -> ServiceIdentity:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                leeway=self._leeway,
+                options={"require": ["exp", "iat", "iss", "aud", "sub"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise _refused(
+                "token_expired", "调用凭证已过期", "The service token has expired"
+            ) from None
+        except jwt.PyJWTError:
+            raise _refused(
+                "token_invalid", "调用凭证无效", "The service token is not valid"
+            ) from None
+        return _identity(claims)
+
+
+def _identity(claims: dict[str, Any]) -> ServiceIdentity:
+    roles = claims.get("roles")
+    fields = [claims.get(name) for name in ("sub", "username", "name", "organ", "office")]
+    if not all(isinstance(value, str) and value for value in fields) or not (
+        isinstance(roles, list) and roles and all(isinstance(role, str) for role in roles)
+    ):
+        raise _refused("token_invalid", "调用凭证内容不完整", "The service token lacks claims")
+    user_id, username, name, organ, office = (str(value) for value in fields)
+    return ServiceIdentity(user_id, username, name, organ, office, tuple(roles))
+
+
+def identity_dependency(verifier: TokenVerifier) -> Callable[..., ServiceIdentity]:
+    """A FastAPI dependency: the verified identity of the caller, or 401."""
+
+    def verified_identity(
+        authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+    ) -> ServiceIdentity:
+        scheme, _, token = (authorization or "").partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise _refused("token_missing", "缺少调用凭证", "The request carries no service token")
+        return verifier.verify(token.strip())
+
+    return verified_identity
