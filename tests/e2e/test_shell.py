@@ -66,6 +66,8 @@ def test_clerk_and_leader_see_different_menus(platform, page: Page) -> None:
     page.get_by_test_id("menu-register").click()
     expect(page).to_have_url(f"{base}/register")
     expect(page.get_by_test_id("form-organ")).not_to_have_value("")
+    expect(page.get_by_test_id("organ-stats")).to_have_attribute("data-state", "ready")
+    page.wait_for_timeout(400)  # the menu's highlight fades in
     page.screenshot(path=f"{SHOTS}-clerk-register.png")
     logout(page)
 
@@ -79,6 +81,8 @@ def test_clerk_and_leader_see_different_menus(platform, page: Page) -> None:
     page.get_by_test_id("menu-stats").click()
     expect(page.get_by_test_id("page-stats")).to_be_visible()
     expect(page.get_by_test_id("stats-organ-select")).to_contain_text("甘肃省纪委监委")
+    expect(page.get_by_test_id("organ-stats")).to_have_attribute("data-state", "ready")
+    page.wait_for_timeout(400)
     page.screenshot(path=f"{SHOTS}-leader-stats.png")
 
 
