@@ -4,6 +4,7 @@ the language switch remembered per user, logout, refusals and coded errors."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -232,3 +233,44 @@ def test_progress_page_is_public(platform, page: Page) -> None:
     expect(page.get_by_test_id("progress-error")).to_contain_text(re.compile(r"[\u4e00-\u9fff]"))
     expect(page.get_by_test_id("login-form")).to_have_count(0)
     page.screenshot(path=f"{SHOTS}-progress.png")
+
+
+def test_a_second_factor_is_asked_for_when_the_server_requires_it(platform, page: Page) -> None:
+    import pyotp
+
+    from gateway.identity.commands import add_user
+
+    base = _base(platform)
+    username = f"e2e.totp.{uuid.uuid4().hex[:6]}"
+    password = "e2e-totp-password-2026"
+    record = {
+        "username": username,
+        "name": "双因素测试",
+        "organ": "620102",
+        "office": "petition",
+        "roles": ["leader"],
+    }
+    _, uri = add_user(platform.settings, record, password, with_totp=True)
+    assert uri
+    code = pyotp.parse_uri(uri)
+
+    page.goto(f"{base}/login")
+    expect(page.get_by_test_id("login-totp")).to_have_count(0)
+    fill_login(page, username, password)
+    # The server answered `totp_required`: the field appears, no session yet.
+    totp = page.get_by_test_id("login-totp")
+    expect(totp).to_be_visible()
+    expect(totp).to_be_focused()
+    expect(page.get_by_test_id("header-user-name")).to_have_count(0)
+    page.screenshot(path=f"{SHOTS}-login-totp.png")
+
+    wrong = f"{(int(code.now()) + 1) % 1_000_000:06d}"
+    totp.fill(wrong)
+    page.get_by_test_id("login-submit").click()
+    item = page.get_by_test_id("login-totp-item")
+    expect(item.locator(".el-form-item__error")).to_contain_text(re.compile(r"[\u4e00-\u9fff]"))
+    expect(page.get_by_test_id("header-user-name")).to_have_count(0)
+
+    totp.fill(code.now())
+    page.get_by_test_id("login-submit").click()
+    expect(page.get_by_test_id("header-user-name")).to_have_text("双因素测试")
