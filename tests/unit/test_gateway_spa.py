@@ -7,19 +7,18 @@ from fastapi.testclient import TestClient
 
 import gateway.app
 from gateway.app import build
-from infra.settings import Settings
 
 INDEX = "<!doctype html><title>Baton</title><div id=app></div>"
 
 
 @pytest.fixture
-def client(tmp_path, monkeypatch) -> TestClient:
+def client(tmp_path, monkeypatch, gateway_settings) -> TestClient:
     dist = tmp_path / "dist"
     (dist / "assets").mkdir(parents=True)
     (dist / "index.html").write_text(INDEX, encoding="utf-8")
     (dist / "assets" / "index-abc123.js").write_text("console.log(1)", encoding="utf-8")
     monkeypatch.setattr(gateway.app, "WEB_DIST", dist)
-    return TestClient(build(Settings(baton_data_dir=tmp_path / "data")))
+    return TestClient(build(gateway_settings))
 
 
 PAGES = ["/", "/login", "/admin/users", "/audit/access-log", "/progress?code=X", "/no/such/page"]
@@ -51,8 +50,8 @@ def test_api_paths_are_unchanged(client):
     assert client.get("/readyz").status_code in (200, 503)
     assert client.get("/graphql/anything").status_code == 404
     assert client.get("/healthz/deeper").status_code == 404
-    body = client.post("/graphql", json={"query": "{ channels { code } }"}).json()
-    assert {c["code"] for c in body["data"]["channels"]} >= {"letter", "visit"}
+    body = client.post("/graphql", json={"query": "{ me { csrfToken } }"}).json()
+    assert body["errors"][0]["extensions"]["code"] == "unauthenticated"
 
 
 def test_only_get_and_head_reach_the_index(client):
