@@ -274,3 +274,52 @@ def test_a_second_factor_is_asked_for_when_the_server_requires_it(platform, page
     totp.fill(code.now())
     page.get_by_test_id("login-submit").click()
     expect(page.get_by_test_id("header-user-name")).to_have_text("双因素测试")
+
+
+def _choose(page: Page, testid: str, label: str) -> None:
+    page.get_by_test_id(testid).click()
+    page.locator(".el-select-dropdown__item:visible", has_text=label).first.click()
+
+
+def test_administrator_creates_and_disables_a_user(platform, page: Page) -> None:
+    base = _base(platform)
+    login(page, base, administrator())
+    page.goto(f"{base}/admin/users")
+    page.get_by_test_id("create-user").click()
+    dialog = page.get_by_test_id("create-user-dialog")
+    expect(dialog).to_be_visible()
+
+    # A username that exists: the server's coded refusal shows next to the username.
+    page.get_by_test_id("user-username").fill(township_clerk().username)
+    page.get_by_test_id("user-name").fill("新同志")
+    page.get_by_test_id("user-password").fill("e2e-new-user-password")
+    organ = page.get_by_test_id("user-organ")
+    organ.click()
+    organ.locator("input").fill("张掖路")
+    page.locator(".el-select-dropdown__item:visible", has_text="张掖路街道纪工委").first.click()
+    _choose(page, "user-office", "信访室")
+    page.get_by_test_id("user-roles").get_by_text("信访干部").click()
+    page.get_by_test_id("create-user-save").click()
+    username_error = dialog.locator(".el-form-item", has=page.get_by_test_id("user-username"))
+    expect(username_error.locator(".el-form-item__error")).to_contain_text(
+        re.compile(r"[\u4e00-\u9fff]")
+    )
+    page.screenshot(path=f"{SHOTS}-create-user-error.png")
+
+    username = f"e2e.clerk.{uuid.uuid4().hex[:6]}"
+    page.get_by_test_id("user-username").fill(username)
+    page.get_by_test_id("create-user-save").click()
+    expect(dialog).to_be_hidden()
+    row = page.get_by_test_id("users-table").locator("tr", has_text=username)
+    expect(row).to_contain_text("张掖路街道纪工委")
+    expect(row).to_contain_text("信访干部")
+
+    switch = page.get_by_test_id(f"user-enabled-{username}")
+    expect(switch).to_have_class(re.compile(r"is-checked"))
+    switch.click()
+    expect(switch).not_to_have_class(re.compile(r"is-checked"))
+    logout(page)
+
+    # A disabled account cannot log in, with the same coded answer as a wrong password.
+    fill_login(page, username, "e2e-new-user-password")
+    expect(page.get_by_test_id("login-error")).to_have_attribute("data-code", "login_failed")

@@ -59,10 +59,32 @@ export function errorMessage(error: CombinedError | null | undefined): string {
   return messages.join(currentLanguage() === 'en' ? '; ' : '；')
 }
 
+/** `receivedAt` → `received_at`: field names as the server spells them in codes. */
+function snake(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+}
+
 /**
- * Splits errors between the form's fields and the rest: an error goes next to a field
- * when the server names it in `extensions.field`, or when its code starts with the
- * field's name (`summary_required` belongs to `summary`); the rest go to a toast.
+ * The form field a coded error is about: the one the server names in `extensions.field`,
+ * else the field whose name appears earliest among the code's words
+ * (`user_organ_unknown` → organ, `password_too_short` → password; `username` never
+ * matches `name`).
+ */
+export function fieldOf(error: CodedError, fields: string[]): string | undefined {
+  const named = fields.find((f) => f === error.field || snake(f) === error.field)
+  if (named) return named
+  const code = `_${error.code}_`
+  let best: { field: string; at: number } | undefined
+  for (const field of fields) {
+    const at = code.indexOf(`_${snake(field)}_`)
+    if (at >= 0 && (!best || at < best.at)) best = { field, at }
+  }
+  return best?.field
+}
+
+/**
+ * Splits errors between the form's fields (shown next to them) and the rest (a toast or
+ * an alert): see `fieldOf`. A field keeps the first error about it.
  */
 export function splitByField(
   error: CombinedError | null | undefined,
@@ -71,10 +93,7 @@ export function splitByField(
   const byField: Record<string, CodedError> = {}
   const rest: CodedError[] = []
   for (const e of codedErrors(error)) {
-    const snake = (name: string) => name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
-    const field =
-      fields.find((f) => f === e.field || snake(f) === e.field) ??
-      fields.find((f) => e.code === snake(f) || e.code.startsWith(`${snake(f)}_`))
+    const field = fieldOf(e, fields)
     if (field && !byField[field]) byField[field] = e
     else rest.push(e)
   }
