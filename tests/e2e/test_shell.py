@@ -220,6 +220,7 @@ def test_administrator_sees_users_and_auditor_the_access_log(platform, page: Pag
     expect(rows.filter(has_text="允许")).to_have_count(0)
     expect(rows.first).to_contain_text("拒绝")
     expect(rows.filter(has_text=clerk.username).first).to_contain_text("拒绝")
+    expect(page.get_by_test_id("access-log-table")).to_have_attribute("data-state", "ready")
     page.screenshot(path=f"{SHOTS}-access-log.png")
 
 

@@ -25,10 +25,11 @@ export function loginFor(to: Pick<RouteLocationNormalized, 'fullPath'>) {
 // Anonymous users go to /login; a page outside the user's roles shows the forbidden page.
 router.beforeEach(async (to) => {
   const session = useSessionStore()
+  // The reporter's public pages never ask who is logged in (no session, no log line).
+  if (to.meta.public && to.name !== 'login') return true
   if (!session.checked) await session.restore()
   if (to.meta.public) {
-    if (to.name === 'login' && session.user) return safeRedirect(to.query.redirect)
-    return true
+    return session.user ? safeRedirect(to.query.redirect) : true
   }
   if (!session.user) return loginFor(to)
   if (!session.hasAnyRole(to.meta.roles)) {
