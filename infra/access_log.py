@@ -1,15 +1,20 @@
 """The access log 访问日志: who did or was refused what, when, on which case.
 
 Append-only: this module only INSERTs and SELECTs, and a trigger refuses UPDATE and DELETE
-of its rows. One table (schema `<namespace>access`) for the gateway and the services, so
-an auditor reads one trail. Never holds a reporter's identity, a password, a session id
+of its rows. Each row also carries the SHA-256 of the previous row's hash and its own
+content, so `verify()` names the first row changed behind the trigger's back.
+
+One table (schema `<namespace>access`) for the gateway and the services, so an auditor
+reads one trail. Never holds a reporter's identity, a password, a session id
 or a token: callers pass codes, ids and fixed reasons only.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 import psycopg
@@ -34,7 +39,9 @@ CREATE TABLE IF NOT EXISTS access_log (
     action text NOT NULL,
     object text NOT NULL,
     outcome text NOT NULL CHECK (outcome IN ('allowed', 'refused')),
-    reason text NOT NULL
+    reason text NOT NULL,
+    previous_hash bytea NOT NULL,
+    hash bytea NOT NULL
 );
 CREATE INDEX IF NOT EXISTS access_log_at ON access_log (at);
 CREATE INDEX IF NOT EXISTS access_log_organ ON access_log (organ text_pattern_ops);
@@ -47,6 +54,9 @@ DROP TRIGGER IF EXISTS access_log_append_only ON access_log;
 CREATE TRIGGER access_log_append_only BEFORE UPDATE OR DELETE ON access_log
     FOR EACH ROW EXECUTE FUNCTION access_log_append_only();
 """
+
+
+_COLUMNS = "id, at, user_id, username, organ, case_id, case_organ, action, object, outcome, reason"
 
 
 @dataclass(frozen=True)
@@ -86,6 +96,7 @@ class AccessLog:
     """Appends entries and answers auditors' queries."""
 
     def __init__(self, database_url: str, schema: str) -> None:
+        self._lock = f"baton-access-log:{schema}"
         ensure_schema(database_url, schema)
         with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
@@ -97,10 +108,14 @@ class AccessLog:
 
     def record(self, entry: AccessEntry) -> None:
         with self._pool.connection() as conn:
+            # One writer at a time, so that each row chains to the one before it.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (self._lock,))
+            last = conn.execute("SELECT hash FROM access_log ORDER BY id DESC LIMIT 1").fetchone()
+            previous = bytes(last[0]) if last else b""
             conn.execute(
                 "INSERT INTO access_log (at, user_id, username, organ, case_id, case_organ, "
-                "action, object, outcome, reason) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                "action, object, outcome, reason, previous_hash, hash) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 (
                     entry.at,
                     entry.user_id,
@@ -112,8 +127,22 @@ class AccessLog:
                     entry.object,
                     entry.outcome,
                     entry.reason,
+                    previous,
+                    _chain(previous, entry),
                 ),
             )
+
+    def verify(self) -> int | None:
+        """The id of the first row whose hash or link does not hold; None when all do."""
+        previous = b""
+        with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            cur.execute(f"SELECT {_COLUMNS}, previous_hash, hash FROM access_log ORDER BY id")
+            for row in cur:
+                stored, link = bytes(row.pop("hash")), bytes(row.pop("previous_hash"))
+                if link != previous or stored != _chain(previous, AccessEntry(**row)):
+                    return int(row["id"])
+                previous = stored
+        return None
 
     def query(self, q: AccessQuery) -> list[AccessEntry]:
         """Newest first, at most `first` (capped at MAX_ROWS) entries."""
@@ -135,9 +164,27 @@ class AccessLog:
         limit = max(0, min(q.first, MAX_ROWS))
         with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             cur.execute(
-                "SELECT id, at, user_id, username, organ, case_id, case_organ, action, object, "
-                f"outcome, reason FROM access_log WHERE {' AND '.join(clauses)} "
+                f"SELECT {_COLUMNS} FROM access_log WHERE {' AND '.join(clauses)} "
                 "ORDER BY at DESC, id DESC LIMIT %s",
                 (*params, limit),
             )
             return [AccessEntry(**row) for row in cur.fetchall()]
+
+
+def _chain(previous: bytes, entry: AccessEntry) -> bytes:
+    content = json.dumps(
+        [
+            entry.at.astimezone(UTC).isoformat(),
+            entry.user_id,
+            entry.username,
+            entry.organ,
+            entry.case_id,
+            entry.case_organ,
+            entry.action,
+            entry.object,
+            entry.outcome,
+            entry.reason,
+        ],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(previous + content.encode()).digest()

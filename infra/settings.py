@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
 import time
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SERVICE_PORTS = {
     "gateway": 8000,
@@ -59,13 +62,24 @@ class Settings(BaseSettings):
     baton_login_lock_after: int = 10
     baton_login_lock_minutes: float = 15
     # Roles that must give a TOTP code; production adds leader, auditor, administrator.
-    baton_totp_roles: list[str] = []
+    baton_totp_roles: Annotated[list[str], NoDecode] = []
     baton_password_min_length: int = 10
     # Ed25519 keys for gateway → service tokens: PEM, or base64 of the raw 32 bytes.
     # Development falls back to a key pair kept in the data dir; production needs them.
     baton_service_token_private_key: str | None = None
     baton_service_token_public_key: str | None = None
     baton_service_token_seconds: int = 60
+
+    @field_validator("baton_totp_roles", mode="before")
+    @classmethod
+    def _roles_list(cls, value: Any) -> Any:
+        """A JSON list or comma-separated codes: `["leader"]` or `leader,auditor`."""
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def is_production(self) -> bool:

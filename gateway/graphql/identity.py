@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from strawberry.types import Info
 
@@ -83,14 +85,16 @@ class IdentityQuery:
 @strawberry.type
 class IdentityMutation:
     @strawberry.mutation(description="Log in 登录; sets the session cookie")
-    def login(
+    async def login(
         self, info: Info, username: str, password: str, totp_code: str | None = None
     ) -> Session:
         parts = gateway(info).identity
         with coded():
-            session_id, current = parts.identity.login(
-                username, password, totp_code, client_address(info)
+            # Argon2 is slow on purpose: hash off the event loop so others are not held up.
+            session_id, current = await asyncio.to_thread(
+                parts.identity.login, username, password, totp_code, client_address(info)
             )
+        parts.identity.forget(info.context["request"].cookies.get(sessions.COOKIE))
         config = parts.identity.config
         info.context["response"].set_cookie(
             value=session_id, **sessions.cookie_options(config.production, config.absolute_timeout)

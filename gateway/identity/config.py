@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from gateway.identity.throttle import ThrottlePolicy
+from gateway.identity.users import STAFF_ROLES
 from infra.settings import Settings
 
 
@@ -22,6 +23,10 @@ class IdentityConfig:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> IdentityConfig:
+        unknown = settings.totp_roles - set(STAFF_ROLES)
+        if unknown:
+            # A misspelt role would silently go without a second factor.
+            raise ValueError(f"BATON_TOTP_ROLES names unknown roles: {sorted(unknown)}")
         return cls(
             idle_timeout=timedelta(minutes=settings.baton_session_idle_minutes),
             absolute_timeout=timedelta(hours=settings.baton_session_absolute_hours),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from domain.access import Action, Facts, Principal, decide
 from domain.errors import DomainError, Forbidden, Unauthenticated
@@ -141,6 +141,11 @@ class Identity:
         self.store.clear_failures(user_key)
         if passwords.needs_rehash(user.password_hash):
             self.store.set_password(user.username, passwords.hash_password(password))
+        # Expired sessions are kept a day, so their owners hear `session_expired`.
+        grace = now - timedelta(days=1)
+        self.store.purge(
+            grace - self.config.idle_timeout, grace - self.config.absolute_timeout, since
+        )
         session_id = sessions.new_session_id()
         token = csrf.new_token()
         self.store.add_session(sessions.digest(session_id), user.id, token, now)
@@ -212,6 +217,11 @@ class Identity:
             raise sessions.unauthenticated()
         self.store.touch_session(id_hash, now)
         return CurrentSession(user, row["csrf_token"], id_hash)
+
+    def forget(self, session_id: str | None) -> None:
+        """Drop a session the client held before logging in again (no fixation, no leftovers)."""
+        if session_id:
+            self.store.drop_session(sessions.digest(session_id))
 
     def logout(self, session: CurrentSession) -> None:
         self.store.drop_session(session.id_hash)

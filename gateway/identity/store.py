@@ -234,6 +234,17 @@ class IdentityStore:
         with self._cursor() as cur:
             cur.execute("DELETE FROM sessions WHERE user_id = %s", (user_id,))
 
+    def purge(
+        self, idle_since: datetime, created_since: datetime, failures_since: datetime
+    ) -> None:
+        """Forget expired sessions and failures outside the throttling window."""
+        with self._cursor() as cur:
+            cur.execute(
+                "DELETE FROM sessions WHERE last_seen_at <= %s OR created_at <= %s",
+                (idle_since, created_since),
+            )
+            cur.execute("DELETE FROM login_failures WHERE at <= %s", (failures_since,))
+
     # --- login failures ------------------------------------------------------------------
 
     def add_failure(self, key_hashes: list[bytes], at: datetime) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from domain.errors import DomainError
 from domain.guards import invalid, require_text
 from domain.hierarchy import OrgTree
 from domain.vocabulary import Office, Role
@@ -138,8 +137,3 @@ def new_user(tree: OrgTree, record: dict[str, Any]) -> NewUser:
     language = check_language(record.get("language") or "zh-CN")
     return NewUser(username, name, organ_code, office, roles, language)
 
-
-def label(error: DomainError, username: str) -> DomainError:
-    """The same refusal, naming the user it was about (for loaders of many users)."""
-    error.details.setdefault("username", username)
-    return error
