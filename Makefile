@@ -16,9 +16,18 @@ $(STAMPS)/venv: pyproject.toml
 
 venv: $(STAMPS)/venv
 
-$(STAMPS)/web: $(WEB)/package.json $(WEB)/package-lock.json $(shell find $(WEB)/src -type f 2>/dev/null) $(WEB)/index.html $(WEB)/vite.config.ts
+# The front end's GraphQL types are generated from the Python schema: any change to the
+# gateway's GraphQL modules rebuilds it (SDL export -> codegen -> vue-tsc -> vite build).
+GRAPHQL_PY := $(wildcard gateway/schema.py) $(shell find gateway/graphql -name '*.py' 2>/dev/null)
+WEB_SRC := $(shell find $(WEB)/src -type f -not -path '$(WEB)/src/graphql/generated/*' 2>/dev/null)
+
+$(STAMPS)/web-deps: $(WEB)/package.json $(WEB)/package-lock.json
 	@mkdir -p $(STAMPS)
-	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && npm run build
+	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(STAMPS)/web: $(STAMPS)/venv $(STAMPS)/web-deps $(GRAPHQL_PY) $(WEB_SRC) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json
+	cd $(WEB) && npm run schema && npm run codegen && npm run typecheck && npx vite build
 	@touch $@
 
 web: $(STAMPS)/web
@@ -51,4 +60,4 @@ lint: venv
 	$(BIN)/lint-imports
 
 clean:
-	rm -rf $(STAMPS) $(WEB)/dist
+	rm -rf $(STAMPS) $(WEB)/dist $(WEB)/schema.graphql $(WEB)/src/graphql/generated

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+from starlette.types import Scope
 from strawberry.fastapi import GraphQLRouter
 
 from domain.hierarchy import OrgTree
@@ -20,6 +22,29 @@ from infra.settings import Settings
 from infra.web import create_service_app
 
 WEB_DIST = Path(__file__).resolve().parent / "web" / "dist"
+# First path segments that are never pages of the front end: their 404s stay 404s.
+NOT_PAGES = frozenset({"assets", "graphql", "healthz", "readyz"})
+
+
+class SinglePageApp(StaticFiles):
+    """The built front end at "/": a page path it routes itself (history mode) gets index.html."""
+
+    async def get_response(self, path: str, scope: Scope) -> Response:
+        try:
+            return await super().get_response(path, scope)
+        except HTTPException as missing:
+            if missing.status_code != 404 or not _is_page_path(path):
+                raise
+        response = await super().get_response("index.html", scope)
+        # The page names hashed assets: always revalidate it, so a new build shows at once.
+        response.headers["Cache-Control"] = "no-cache"
+        return response
+
+
+def _is_page_path(path: str) -> bool:
+    """/admin/users is a page; /assets/x.js, /favicon.ico and /graphql/x are not."""
+    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    return bool(parts) and parts[0] not in NOT_PAGES and "." not in parts[-1]
 
 
 @dataclass
@@ -58,5 +83,5 @@ def build(settings: Settings, clock: Clock = utc_now) -> FastAPI:
     app.state.gateway = gateway
     if (WEB_DIST / "index.html").exists():
         # Mounted last: /graphql and the health routes above take precedence.
-        app.mount("/", StaticFiles(directory=WEB_DIST, html=True), name="web")
+        app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")
     return app

@@ -9,6 +9,12 @@ const gateway = process.env.BATON_GATEWAY_URL ?? 'http://127.0.0.1:8000'
 export default defineConfig({
   base: '/',
   plugins: [vue()],
+  // vue-i18n's bundler build: Composition API only, messages compiled without eval.
+  define: {
+    __VUE_I18N_FULL_INSTALL__: true,
+    __VUE_I18N_LEGACY_API__: false,
+    __INTLIFY_PROD_DEVTOOLS__: false,
+  },
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },

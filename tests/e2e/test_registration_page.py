@@ -1,8 +1,9 @@
 """The registration page in a real browser against the running platform.
 
-Registers a petition through the page, checks the registration number it shows and that
-the organ's count (fed asynchronously by the stats service from Kafka) moves by exactly
-one; checks that a bad form shows a Chinese validation message and registers nothing.
+A township clerk logs in, registers a petition through the page, checks the registration
+number it shows and that the organ's count (fed asynchronously by the stats service from
+Kafka) moves by exactly one; checks that a bad form shows a Chinese validation message and
+registers nothing, and that a gateway refusal shows its Chinese message.
 """
 
 from __future__ import annotations
@@ -15,58 +16,25 @@ import uuid
 import pytest
 from playwright.sync_api import Page, Request, expect
 
+from tests.e2e.shell import DemoUser, login, township_clerk
+
 pytestmark = pytest.mark.e2e
 
 SCREENSHOT = "/tmp/baton-page.png"
 COUNT_TIMEOUT_MS = 15_000
 
-ORGANS_QUERY = "query { organs { code name level } }"
 
-
-def _graphql(page: Page, base: str, query: str) -> dict:
-    response = page.request.post(f"{base}/graphql", data={"query": query})
-    assert response.ok, response.text()
-    body = response.json()
-    assert not body.get("errors"), body
-    return body["data"]
-
-
-def _pick_organ(page: Page, base: str) -> dict:
-    """A township commission under 兰州 if there is one (nobody else registers there),
-    else the first organ the gateway lists."""
-    organs = _graphql(page, base, ORGANS_QUERY)["organs"]
-    assert organs, "the gateway lists no organs"
-    townships = sorted(
-        (
-            o
-            for o in organs
-            if o["code"].startswith("6201") and o["level"] == "township" and o["code"].isdigit()
-        ),
-        key=lambda o: o["code"],
-    )
-    return townships[0] if townships else organs[0]
-
-
-def _open(page: Page, base: str) -> None:
-    page.goto(f"{base}/")
-    expect(page).to_have_title("Baton 信访举报协同平台")
+def _open(page: Page, base: str) -> dict:
+    """Logs the township clerk in and opens the registration page; returns their organ."""
+    clerk: DemoUser = township_clerk()
+    login(page, base, clerk, path="/register")
+    expect(page).to_have_title(re.compile("Baton 信访举报协同平台"))
     expect(page.get_by_text("信访举报登记", exact=True)).to_be_visible()
     expect(page.get_by_text("本机关统计", exact=True)).to_be_visible()
-
-
-def _choose_organ(page: Page, organ: dict) -> None:
-    select = page.get_by_test_id("organ-select")
-    select.click()
-    select.locator("input").fill(organ["name"])
-    option = page.locator(".el-select-dropdown__item:visible").filter(
-        has=page.locator(
-            ".organ-option__name", has_text=re.compile(f"^{re.escape(organ['name'])}$")
-        )
-    )
-    option.first.click()
-    # Header and form share the current organ.
-    expect(select).to_contain_text(organ["name"])
-    expect(page.get_by_test_id("form-organ-select")).to_contain_text(organ["name"])
+    # A clerk registers for their own organ: the form shows it, nothing to choose.
+    organ_name = page.get_by_test_id("header-organ").inner_text().strip()
+    expect(page.get_by_test_id("form-organ")).to_have_value(organ_name)
+    return {"code": clerk.organ, "name": organ_name}
 
 
 def _stats_ready(page: Page, organ: dict):
@@ -111,9 +79,7 @@ def _registrations(page: Page) -> list[Request]:
 def test_registering_shows_number_and_counts_move_by_one(platform, page: Page) -> None:
     base = platform.gateway_url.rstrip("/")
     started = time.monotonic()
-    _open(page, base)
-    organ = _pick_organ(page, base)
-    _choose_organ(page, organ)
+    organ = _open(page, base)
     before = _total(page, organ)
     letters_before = _channel_count(page, "letter")
     sent = _registrations(page)
@@ -161,9 +127,7 @@ def test_registering_shows_number_and_counts_move_by_one(platform, page: Page) -
 
 def test_empty_summary_shows_chinese_message_and_registers_nothing(platform, page: Page) -> None:
     base = platform.gateway_url.rstrip("/")
-    _open(page, base)
-    organ = _pick_organ(page, base)
-    _choose_organ(page, organ)
+    organ = _open(page, base)
     before = _total(page, organ)
     sent = _registrations(page)
 
@@ -218,8 +182,6 @@ def test_gateway_error_is_shown_in_chinese(platform, page: Page) -> None:
 
     page.route("**/graphql", reject_registration)
     _open(page, base)
-    organ = _pick_organ(page, base)
-    _choose_organ(page, organ)
     _choose_channel(page, "来访")
     page.get_by_test_id("summary-input").fill("反映某局干部违规收受礼金")
     page.get_by_test_id("submit-button").click()
