@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from domain.calendar import WorkingCalendar
 from domain.hierarchy import OrgTree
-from domain.rules import Rules
 from domain.key_fields import KeyFieldCatalogue
+from domain.rules import Rules
 from infra.datafiles import load_calendar_overrides, load_yaml
 
 __all__ = ["load_calendar", "load_key_fields", "load_org_tree", "load_rules"]
