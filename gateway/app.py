@@ -17,7 +17,7 @@ from gateway.clients import ServiceClient
 from gateway.graphql.schema import schema
 from gateway.identity import IdentityParts, open_identity
 from gateway.identity.service import Clock, utc_now
-from infra.datafiles import load_yaml
+from infra.reference_data import load_org_tree
 from infra.settings import Settings
 from infra.web import create_service_app
 
@@ -55,10 +55,6 @@ class Gateway:
     identity: IdentityParts
     intake: ServiceClient
     stats: ServiceClient
-
-
-def load_org_tree() -> OrgTree:
-    return OrgTree.from_document(load_yaml("orgs.yaml"))
 
 
 def build(settings: Settings, clock: Clock = utc_now) -> FastAPI:

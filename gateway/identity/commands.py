@@ -12,15 +12,12 @@ from gateway.identity.store import user_not_found
 from gateway.identity.users import User
 from infra.auth import signing_key
 from infra.datafiles import data_dir, load_yaml
+from infra.reference_data import load_org_tree
 from infra.settings import Settings
 
 
-def org_tree() -> OrgTree:
-    return OrgTree.from_document(load_yaml("orgs.yaml"))
-
-
 def _open(settings: Settings) -> tuple[OrgTree, IdentityParts]:
-    tree = org_tree()
+    tree = load_org_tree()
     return tree, open_identity(settings, tree)
 
 

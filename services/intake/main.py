@@ -10,10 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.hierarchy import OrgTree
 from domain.repeats import TextNormaliser
-from domain.rules import Rules
-from domain.vocabulary import KeyFieldCatalogue
 from infra.chinese_text import traditional_to_simplified_map
-from infra.datafiles import load_yaml
+from infra.reference_data import load_key_fields, load_org_tree, load_rules
 from infra.service import consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
@@ -40,25 +38,6 @@ class IntakeSettings(BaseSettings):
     progress_min_seconds: float = DEFAULT_MIN_ANSWER_SECONDS
     # Proxies (the gateway) whose X-Forwarded-For names the real client.
     trusted_proxies: list[str] = []
-
-
-def load_org_tree() -> OrgTree:
-    return OrgTree.from_document(load_yaml("orgs.yaml"))
-
-
-def load_rules() -> Rules:
-    try:
-        return Rules.from_mapping(load_yaml("rules.yaml"))
-    except FileNotFoundError:
-        return Rules.default()
-
-
-def load_key_fields() -> KeyFieldCatalogue:
-    try:
-        data = load_yaml("key_fields.yaml")
-    except FileNotFoundError:
-        return KeyFieldCatalogue.default()
-    return KeyFieldCatalogue.from_records(data["key_fields"] if isinstance(data, dict) else data)
 
 
 def build(

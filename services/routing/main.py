@@ -7,18 +7,13 @@ from collections.abc import Callable, Sequence
 from fastapi import FastAPI
 
 from domain.hierarchy import OrgTree
-from infra.datafiles import load_yaml
+from infra.reference_data import load_org_tree
 from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
 from services.routing.api import routers
 from services.routing.application import RoutingApplication
-
-
-def load_org_tree() -> OrgTree:
-    """The org tree from the data directory (`orgs.yaml`)."""
-    return OrgTree.from_document(load_yaml("orgs.yaml"))
 
 
 def create_app(

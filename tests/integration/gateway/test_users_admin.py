@@ -9,9 +9,10 @@ import pytest
 
 from domain.errors import Forbidden, InvalidInput
 from gateway.identity import open_identity
-from gateway.identity.commands import org_tree, prepare
+from gateway.identity.commands import prepare
 from gateway.identity.demo import demo_records, load_demo_users
 from infra.datafiles import load_yaml
+from infra.reference_data import load_org_tree
 
 from .conftest import code_of, gql, login
 
@@ -153,7 +154,7 @@ def test_demo_users_load_once_and_are_refused_in_production(gateway_settings):
         demo_records(document, production=True)
     assert refused.value.code == "demo_users_in_production"
     assert prepare(production) == []  # `baton up` in production loads none
-    tree = org_tree()
+    tree = load_org_tree()
     parts = open_identity(production, tree)
     try:
         with pytest.raises(Forbidden):

@@ -26,9 +26,10 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from domain.petition import ReporterIdentity
+from infra.reference_data import load_org_tree
 from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
-from services.intake.main import IntakeSettings, create_app, load_org_tree
+from services.intake.main import IntakeSettings, create_app
 from services.intake.sealing import Sealer
 
 from .conftest import REPORTER, make_intake, received

@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import shutil
+import tempfile
 import select
 import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -83,12 +87,24 @@ def wait_total(url: str, expected: int, timeout: float = 10) -> int:
     return seen
 
 
-def test_baton_up_runs_stops_and_keeps_its_data(tmp_path):
+@pytest.fixture
+def data_root() -> Iterator[Path]:
+    """A data dir outside pytest's 0700 temp root: the embedded PostgreSQL runs as an
+    unprivileged user when the tests run as root, and another pytest run starting on the
+    same machine resets that root to 0700."""
+    root = Path(tempfile.mkdtemp(prefix="baton-up-test-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_baton_up_runs_stops_and_keeps_its_data(data_root: Path) -> None:
     env = {
         k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "KAFKA_BOOTSTRAP_SERVERS")
     }
     env.update(
-        BATON_DATA_DIR=str(tmp_path / "var"),
+        BATON_DATA_DIR=str(data_root / "var"),
         EMBEDDED_POSTGRES_PORT=str(free_port()),
         EMBEDDED_BROKER_PORT=str(free_port()),
         **{
@@ -114,7 +130,7 @@ def test_baton_up_runs_stops_and_keeps_its_data(tmp_path):
     assert stopped_in < 10
     assert process.returncode == 0
     for name in ("intake", "routing", "supervision", "stats", "gateway", "broker"):
-        assert (tmp_path / "var" / "log" / f"{name}.log").exists()
+        assert (data_root / "var" / "log" / f"{name}.log").exists()
 
     process, url, _ = start(env)  # the broker starts empty; PostgreSQL keeps its data
     try:

@@ -14,12 +14,13 @@ from fastapi.testclient import TestClient
 
 from domain.hierarchy import OrgTree
 from infra.consumer import Consumer
+from infra.reference_data import load_org_tree
 from infra.settings import Settings
 from services.intake.application import IntakeApplication
 from services.intake.main import IntakeSettings
 from services.intake.main import build as build_intake
 from services.routing.application import RoutingApplication
-from services.routing.main import create_app, load_org_tree
+from services.routing.main import create_app
 
 
 @pytest.fixture(scope="session")

@@ -26,8 +26,9 @@ from schemathesis.specs.openapi.checks import (
 
 from domain.handling import Actor
 from domain.hierarchy import OrgTree
+from infra.reference_data import load_org_tree
 from services.routing.application import RoutingApplication
-from services.routing.main import create_app, load_org_tree
+from services.routing.main import create_app
 
 pytestmark = pytest.mark.integration
 
