@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import tempfile
 import select
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
