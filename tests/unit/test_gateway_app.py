@@ -26,8 +26,10 @@ def test_graphiql_is_served_in_development_but_not_in_production(gateway_setting
 
     production = graphiql(
         gateway_settings.model_copy(
-            update={"baton_env": "production",
-                    "baton_service_token_private_key": base64.b64encode(bytes(32)).decode()}
+            update={
+                "baton_env": "production",
+                "baton_service_token_private_key": base64.b64encode(bytes(32)).decode(),
+            }
         )
     )
     page = production.get("/graphql", headers={"Accept": "text/html"})
@@ -89,18 +91,25 @@ def test_progress_posts_the_code_in_the_body_and_forwards_the_callers_address(
 ):
     fake = FakeIntake(
         answer={
-            "stage": "accepted", "message_zh": "已受理", "message_en": "Accepted for handling",
-            "received_on": "2026-01-02", "diverted_to": None, "explanation": None,
-            "reason": None, "result_zh": None, "result_en": None,
+            "stage": "accepted",
+            "message_zh": "已受理",
+            "message_en": "Accepted for handling",
+            "received_on": "2026-01-02",
+            "diverted_to": None,
+            "explanation": None,
+            "reason": None,
+            "result_zh": None,
+            "result_en": None,
         }
     )
     # Anonymous: a reporter needs no login.
-    body = with_intake(gateway_settings, fake).post(
-        "/graphql", json={"query": PROGRESS}
-    ).json()
+    body = with_intake(gateway_settings, fake).post("/graphql", json={"query": PROGRESS}).json()
     assert body["data"]["progress"] == {
-        "stage": "accepted", "messageZh": "已受理", "messageEn": "Accepted for handling",
-        "receivedOn": "2026-01-02", "resultZh": None,
+        "stage": "accepted",
+        "messageZh": "已受理",
+        "messageEn": "Accepted for handling",
+        "receivedOn": "2026-01-02",
+        "resultZh": None,
     }
     [(method, path, kwargs)] = fake.calls
     assert (method, path) == ("POST", "/public/progress")
@@ -112,12 +121,15 @@ def test_progress_refusals_are_coded_bilingual_graphql_errors(gateway_settings):
     from gateway.clients import ServiceError
 
     refused = ServiceError("receipt_code_unknown", "查询码不存在", "No report has this code")
-    body = with_intake(gateway_settings, FakeIntake(error=refused)).post(
-        "/graphql", json={"query": PROGRESS}
-    ).json()
+    body = (
+        with_intake(gateway_settings, FakeIntake(error=refused))
+        .post("/graphql", json={"query": PROGRESS})
+        .json()
+    )
     assert body["data"] is None
     assert body["errors"][0]["extensions"] == {
-        "code": "receipt_code_unknown", "message_zh": "查询码不存在",
+        "code": "receipt_code_unknown",
+        "message_zh": "查询码不存在",
         "message_en": "No report has this code",
     }
 
@@ -127,12 +139,17 @@ def test_register_acts_as_the_logged_in_user_with_a_signed_token(gateway_setting
     client = with_intake(gateway_settings, fake)
     mutation = """mutation($input: RegisterPetitionInput!) {
       registerPetition(input: $input) { caseId } }"""
-    given = {"organCode": "62", "channel": "letter", "summary": "s",
-             "receivedAt": "2026-01-02T09:00:00+08:00"}
+    given = {
+        "organCode": "62",
+        "channel": "letter",
+        "summary": "s",
+        "receivedAt": "2026-01-02T09:00:00+08:00",
+    }
     staff.add("clerk.li", organ="62")
     csrf = staff.login(client, "clerk.li")
     body = client.post(
-        "/graphql", json={"query": mutation, "variables": {"input": given}},
+        "/graphql",
+        json={"query": mutation, "variables": {"input": given}},
         headers={"X-CSRF-Token": csrf},
     ).json()
     assert body["data"]["registerPetition"]["caseId"] == "c"
@@ -140,7 +157,9 @@ def test_register_acts_as_the_logged_in_user_with_a_signed_token(gateway_setting
     assert kwargs["headers"] == {"X-Baton-Actor": "clerk.li"}
     identity = TokenVerifier(verification_key(gateway_settings)).verify(kwargs["token"])
     assert (identity.username, identity.organ_code, identity.roles) == (
-        "clerk.li", "62", ("petition_clerk",)
+        "clerk.li",
+        "62",
+        ("petition_clerk",),
     )
     # The actor is no longer the client's to choose.
     body = client.post(
@@ -168,8 +187,11 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
 
     monkeypatch.setattr(up.Platform, "prepare_identity", lambda self, env: None)
     platform = up.Platform(
-        Settings(baton_data_dir=tmp_path, database_url="postgresql://x/y",
-                 kafka_bootstrap_servers="127.0.0.1:1"),
+        Settings(
+            baton_data_dir=tmp_path,
+            database_url="postgresql://x/y",
+            kafka_bootstrap_servers="127.0.0.1:1",
+        ),
         env={},
     )
     monkeypatch.setattr(subprocess, "Popen", Child)
@@ -183,3 +205,36 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
 
     monkeypatch.setenv("INTAKE_TRUSTED_PROXIES", env["INTAKE_TRUSTED_PROXIES"])
     assert IntakeSettings().trusted_proxies == ["127.0.0.1"]
+
+
+def test_vocabulary_holds_every_enumeration_of_the_domain(gateway_settings, staff):
+    from domain import vocabulary
+
+    client = graphiql(gateway_settings)
+    staff.add("clerk.li")
+    staff.login(client, "clerk.li")
+    body = client.post("/graphql", json={"query": "{ vocabulary { kind code labelZh labelEn } }"})
+    terms = body.json()["data"]["vocabulary"]
+    kinds = {t["kind"] for t in terms}
+    assert {
+        "channel",
+        "role",
+        "office",
+        "problem_category",
+        "transfer_kind",
+        "cadre_level",
+    } <= kinds
+    assert {
+        "kind": "role",
+        "code": "leader",
+        "labelZh": "分管领导",
+        "labelEn": "Leader in charge",
+    } in terms
+    assert len(terms) == sum(
+        len(list(getattr(vocabulary, name)))
+        for name in vocabulary.__all__
+        if isinstance(getattr(vocabulary, name), type)
+        and issubclass(getattr(vocabulary, name), vocabulary.LabelledEnum)
+        and getattr(vocabulary, name) is not vocabulary.LabelledEnum
+    )
+    assert all(t["labelZh"] and t["labelEn"] for t in terms)
