@@ -101,6 +101,25 @@ class SupervisionOrder(Aggregate):
                    transfer_id=transfer_id, at=aware(at), organ_code=issuer.organ_code,
                    actor=issuer.name)
 
+    @classmethod
+    def from_transfer(cls, case_id: UUID | str, transfer_id: str, *, issuer_organ: str,
+                      holder_organ: str, holder_office: str | None, level: str,
+                      working_days: int, start: date, calendar: WorkingCalendar, rules: Rules,
+                      at: datetime) -> SupervisionOrder:
+        """Routing's received supervise_down transfer 发函督办: signed off there, issued here."""
+        order = cls(id=order_id(case_id, transfer_id), case_id=str(case_id),
+                    issuer_organ=issuer_organ, issuer_office=Office.SUPERVISION.value,
+                    holder_organ=holder_organ, holder_office=holder_office, level=level,
+                    requirements="按督办函要求办理并报结 (routing supervise_down)",
+                    working_days=working_days, transfer_id=transfer_id, at=aware(at),
+                    organ_code=issuer_organ, actor=SYSTEM)
+        computed = rules.deadline(DeadlineKind.HANDLING, start, calendar, days=working_days)
+        order._approved(approved_by=f"transfer:{transfer_id}", start=start.isoformat(),
+                        due=computed.date.isoformat(), provisional=computed.provisional,
+                        calendar_version=computed.calendar_version, rules_version=rules.version,
+                        at=aware(at), organ_code=issuer_organ, actor=SYSTEM)
+        return order
+
     # --- reading ---------------------------------------------------------------------
 
     @property
