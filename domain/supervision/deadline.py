@@ -37,10 +37,6 @@ class DeadlineStatus:
     CANCELLED = "cancelled"
 
 
-def _day(value: str | None) -> date | None:
-    return date.fromisoformat(value) if value else None
-
-
 class CaseDeadline(Aggregate):
     """One clock of one case: kind, reference, responsible organ and due date."""
 
@@ -200,14 +196,16 @@ class CaseDeadline(Aggregate):
         if computed.calendar_version == self.calendar_version:
             return False
         self._recomputed(due=computed.date.isoformat(), provisional=computed.provisional,
-                         calendar_version=computed.calendar_version, previous_due=self.due.isoformat(),
+                         calendar_version=computed.calendar_version,
+                         previous_due=self.due.isoformat(),
                          at=aware(at), actor=actor, organ_code=self.responsible_organ)
         return True
 
     def extend(self, days: int, reason: str, approver: Actor, calendar: WorkingCalendar,
                rules: Rules, *, at: datetime) -> None:
         """Extend by `days` 延期, with the approval and reason of a leader in charge."""
-        if isinstance(days, bool) or not isinstance(days, int) or not 0 < days <= MAX_EXTENSION_DAYS:
+        if (isinstance(days, bool) or not isinstance(days, int)
+                or not 0 < days <= MAX_EXTENSION_DAYS):
             raise InvalidInput("extension_days_invalid",
                                f"延期天数须为 1 到 {MAX_EXTENSION_DAYS} 的整数",
                                f"Extension days must be 1 to {MAX_EXTENSION_DAYS}", days=str(days))
@@ -236,7 +234,8 @@ class CaseDeadline(Aggregate):
         """Restart the clock from `on` with the working days that were left."""
         self._require_open()
         if self.suspended_on is None:
-            raise Conflict("deadline_not_suspended", "该期限未中止", "This deadline is not suspended")
+            raise Conflict("deadline_not_suspended", "该期限未中止",
+                           "This deadline is not suspended")
         if on < self.suspended_on:
             raise InvalidInput("resume_before_suspension", "恢复日期早于中止日期",
                                "The clock cannot resume before it was suspended")

@@ -87,6 +87,7 @@ class SupervisionApplication(ServiceApplication):
 
     def _build_calendar(self) -> WorkingCalendar:
         published = self.published_years()
+        self._calendar_from = published.version if published else None
         overrides = {**self._file_overrides, **(published.overrides() if published else {})}
         return WorkingCalendar.default(overrides)
 
@@ -97,11 +98,15 @@ class SupervisionApplication(ServiceApplication):
     # --- reading and saving ----------------------------------------------------------
 
     def catch_up(self) -> None:
+        """Bring the index up to the store; a year published elsewhere reaches the calendar."""
         self.index.catch_up(
             lambda start, limit: list(self.recorder.select_notifications(start=start,
                                                                          limit=limit)),
             self._load_any,
         )
+        published = self.index.objects.get(PUBLISHED_YEARS_ID)
+        if published is not None and published.version != self._calendar_from:
+            self.refresh_calendar()
 
     def _load_any(self, aggregate_id: UUID) -> Any:
         return find(self, object, aggregate_id)
