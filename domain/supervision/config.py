@@ -49,9 +49,10 @@ class SupervisionConfig:
         version = data.get("version")
         if not isinstance(version, str) or not version.strip():
             raise _bad("version", "须给出版本", "a version string is required")
-        orders = data.get("orders") or {}
-        loop = data.get("key_field_loop") or {}
-        evaluation = data.get("evaluation") or {}
+        orders, loop, evaluation = (
+            {} if data.get(key) is None else data[key]
+            for key in ("orders", "key_field_loop", "evaluation")
+        )
         for name, section in (("orders", orders), ("key_field_loop", loop),
                               ("evaluation", evaluation)):
             if not isinstance(section, Mapping):
