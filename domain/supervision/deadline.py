@@ -155,7 +155,7 @@ class CaseDeadline(Aggregate):
                 "该期限已办结或已撤销",
                 "This deadline is already met or cancelled",
                 deadline_id=str(self.id),
-                status=self.status,
+                state=self.status,
             )
 
     def meet(self, on: date, calendar: WorkingCalendar, *, at: datetime, actor: str) -> bool:

@@ -152,7 +152,7 @@ class MonthlyEvaluation(Aggregate):
                             "Only the evaluated organ submits the rectification")
         if item["status"] != ItemStatus.OPEN:
             raise Conflict("item_not_open", "该问题不在待整改状态",
-                           "The item is not waiting for rectification", status=item["status"])
+                           "The item is not waiting for rectification", state=item["status"])
         self._rectification_submitted(item_id=item_id, evidence=evidence, at=aware(at),
                                       organ_code=actor.organ_code, actor=actor.name)
 
@@ -166,7 +166,7 @@ class MonthlyEvaluation(Aggregate):
         item = self._item(item_id)
         if item["status"] != ItemStatus.SUBMITTED:
             raise Conflict("item_not_submitted", "该问题尚未提交整改",
-                           "No rectification is waiting for review", status=item["status"])
+                           "No rectification is waiting for review", state=item["status"])
         if accept:
             self._rectification_accepted(item_id=item_id, at=aware(at),
                                          organ_code=evaluator.organ_code, actor=evaluator.name)

@@ -143,7 +143,7 @@ class SupervisionOrder(Aggregate):
     def _require(self, *statuses: str) -> None:
         if self.status not in statuses:
             raise Conflict("order_state", "督办单当前状态不允许此操作",
-                           "The order's state does not allow this", status=self.status)
+                           "The order's state does not allow this", state=self.status)
 
     def _require_issuer(self, actor: Actor) -> None:
         if actor.organ_code != self.issuer_organ:

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.actors import Actor
-from domain.errors import Conflict, NotFound
+from domain.errors import Conflict, Forbidden, NotFound
 from domain.rules import DeadlineKind
 from domain.supervision.calendar_years import PublishedYears
 from domain.supervision.casefile import SupervisedCase
@@ -158,7 +158,7 @@ def draw(app: SupervisionApplication, evaluator: Actor, month: str, organs: list
     """Draw the month's sample once per evaluating organ; the seed is recorded."""
     organ = app.org_tree.get(evaluator.organ_code)
     if organ.level.rank > Level.COUNTY.rank:
-        raise Conflict("evaluator_level_too_low", "县级以上机关方可组织评查",
+        raise Forbidden("evaluator_level_too_low", "县级以上机关方可组织评查",
                        "Only an organ at county level or above evaluates")
     if app.load_or_none(MonthlyEvaluation, evaluation_id(evaluator.organ_code, month)):
         raise Conflict("evaluation_exists", "本月已抽样", "This month is already drawn",
