@@ -201,6 +201,7 @@ class SupervisionEvents:
     DEADLINE_CANCELLED = "CaseDeadline.Cancelled"
     DEADLINE_WARNED = "CaseDeadline.Warned"
     DEADLINE_RECOMPUTED = "CaseDeadline.Recomputed"
+    DEADLINE_REBASED = "CaseDeadline.Rebased"
     DEADLINE_EXTENDED = "CaseDeadline.Extended"
     DEADLINE_SUSPENDED = "CaseDeadline.Suspended"
     DEADLINE_RESUMED = "CaseDeadline.Resumed"
@@ -322,6 +323,7 @@ PUBLISHED: dict[str, EventContract] = {
             _S.DEADLINE_CANCELLED: ("reason", "at"),
             _S.DEADLINE_WARNED: ("level", "on", "due", "at"),
             _S.DEADLINE_RECOMPUTED: ("previous_due", "at", *_CALENDAR),
+            _S.DEADLINE_REBASED: ("start", "reason", "at", *_CALENDAR),
             _S.DEADLINE_EXTENDED: ("days", "reason", "approved_by", "at", *_CALENDAR),
             _S.DEADLINE_SUSPENDED: ("on", "reason", "at"),
             _S.DEADLINE_RESUMED: ("on", "working_days", "at", *_CALENDAR),

@@ -201,6 +201,21 @@ class CaseDeadline(Aggregate):
                          at=aware(at), actor=actor, organ_code=self.responsible_organ)
         return True
 
+    def rebase(self, start: date, calendar: WorkingCalendar, rules: Rules, reason: str, *,
+               at: datetime, actor: str) -> bool:
+        """Count again from a corrected start (a corrected receipt time); False when there is
+        nothing to move, or the clock was suspended (its basis is no longer the start)."""
+        if (not self.is_open or start == self.opened_on or self.suspended_on is not None
+                or self.basis_start != self.opened_on):
+            return False
+        computed = self._compute(calendar, rules, start, self.basis_days)
+        self._rebased(start=start.isoformat(), due=computed.date.isoformat(),
+                      provisional=computed.provisional,
+                      calendar_version=computed.calendar_version,
+                      reason=require_text(reason, "reason", 500), at=aware(at), actor=actor,
+                      organ_code=self.responsible_organ)
+        return True
+
     def extend(self, days: int, reason: str, approver: Actor, calendar: WorkingCalendar,
                rules: Rules, *, at: datetime) -> None:
         """Extend by `days` 延期, with the approval and reason of a leader in charge."""
@@ -278,6 +293,15 @@ class CaseDeadline(Aggregate):
         self.provisional = provisional
         self.calendar_version = calendar_version
         self._note("recomputed", at, actor, due=due, previous_due=previous_due)
+
+    @event("Rebased")
+    def _rebased(self, start: str, due: str, provisional: bool, calendar_version: str,
+                 reason: str, at: datetime, actor: str, organ_code: str) -> None:
+        self.opened_on = self.basis_start = date.fromisoformat(start)
+        self.due = date.fromisoformat(due)
+        self.provisional = provisional
+        self.calendar_version = calendar_version
+        self._note("rebased", at, actor, start=start, due=due, reason=reason)
 
     @event("Extended")
     def _extended(self, days: int, reason: str, approved_by: str, due: str, provisional: bool,

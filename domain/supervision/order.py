@@ -206,6 +206,14 @@ class SupervisionOrder(Aggregate):
                      organ_code=organ_code, actor=actor)
         return True
 
+    def accept_result(self, actor: Actor, reason: str, *, at: datetime) -> None:
+        """The issuer accepts the result reported to it by hand (an order that did not move
+        the case, so routing records no review of it)."""
+        reason = require_text(reason, "reason", 2000)
+        self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
+        self._require_issuer(actor)
+        self._closed(reason=reason, at=aware(at), organ_code=actor.organ_code, actor=actor.name)
+
     def escalate(self, actor: Actor, reason: str, *, at: datetime) -> None:
         """The issuer escalates the order 升级督办 (e.g. to a red card); this order ends."""
         reason = require_text(reason, "reason", 2000)

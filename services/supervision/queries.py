@@ -25,16 +25,21 @@ def _in(organ: str, root: str) -> bool:
 
 
 def warnings(app: SupervisionApplication, organ: str, level: str | None) -> list[dict[str, Any]]:
-    """Open deadlines in the subtree whose latest warning is `level` (yellow or red)."""
+    """Running deadlines in the subtree that are yellow or red today (`level` filters).
+
+    The colour is today's, from the rules and the calendar (an extension can turn a red
+    deadline yellow again); `warnings` on each row says which warnings were recorded.
+    """
     app.org_tree.get(organ)
     app.catch_up()
+    today = app.today()
     rows = []
     for d in app.index.deadlines():
-        if not d.is_open or not d.warnings or not _in(d.responsible_organ, organ):
+        if not d.is_running or not _in(d.responsible_organ, organ):
             continue
-        latest = "red" if "red" in d.warnings else "yellow"
-        if level in (None, latest):
-            rows.append({**_summary(d), "level": latest})
+        current = d.level_on(today, app.calendar, app.rules).value
+        if current != "green" and level in (None, current):
+            rows.append({**_summary(d), "level": current})
     return sorted(rows, key=lambda r: (r["due"], r["deadline_id"]))
 
 

@@ -156,6 +156,17 @@ def acceptance_notified(fx: Effects) -> None:
     fx.meet(ACCEPTANCE, on=_day(fx.payload.get("notified_at") or fx.envelope.occurred_at))
 
 
+def corrected(fx: Effects) -> None:
+    """A corrected receipt time moves the acceptance notice's start 更正收件时间."""
+    changes = fx.payload.get("changes") or {}
+    if "received_at" in changes and changes["received_at"]:
+        found = fx.deadline(ACCEPTANCE)
+        if found is not None:
+            found.rebase(_day(changes["received_at"]), fx.app.calendar, fx.app.rules,
+                         str(fx.payload.get("reason") or "更正收件时间"), at=fx.at,
+                         actor=SYSTEM)
+
+
 # --- routing -----------------------------------------------------------------------
 
 
@@ -252,9 +263,12 @@ def reported_back(fx: Effects) -> None:
 def result_accepted(fx: Effects) -> None:
     for listed in fx.app.index.of_case(fx.case_id, SupervisionOrder):
         order = fx.find(SupervisionOrder, listed.id)
-        if order is not None and order.issuer_organ == fx.organ:
-            order.close("报结已审核通过 result accepted", at=fx.at, actor=fx.envelope.actor
-                        or SYSTEM, organ_code=fx.organ)
+        if order is not None and order.issuer_organ == fx.organ and order.close(
+                "报结已审核通过 result accepted", at=fx.at, actor=fx.envelope.actor or SYSTEM,
+                organ_code=fx.organ):
+            clock = fx.find(CaseDeadline, order.deadline_id)
+            if clock is not None:
+                clock.meet(fx.day, fx.app.calendar, at=fx.at, actor=SYSTEM)
 
 
 def sent_back(fx: Effects) -> None:
@@ -280,6 +294,7 @@ HANDLERS: dict[str, Callable[[Effects], None]] = {
     PetitionEvents.DIVERTED: not_owed("已分流,不再告知受理 diverted"),
     PetitionEvents.NOT_ACCEPTED: not_owed("不予受理 not accepted"),
     PetitionEvents.ACCEPTANCE_NOTIFIED: acceptance_notified,
+    PetitionEvents.CORRECTED: corrected,
     HandlingEvents.OPENED: opened,
     HandlingEvents.TRANSFER_PROPOSED: transfer_proposed,
     HandlingEvents.TRANSFER_DISPATCHED: transfer_dispatched,

@@ -114,7 +114,7 @@ def approve_order(app: SupervisionApplication, order_id: UUID, leader: Actor) ->
 def act_on_order(app: SupervisionApplication, order_id: UUID, actor: Actor, action: str,
                  note: str | None = None, expected_version: int | None = None,
                  ) -> dict[str, Any]:
-    """acknowledge, progress, remind or escalate."""
+    """acknowledge, progress, remind, accept (the result, closing it) or escalate."""
     order = _order(app, order_id)
     _check_version(order, expected_version)
     now = app.now()
@@ -124,9 +124,16 @@ def act_on_order(app: SupervisionApplication, order_id: UUID, actor: Actor, acti
         order.report_progress(actor, note or "", at=now)
     elif action == "remind":
         order.remind(actor, note or "", at=now)
+    elif action == "accept":
+        order.accept_result(actor, note or "", at=now)
     else:
         order.escalate(actor, note or "", at=now)
-    app.store(order)
+    clock = app.load_or_none(CaseDeadline, order.deadline_id)
+    if clock is not None and action == "accept":
+        clock.meet(app.today(), app.calendar, at=now, actor=actor.name)
+    elif clock is not None and action == "escalate":
+        clock.cancel("督办已升级 order escalated", at=now, actor=actor.name)
+    app.store(order, *([clock] if clock is not None and clock.pending_events else []))
     return order.as_dict()
 
 

@@ -51,8 +51,9 @@ def approve(app: App, order_id: UUID, actor: CurrentActor) -> dict[str, Any]:
 
 @router.post("/orders/{order_id}/{action}", responses=ERRORS)
 def act(app: App, order_id: UUID, actor: CurrentActor,
-        action: Literal["acknowledge", "progress", "remind", "escalate"],
+        action: Literal["acknowledge", "progress", "remind", "accept", "escalate"],
         note: Annotated[Text | None, Body(embed=True)] = None,
         expected_version: Annotated[Version, Body(embed=True)] = None) -> dict[str, Any]:
-    """Acknowledge, report progress, remind 催办 or escalate; `note` where one is needed."""
+    """Acknowledge, report progress, remind 催办, accept the result (closing the order) or
+    escalate; `note` where one is needed."""
     return usecases.act_on_order(app, order_id, actor, action, note, expected_version)

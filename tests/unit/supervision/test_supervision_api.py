@@ -96,6 +96,21 @@ def test_a_city_issues_a_yellow_card_and_the_county_answers(api: Api) -> None:
         "drafted", "approved", "acknowledged", "progress", "reminded", "reminded"]
     api.feed(HandlingEvents.RESULT_ACCEPTED, case, CITY, api.now, reason="同意")
     assert api.client.get(f"/cases/{case}/orders").json()[0]["status"] == "closed"
+    clock = api.client.get(f"/cases/{case}/deadlines").json()[0]
+    assert (clock["status"], clock["days_late"]) == ("met", 0)
+
+
+def test_an_order_on_a_case_held_below_is_closed_by_the_issuer_accepting_it(api: Api) -> None:
+    case = held_by_county(api)
+    order_id = api.post("/orders", CITY_HANDLER, case_id=case, level="ordinary",
+                        requirements="报送核查情况", working_days=5).json()["order_id"]
+    api.post(f"/orders/{order_id}/approval", CITY_LEADER)
+    assert error_code(api.post(f"/orders/{order_id}/accept", COUNTY_HANDLER, note="x"), 403) \
+        == "order_issuer_only"
+    closed = api.post(f"/orders/{order_id}/accept", CITY_HANDLER, note="核查情况属实,同意")
+    assert closed.json()["status"] == "closed"
+    warned = api.client.get("/warnings", params={"organ": CITY}).json()
+    assert warned == []
 
 
 def test_order_refusals(api: Api) -> None:
@@ -122,6 +137,7 @@ def test_order_refusals(api: Api) -> None:
     api.post(f"/orders/{order_id}/approval", CITY_LEADER)
     escalated = api.post(f"/orders/{order_id}/escalate", CITY_HANDLER, note="逾期,升级红牌")
     assert escalated.json()["status"] == "escalated"
+    assert api.client.get(f"/cases/{case}/deadlines").json()[0]["status"] == "cancelled"
     assert error_code(api.post(f"/orders/{order_id}/remind", CITY_HANDLER, note="x"), 409) == \
         "order_state"
     assert error_code(api.post(f"/orders/{order_id}/progress", COUNTY_HANDLER, note="x",

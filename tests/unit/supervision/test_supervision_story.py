@@ -63,6 +63,16 @@ def wired(tmp_path: Path) -> Wired:
     return Wired(tmp_path)
 
 
+def test_a_corrected_receipt_time_moves_the_acceptance_notice(wired: Wired) -> None:
+    case = wired.register(COUNTY)
+    assert wired.deadlines(case.case_id)["acceptance_notice:"]["due"] == "2026-10-19"
+    wired.intake.correct(case.case_id, "收件时间登记有误",
+                         {"received_at": T0 - timedelta(days=7)}, actor="clerk")
+    moved = wired.deadlines(case.case_id)["acceptance_notice:"]
+    assert moved["opened_on"] == "2026-09-14" and moved["due"] == "2026-10-10"
+    assert moved["history"][-1]["event"] == "rebased"
+
+
 def test_acceptance_notice_opens_for_real_name_only_and_is_met_late(wired: Wired) -> None:
     named = wired.register(COUNTY)
     anonymous = wired.register(COUNTY, real_name=False)

@@ -140,3 +140,13 @@ def test_as_dict_and_level_on() -> None:
     data = d.as_dict()
     assert data["due"] == "2026-10-16" and data["kind"] == "acceptance_notice"
     assert d.level_on(AT.date() + timedelta(days=40), CAL, RULES).value == "red"
+
+
+def test_a_corrected_receipt_moves_an_untouched_deadline_only() -> None:
+    d = opened()
+    assert not d.rebase(date(2026, 9, 20), CAL, RULES, "same", at=AT, actor="s")
+    assert d.rebase(date(2026, 9, 14), CAL, RULES, "更正收件时间", at=AT, actor="s")
+    assert d.due == CAL.add_working_days(date(2026, 9, 14), 15).date
+    assert d.opened_on == date(2026, 9, 14)
+    d.suspend(date(2026, 9, 20), "等待", at=AT, actor=HANDLER)
+    assert not d.rebase(date(2026, 9, 10), CAL, RULES, "again", at=AT, actor="s")

@@ -115,3 +115,14 @@ def test_an_order_from_a_supervised_transfer_is_issued_at_once() -> None:
     assert o.status == OrderStatus.ISSUED and o.transfer_id == "t9"
     assert o.deadline_id == deadline_id(CASE, "handling", "t9")
     assert o.as_dict()["due"] == CAL.add_working_days(date(2026, 11, 2), 60).date.isoformat()
+
+
+def test_the_issuer_accepts_the_result_of_an_order_that_did_not_move_the_case() -> None:
+    o = drafted()
+    o.approve(CITY_LEADER, date(2026, 11, 2), CAL, RULES, at=AT)
+    with pytest.raises(Forbidden):
+        o.accept_result(COUNTY, "自己验收", at=AT)
+    with pytest.raises(InvalidInput):
+        o.accept_result(CITY, "", at=AT)
+    o.accept_result(CITY, "报结材料齐全,同意销号", at=AT)
+    assert o.status == OrderStatus.CLOSED and o.history[-1]["reason"] == "报结材料齐全,同意销号"
