@@ -19,7 +19,7 @@ from eventsourcing.persistence import IntegrityError, ProcessRecorder
 
 from domain.calendar import WorkingCalendar
 from domain.contracts import Envelope
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from domain.guards import CHINA_TZ
 from domain.hierarchy import OrgTree
 from domain.rules import Rules
@@ -127,24 +127,32 @@ class SupervisionApplication(ServiceApplication):
 
     # --- upstream events -------------------------------------------------------------
 
+    def _effects_of(self, envelope: Envelope) -> list[Any]:
+        """The aggregates this envelope changes; none when it cannot be applied."""
+        handler = HANDLERS.get(envelope.type)
+        if handler is None:
+            return []
+        try:
+            effects = Effects(self, envelope)
+            handler(effects)
+        except (ValueError, KeyError, TypeError, DomainError) as exc:
+            # A malformed or unexpected event: record the position rather than stall the
+            # partition behind it, and say so loudly.
+            log.error("supervision skips %s of %s: %s", envelope.type, envelope.case_id,
+                      getattr(exc, "code", type(exc).__name__))
+            return []
+        return effects.changed()
+
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
         """Consume one intake or routing envelope exactly once in effect."""
-        handler = HANDLERS.get(envelope.type)
         for attempt in range(HANDLE_ATTEMPTS):
             done = self.tracked_position(tracking_name)
             if done is not None and envelope.notification_id <= done:
                 return
             self.catch_up()
-            effects = Effects(self, envelope)
-            if handler is not None:
-                try:
-                    handler(effects)
-                except ValueError:
-                    # Not a case id or a date: record the position rather than stall.
-                    log.error("supervision ignores a malformed %s", envelope.type)
-                    effects = Effects(self, envelope)
+            changed = self._effects_of(envelope)
             try:
-                self.save_tracked(tracking_name, envelope.notification_id, *effects.changed())
+                self.save_tracked(tracking_name, envelope.notification_id, *changed)
                 return
             except IntegrityError:
                 # The scheduler or another consumer changed one of the aggregates first.
