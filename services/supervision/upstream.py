@@ -215,8 +215,9 @@ def transfer_received(fx: Effects) -> None:
     record.note_holder(organ, office, "transfer", at=fx.at, actor=SYSTEM)
     for loop in fx.loops():
         if organ:
-            loop.move_to(organ, at=fx.at, actor=SYSTEM)
-    if transfer["kind"] not in (TransferKind.ASSIGN_DOWN.value, TransferKind.SUPERVISE_DOWN.value):
+            loop.move_to(str(organ), at=fx.at, actor=SYSTEM)
+    if not organ or transfer["kind"] not in (TransferKind.ASSIGN_DOWN.value,
+                                             TransferKind.SUPERVISE_DOWN.value):
         return
     fx.open_deadline(HANDLING, fx.day, organ, tid, transfer_kind=transfer["kind"],
                      assigned_by=transfer["from_organ"])
