@@ -7,9 +7,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Path
 
-from infra.web import error_responses
 from services.supervision import usecases
-from services.supervision.api.deps import App, CurrentActor
+from services.supervision.api.deps import App, CurrentActor, command_errors
 
 router = APIRouter(tags=["calendar 工作日历"])
 
@@ -21,7 +20,7 @@ def calendar(app: App) -> dict[str, Any]:
             "rules_version": app.rules.version}
 
 
-@router.post("/calendar/years/{year}", responses=error_responses(403, 409, 422))
+@router.post("/calendar/years/{year}", responses=command_errors(403, 409, 422))
 def publish(app: App, year: Annotated[int, Path(ge=1950, le=9999)], actor: CurrentActor,
             holidays: Annotated[list[date], Body(embed=True, max_length=366)],
             workdays: Annotated[list[date], Body(embed=True, max_length=366)],

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Text, Version
+from services.supervision.api.deps import App, CurrentActor, Text, Version, command_errors
 
 router = APIRouter(tags=["deadlines 期限"])
 Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
@@ -45,7 +45,7 @@ def deadline(app: App, deadline_id: UUID) -> dict[str, Any]:
     return usecases.deadline(app, deadline_id)
 
 
-@router.post("/deadlines/{deadline_id}/extensions", responses=error_responses(403, 404, 409, 422))
+@router.post("/deadlines/{deadline_id}/extensions", responses=command_errors(403, 404, 409, 422))
 def extend(app: App, deadline_id: UUID, actor: CurrentActor,
            days: Annotated[int, Body(embed=True, ge=1, le=250)],
            reason: Annotated[Text, Body(embed=True)],
@@ -54,14 +54,14 @@ def extend(app: App, deadline_id: UUID, actor: CurrentActor,
     return usecases.extend_deadline(app, deadline_id, actor, days, reason, expected_version)
 
 
-@router.post("/deadlines/{deadline_id}/suspension", responses=error_responses(404, 409, 422))
+@router.post("/deadlines/{deadline_id}/suspension", responses=command_errors(404, 409, 422))
 def suspend(app: App, deadline_id: UUID, actor: CurrentActor,
             reason: Annotated[Text, Body(embed=True)]) -> dict[str, Any]:
     """Stop the clock from today 中止."""
     return usecases.suspend_deadline(app, deadline_id, actor, reason)
 
 
-@router.post("/deadlines/{deadline_id}/resumption", responses=error_responses(404, 409, 422))
+@router.post("/deadlines/{deadline_id}/resumption", responses=command_errors(404, 409, 422))
 def resume(app: App, deadline_id: UUID, actor: CurrentActor) -> dict[str, Any]:
     """Restart the clock today with the working days that were left."""
     return usecases.resume_deadline(app, deadline_id, actor)

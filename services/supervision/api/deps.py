@@ -14,6 +14,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from domain.actors import Actor
 from domain.vocabulary import Office, Role
+from infra.web import ErrorBody, error_responses
 from services.supervision.application import SupervisionApplication
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
@@ -57,3 +58,12 @@ def current_actor(actor: Annotated[ActorIn, Body(embed=True)]) -> Actor:
 
 App = Annotated[SupervisionApplication, Depends(get_app)]
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def command_errors(*statuses: int) -> dict[int | str, dict[str, object]]:
+    """The declared refusals of a command: its domain statuses, and 400 for a body that is
+    not JSON at all (`request_malformed`)."""
+    return {
+        400: {"model": ErrorBody, "description": "Malformed body 请求内容无法解析"},
+        **error_responses(*statuses),
+    }

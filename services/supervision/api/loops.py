@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Query
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Month, Text
+from services.supervision.api.deps import App, CurrentActor, Month, Text, command_errors
 
 router = APIRouter(tags=["key-field loop 闭环管理"])
 Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
@@ -28,7 +28,7 @@ def bulletin(app: App, organ: Organ, year: Annotated[int, Query(ge=2000, le=9999
     return queries.loop_bulletin(app, organ, year, quarter)
 
 
-@router.post("/key-field-loops/{loop_id}/feedback", responses=error_responses(403, 404, 409, 422))
+@router.post("/key-field-loops/{loop_id}/feedback", responses=command_errors(403, 404, 409, 422))
 def feedback(app: App, loop_id: UUID, actor: CurrentActor,
              month: Annotated[Month, Body(embed=True)],
              note: Annotated[Text, Body(embed=True)]) -> dict[str, Any]:

@@ -10,11 +10,11 @@ from fastapi import APIRouter, Body, Query
 from domain.vocabulary import OrderLevel
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Text, Version
+from services.supervision.api.deps import App, CurrentActor, Text, Version, command_errors
 
 router = APIRouter(tags=["orders 督办"])
 Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
-ERRORS = error_responses(403, 404, 409, 422)
+ERRORS = command_errors(403, 404, 409, 422)
 
 
 @router.post("/orders", status_code=201, responses=ERRORS)
