@@ -77,9 +77,23 @@ def case_deadlines(app: SupervisionApplication, case_id: str) -> list[dict[str, 
                    for d in found), key=lambda r: (r["opened_on"], r["kind"], r["ref"] or ""))
 
 
+def order_view(app: SupervisionApplication, order: SupervisionOrder) -> dict[str, Any]:
+    """The order with its clock: the handling deadline it runs against, as it stands today
+    (recomputed, extended or suspended there), so both sides see the same date."""
+    clock = app.index.objects.get(order.deadline_id)
+    data = order.as_dict()
+    if isinstance(clock, CaseDeadline):
+        data["clock"] = {**_summary(clock),
+                         "level": clock.level_on(app.today(), app.calendar, app.rules).value}
+        data["due"], data["provisional"] = data["clock"]["due"], clock.provisional
+    else:
+        data["clock"] = None
+    return data
+
+
 def case_orders(app: SupervisionApplication, case_id: str) -> list[dict[str, Any]]:
     app.catch_up()
-    return [o.as_dict() for o in app.index.of_case(case_id, SupervisionOrder)]
+    return [order_view(app, o) for o in app.index.of_case(case_id, SupervisionOrder)]
 
 
 def orders(app: SupervisionApplication, organ: str, side: str) -> list[dict[str, Any]]:
@@ -87,8 +101,8 @@ def orders(app: SupervisionApplication, organ: str, side: str) -> list[dict[str,
     app.org_tree.get(organ)
     app.catch_up()
     key = "issuer_organ" if side == "issued" else "holder_organ"
-    return sorted((o.as_dict() for o in app.index.orders() if _in(getattr(o, key), organ)),
-                  key=lambda r: r["order_id"])
+    return sorted((order_view(app, o) for o in app.index.orders()
+                   if _in(getattr(o, key), organ)), key=lambda r: r["order_id"])
 
 
 def case_record(app: SupervisionApplication, case_id: str) -> dict[str, Any] | None:

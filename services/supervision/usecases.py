@@ -21,6 +21,7 @@ from domain.supervision.keys import case_record_id, evaluation_id
 from domain.supervision.order import SupervisionOrder
 from domain.vocabulary import Level
 from services.supervision.application import SYSTEM, SupervisionApplication
+from services.supervision.queries import order_view
 
 
 def _missing(what: str, zh: str, **details: Any) -> NotFound:
@@ -138,9 +139,10 @@ def act_on_order(app: SupervisionApplication, order_id: UUID, actor: Actor, acti
 
 
 def order(app: SupervisionApplication, order_id: UUID) -> dict[str, Any]:
+    """The order, its history and its clock."""
     found = _order(app, order_id)
-    clock = app.load_or_none(CaseDeadline, found.deadline_id)
-    return {**found.as_dict(), "clock": clock.as_dict() if clock else None}
+    app.catch_up()
+    return order_view(app, found)
 
 
 # --- evaluations -------------------------------------------------------------------

@@ -104,7 +104,12 @@ def test_an_order_on_a_case_held_below_is_closed_by_the_issuer_accepting_it(api:
     case = held_by_county(api)
     order_id = api.post("/orders", CITY_HANDLER, case_id=case, level="ordinary",
                         requirements="报送核查情况", working_days=5).json()["order_id"]
-    api.post(f"/orders/{order_id}/approval", CITY_LEADER)
+    issued = api.post(f"/orders/{order_id}/approval", CITY_LEADER).json()
+    extended = api.post(f"/deadlines/{issued['deadline_id']}/extensions", CITY_LEADER, days=3,
+                        reason="需补充外调").json()
+    seen = api.client.get(f"/orders/{order_id}").json()
+    assert seen["due"] == extended["due"] > issued["due"]
+    assert seen["clock"]["extensions"][0]["days"] == 3
     assert error_code(api.post(f"/orders/{order_id}/accept", COUNTY_HANDLER, note="x"), 403) \
         == "order_issuer_only"
     closed = api.post(f"/orders/{order_id}/accept", CITY_HANDLER, note="核查情况属实,同意")
