@@ -103,6 +103,7 @@ class SupervisionApplication(ServiceApplication):
             lambda start, limit: list(self.recorder.select_notifications(start=start,
                                                                          limit=limit)),
             self._load_any,
+            self.mapper.to_domain_event,
         )
         published = self.index.objects.get(PUBLISHED_YEARS_ID)
         if published is not None and published.version != self._calendar_from:

@@ -32,13 +32,20 @@ class SupervisionIndex:
         self.by_case: dict[str, set[UUID]] = {}
 
     def catch_up(self, select: Callable[[int, int], list[Any]],
-                 load: Callable[[UUID], Any]) -> None:
-        """Read notifications after the position and reload every aggregate they touch."""
+                 load: Callable[[UUID], Any], decode: Callable[[Any], Any]) -> None:
+        """Apply the notifications after the position to the copies held here; a copy that
+        is not exactly one version behind is loaded afresh."""
         with self.lock:
             while True:
                 notifications = select(self.position + 1, BATCH)
-                for originator in dict.fromkeys(n.originator_id for n in notifications):
-                    self.put(load(UUID(str(originator))))
+                for notification in notifications:
+                    aggregate_id = UUID(str(notification.originator_id))
+                    held = self.objects.get(aggregate_id)
+                    behind = 0 if held is None else held.version
+                    if behind == notification.originator_version - 1:
+                        self.put(decode(notification).mutate(held))
+                    elif behind < notification.originator_version:
+                        self.put(load(aggregate_id))
                 if notifications:
                     self.position = notifications[-1].id
                 if len(notifications) < BATCH:
