@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from deploy import calendar_cli
 from infra.settings import Settings
 
 
@@ -43,6 +44,7 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--totp", action="store_true", help="enrol a TOTP second factor")
     totp = users.add_parser("totp", help="enrol (or replace) a user's TOTP second factor")
     totp.add_argument("username")
+    calendar_cli.add_parser(commands)
     return parser
 
 
@@ -115,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
         return up()
     if args.command == "users":
         return _users(args)
+    if args.command == "calendar":
+        return calendar_cli.run(args)
     return 2
 
 
