@@ -1,159 +1,212 @@
-"""Stats: read models built from `intake.events` — a summary row per case and per-organ
-daily counts by channel.
+"""Stats: the case facts kept from intake, routing and supervision events, exactly once,
+and the counting questions asked of them (`caseStatistics`, `subordinateStatus`).
 
-Events reach the read models through `HANDLERS`, a `{event type: handler}` table keyed by
-the published contract's names; a case's status is the petition's own stage word."""
+Each event reaches the facts through the `{event type: handler}` tables of
+`services.stats.facts`; the handler's effect and the tracking row move in one transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Iterable
 from typing import Any
 
-from domain.contracts import Envelope, PetitionEvents
-from domain.errors import InvalidInput
+from domain.contracts import Envelope
 from domain.guards import CHINA_TZ, require_organ_code
-from domain.petition import Stage
+from domain.hierarchy import OrgTree
 from infra.eventstore import connect, connection_pool, ensure_schema
+from infra.reference_data import load_org_tree
+from services.stats import queries
+from services.stats.bulk import Projection
+from services.stats.dimensions import (
+    RATES,
+    StatisticsDimension,
+    change_percent,
+    check_range,
+    next_year_month,
+    parse_dimensions,
+    percent,
+    year_earlier,
+)
+from services.stats.facts import Context, Projector
+from services.stats.store import read_part, schema_ddl, write_change
 
-MAX_RANGE_DAYS = 3660
+def ancestry_in(tree: OrgTree) -> Any:
+    """The path root → organ of a code; an unknown code hangs under its longest known prefix."""
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS case_summary (
-    case_id text PRIMARY KEY,
-    organ_code text NOT NULL,
-    channel text NOT NULL,
-    received_on date NOT NULL,
-    registration_number text NOT NULL,
-    status text NOT NULL,
-    last_event_type text NOT NULL,
-    updated_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS organ_daily (
-    organ_code text NOT NULL,
-    day date NOT NULL,
-    channel text NOT NULL,
-    count integer NOT NULL,
-    PRIMARY KEY (organ_code, day, channel)
-);
-CREATE TABLE IF NOT EXISTS tracking (
-    name text PRIMARY KEY,
-    position bigint NOT NULL
-);
-"""
+    def ancestry(code: str) -> list[str]:
+        if code in tree:
+            return [o.code for o in reversed(tree.ancestors(code))] + [code]
+        for length in range(len(code) - 1, 1, -1):
+            if code[:length] in tree:
+                return [*ancestry(code[:length]), code]
+        return [code]
 
-def _day_of(timestamp: str) -> dt.date:
-    # Counting days follow the commissions' calendar, not UTC.
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA_TZ)
-    return moment.astimezone(CHINA_TZ).date()
-
-
-def _registered(conn: Any, envelope: Envelope) -> None:
-    payload = envelope.payload
-    day = _day_of(payload["received_at"])
-    inserted = conn.execute(
-        "INSERT INTO case_summary (case_id, organ_code, channel, received_on, "
-        "registration_number, status, last_event_type, updated_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (case_id) DO NOTHING",
-        (
-            envelope.case_id,
-            envelope.organ_code,
-            payload["channel"],
-            day,
-            payload.get("registration_number", ""),
-            Stage.RECEIVED,
-            envelope.type,
-            envelope.occurred_at,
-        ),
-    ).rowcount
-    if inserted:
-        conn.execute(
-            "INSERT INTO organ_daily (organ_code, day, channel, count) "
-            "VALUES (%s, %s, %s, 1) ON CONFLICT (organ_code, day, channel) "
-            "DO UPDATE SET count = organ_daily.count + 1",
-            (envelope.organ_code, day, payload["channel"]),
-        )
-
-
-def _stage(stage: str) -> Callable[[Any, Envelope], None]:
-    def moved(conn: Any, envelope: Envelope) -> None:
-        conn.execute(
-            "UPDATE case_summary SET status = %s, last_event_type = %s, updated_at = %s "
-            "WHERE case_id = %s",
-            (stage, envelope.type, envelope.occurred_at, envelope.case_id),
-        )
-
-    return moved
-
-
-# What stats does with each intake event; the others change no read model.
-HANDLERS: dict[str, Callable[[Any, Envelope], None]] = {
-    PetitionEvents.REGISTERED: _registered,
-    PetitionEvents.ACCEPTED: _stage(Stage.ACCEPTED),
-    PetitionEvents.DIVERTED: _stage(Stage.DIVERTED),
-    PetitionEvents.NOT_ACCEPTED: _stage(Stage.NOT_ACCEPTED),
-    PetitionEvents.LINKED_AS_REPEAT: _stage(Stage.REPEAT),
-}
+    return ancestry
 
 
 class StatsApplication:
-    """Keeps the read models and answers counting questions."""
+    """Keeps the case facts and answers counting questions."""
 
-    def __init__(self, database_url: str, schema: str = "stats") -> None:
+    def __init__(self, database_url: str, schema: str = "stats", tree: OrgTree | None = None):
         self.database_url = database_url
         self.schema = schema
+        self.tree = tree if tree is not None else load_org_tree()
+        self.projector = Projector(Context(ancestry_in(self.tree)))
         ensure_schema(database_url, schema)
         with connect(database_url, schema) as conn:
-            conn.execute(_SCHEMA)
+            conn.execute(schema_ddl())
         self.pool = connection_pool(database_url, schema)
 
     def close(self) -> None:
         self.pool.close()
 
+    # --- keeping the facts -----------------------------------------------------------
+
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
-        """Apply one intake event and move the tracking row, in one transaction."""
+        """Apply one event and move the tracking row, in one transaction."""
         with self.pool.connection() as conn:
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()
             if row is not None and envelope.notification_id <= row[0]:
                 return
-            self._apply(conn, envelope)
+            part, valid_from, version = read_part(conn, envelope.case_id, envelope.source)
+            change = self.projector.apply(part, envelope, valid_from)
+            if change is not None:
+                write_change(conn, change, version)
             conn.execute(
                 "INSERT INTO tracking (name, position) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
                 (tracking_name, envelope.notification_id),
             )
 
-    def _apply(self, conn: Any, envelope: Envelope) -> None:
-        handler = HANDLERS.get(envelope.type)
-        if handler is not None:
-            handler(conn, envelope)
+    def load(self, envelopes: Iterable[Envelope], positions: dict[str, int]) -> int:
+        """Replace every fact with those of these events, set the tracking rows; one
+        transaction. Returns how many events were applied."""
+        projection = Projection(self.projector)
+        for envelope in envelopes:
+            projection.apply(envelope)
+        with self.pool.connection() as conn:
+            projection.write(conn, positions)
+        return projection.applied
+
+    # --- questions -------------------------------------------------------------------
+
+    def _organ(self, organ: str) -> list[str]:
+        """The organ's path from its root; coded refusals for a bad or unknown code."""
+        require_organ_code(organ)
+        self.tree.get(organ)
+        return ancestry_in(self.tree)(organ)
+
+    def case_statistics(
+        self,
+        organ: str,
+        start: dt.date,
+        end: dt.date,
+        group_by: list[str],
+        as_of: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Counts and 人次 over the organ's subtree, grouped, with the year-earlier figures
+        and the rates 比率; as of a past moment when `as_of` is given."""
+        depth = len(self._organ(organ))
+        check_range(start, end)
+        dimensions = parse_dimensions(group_by)
+        if as_of is not None and as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=CHINA_TZ)
+        previous_start, previous_end = year_earlier(start, end)
+        now = queries.Selection(organ, start, end, as_of)
+        before = queries.Selection(organ, previous_start, previous_end, as_of)
+        with self.pool.connection() as conn:
+            current_totals = queries.totals(conn, now)
+            previous_totals = queries.totals(conn, before)
+            current = queries.groups(conn, now, dimensions, depth) if dimensions else {}
+            previous = queries.groups(conn, before, dimensions, depth) if dimensions else {}
+        if StatisticsDimension.MONTH in dimensions:
+            at = dimensions.index(StatisticsDimension.MONTH)
+            previous = {
+                (*keys[:at], next_year_month(keys[at]), *keys[at + 1 :]): value
+                for keys, value in previous.items()
+            }
+        groups = []
+        for keys in sorted(set(current) | set(previous)):
+            count, visitors = current.get(keys, (0, 0))
+            previous_count = previous.get(keys, (0, 0))[0]
+            groups.append(
+                {
+                    "keys": list(keys),
+                    "count": count,
+                    "visitors": visitors,
+                    "previousCount": previous_count,
+                    "changePercent": change_percent(count, previous_count),
+                }
+            )
+        return {
+            "organ": organ,
+            "from": start,
+            "to": end,
+            "previousFrom": previous_start,
+            "previousTo": previous_end,
+            "asOf": as_of,
+            "groupBy": [d.value for d in dimensions],
+            "total": current_totals["total"],
+            "visitors": current_totals["visitors"],
+            "previousTotal": previous_totals["total"],
+            "previousVisitors": previous_totals["visitors"],
+            "changePercent": change_percent(current_totals["total"], previous_totals["total"]),
+            "groups": groups,
+            "rates": {
+                name: {
+                    "numerator": current_totals[f"{name}_n"],
+                    "denominator": current_totals[f"{name}_d"],
+                    "percent": percent(current_totals[f"{name}_n"], current_totals[f"{name}_d"]),
+                }
+                for name in RATES
+            },
+        }
+
+    def subordinate_status(self, organ: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+        """For the organ itself and each direct subordinate and stationed unit: what it
+        holds now, with warnings, and what its subtree received and concluded in the period."""
+        depth = len(self._organ(organ))
+        check_range(start, end)
+        children = self.tree.children(organ)
+        codes = [child.code for child in children]
+        selection = queries.Selection(organ, start, end)
+        with self.pool.connection() as conn:
+            figures_of = queries.totals_by_subordinate(conn, selection, depth)
+            held = queries.holding_by_child(conn, organ, codes)
+        rows = []
+        for unit in [self.tree.get(organ), *children]:
+            figures = figures_of.get(unit.code) or queries.empty_totals()
+            holding = held.get(unit.code, {"holding": 0, "overdue": 0, "yellow": 0, "red": 0})
+            rows.append(
+                {
+                    "organ": unit.code,
+                    "name": unit.name,
+                    "level": unit.level.value,
+                    "kind": unit.kind.value,
+                    "own": unit.code == organ,
+                    "hasChildren": unit.code != organ and bool(self.tree.children(unit.code)),
+                    **holding,
+                    "received": figures["total"],
+                    "concluded": figures["closure_n"],
+                    "closureRate": percent(figures["closure_n"], figures["closure_d"]),
+                    "repeatRate": percent(figures["repeatShare_n"], figures["repeatShare_d"]),
+                }
+            )
+        return {"organ": organ, "from": start, "to": end, "units": rows}
 
     def organ_stats(self, organ: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         """Reports received by the organ and its whole subtree between two days, inclusive."""
         require_organ_code(organ)
-        if end < start:
-            raise InvalidInput(
-                "date_range_invalid",
-                "结束日期早于开始日期",
-                "The end date is before the start date",
-            )
-        if (end - start).days > MAX_RANGE_DAYS:
-            raise InvalidInput(
-                "date_range_too_long", "统计区间不得超过十年", "The range may not exceed ten years"
-            )
+        check_range(start, end)
+        selection = queries.Selection(organ, start, end)
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT channel, sum(count) FROM organ_daily "
-                "WHERE organ_code LIKE %s AND day BETWEEN %s AND %s "
-                "GROUP BY channel ORDER BY channel",
-                (organ + "%", start, end),
-            ).fetchall()
-        by_channel = [{"channel": channel, "count": int(count)} for channel, count in rows]
+            counted = queries.groups(conn, selection, [StatisticsDimension.CHANNEL], 0)
+        by_channel = [
+            {"channel": keys[0], "count": count} for keys, (count, _) in sorted(counted.items())
+        ]
         return {
             "organ": organ,
             "from": start.isoformat(),
@@ -164,5 +217,7 @@ class StatsApplication:
 
     def case_count(self) -> int:
         with self.pool.connection() as conn:
-            row = conn.execute("SELECT count(*) FROM case_summary").fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM case_fact WHERE received_on IS NOT NULL"
+            ).fetchone()
         return int(row[0]) if row else 0
