@@ -42,8 +42,9 @@ def _rebuild_stats() -> int:
     finally:
         if server is not None and started_here:
             server.stop()
-    print(f"stats rebuilt: {report.events} events, {report.cases} cases, "
-          f"{report.rate:,.0f} events/s")
+    print(
+        f"stats rebuilt: {report.events} events, {report.cases} cases, {report.rate:,.0f} events/s"
+    )
     return 0
 
 

@@ -156,9 +156,7 @@ def case_statistics(
     """caseStatistics 综合统计: counts and 人次 over the organ's subtree for reports received
     in the range, grouped by the dimensions named (repeat `groupBy` or separate by commas),
     each with the same period a year earlier; rates; as of a past moment with `asOf`."""
-    return CaseStatistics.model_validate(
-        stats.case_statistics(organ, start, end, group_by, as_of)
-    )
+    return CaseStatistics.model_validate(stats.case_statistics(organ, start, end, group_by, as_of))
 
 
 @router.get(
@@ -167,9 +165,7 @@ def case_statistics(
     response_model_by_alias=True,
     responses=error_responses(404, 422),
 )
-def subordinate_status(
-    stats: Stats, organ: OrganCode, start: Start, end: End
-) -> SubordinateStatus:
+def subordinate_status(stats: Stats, organ: OrganCode, start: Start, end: End) -> SubordinateStatus:
     """subordinateStatus 下级办理情况: the organ and each direct subordinate and stationed
     unit; ask again with a subordinate's code to go one level further down."""
     return SubordinateStatus.model_validate(stats.subordinate_status(organ, start, end))

@@ -31,6 +31,7 @@ from services.stats.dimensions import (
 from services.stats.facts import Context, Projector
 from services.stats.store import read_part, schema_ddl, write_change
 
+
 def ancestry_in(tree: OrgTree) -> Any:
     """The path root → organ of a code; an unknown code hangs under its longest known prefix."""
 

@@ -83,7 +83,5 @@ class Projection:
             )
         conn.execute("DELETE FROM tracking")
         for name, position in positions.items():
-            conn.execute(
-                "INSERT INTO tracking (name, position) VALUES (%s, %s)", (name, position)
-            )
+            conn.execute("INSERT INTO tracking (name, position) VALUES (%s, %s)", (name, position))
         conn.execute("ANALYZE case_fact")

@@ -59,8 +59,7 @@ EXPRESSIONS: dict[StatisticsDimension, str] = {
     D.SUBORDINATE: "coalesce(f.organ_path[%(depth)s + 1], f.organ_code)",
     D.MONTH: "to_char(f.received_on, 'YYYY-MM')",
     D.ORIGIN: (
-        "CASE WHEN f.channel IN ('body_handover', 'upper_handover') THEN f.channel "
-        "ELSE 'own' END"
+        "CASE WHEN f.channel IN ('body_handover', 'upper_handover') THEN f.channel ELSE 'own' END"
     ),
     D.CONDUCT_PERIOD: "coalesce(f.conduct_period, 'unknown')",
     D.DISPOSAL: "coalesce(f.disposal, 'none')",

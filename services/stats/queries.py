@@ -119,9 +119,7 @@ def groups(
     return {tuple(row[:-2]): (int(row[-2]), int(row[-1])) for row in rows}
 
 
-def holding_by_child(
-    conn: Any, organ: str, children: list[str]
-) -> dict[str, dict[str, int]]:
+def holding_by_child(conn: Any, organ: str, children: list[str]) -> dict[str, dict[str, int]]:
     """What each child's subtree (and the organ itself) holds now 在办, and its warnings.
 
     A case is held while being handled or reviewed; a report not yet screened is held by

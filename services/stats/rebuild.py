@@ -90,9 +90,7 @@ def rebuild(
             for partition in range(partitions):
                 positions[tracking_name(topics[source], partition)] = last
         projection.write(conn, positions)
-    return RebuildReport(
-        projection.applied, len(projection.parts), time.perf_counter() - started
-    )
+    return RebuildReport(projection.applied, len(projection.parts), time.perf_counter() - started)
 
 
 def rebuild_from_settings(settings: Settings) -> RebuildReport:

@@ -138,11 +138,11 @@ def truncate_all(conn: Any) -> None:
 def copy_rows(conn: Any, table: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> None:
     """Bulk-load rows with COPY, typed so arrays and times go in as they are."""
     types = [_copy_type(column) for column in columns]
-    with conn.cursor() as cursor:
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            copy.set_types(types)
-            for row in rows:
-                copy.write_row(row)
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with conn.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.set_types(types)
+        for row in rows:
+            copy.write_row(row)
 
 
 def _copy_type(column: str) -> str:
