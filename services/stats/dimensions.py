@@ -17,6 +17,9 @@ from domain.vocabulary import Outcome
 
 MAX_DIMENSIONS = 4
 MAX_RANGE_DAYS = 3660
+# Reports are dated within these days; anything else is a typing error.
+EARLIEST_DAY = dt.date(1950, 1, 1)
+LATEST_DAY = dt.date(2999, 12, 31)
 
 
 class StatisticsDimension(StrEnum):
@@ -161,7 +164,7 @@ def parse_dimensions(names: list[str]) -> list[StatisticsDimension]:
 
 
 def check_range(start: dt.date, end: dt.date) -> None:
-    """Coded refusals for a reversed or too long date range."""
+    """Coded refusals for a reversed, too long or implausible date range."""
     if end < start:
         raise InvalidInput(
             "date_range_invalid", "结束日期早于开始日期", "The end date is before the start date"
@@ -170,6 +173,14 @@ def check_range(start: dt.date, end: dt.date) -> None:
         raise InvalidInput(
             "date_range_too_long", "统计区间不得超过十年", "The range may not exceed ten years"
         )
+    for day in (start, end):
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise InvalidInput(
+                "date_out_of_range",
+                f"日期应在{EARLIEST_DAY}至{LATEST_DAY}之间",
+                f"Dates must lie between {EARLIEST_DAY} and {LATEST_DAY}",
+                day=day.isoformat(),
+            )
 
 
 def year_earlier(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date]:
