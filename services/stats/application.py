@@ -19,11 +19,9 @@ from infra.reference_data import load_org_tree
 from services.stats import queries
 from services.stats.bulk import Projection
 from services.stats.dimensions import (
-    RATES,
     StatisticsDimension,
     change_percent,
     check_range,
-    next_year_month,
     parse_dimensions,
     percent,
     year_earlier,
@@ -116,32 +114,19 @@ class StatsApplication:
         if as_of is not None and as_of.tzinfo is None:
             as_of = as_of.replace(tzinfo=CHINA_TZ)
         previous_start, previous_end = year_earlier(start, end)
-        now = queries.Selection(organ, start, end, as_of)
-        before = queries.Selection(organ, previous_start, previous_end, as_of)
+        selection = queries.Selection(organ, start, end, previous_start, previous_end, as_of)
         with self.pool.connection() as conn:
-            current_totals = queries.totals(conn, now)
-            previous_totals = queries.totals(conn, before)
-            current = queries.groups(conn, now, dimensions, depth) if dimensions else {}
-            previous = queries.groups(conn, before, dimensions, depth) if dimensions else {}
-        if StatisticsDimension.MONTH in dimensions:
-            at = dimensions.index(StatisticsDimension.MONTH)
-            previous = {
-                (*keys[:at], next_year_month(keys[at]), *keys[at + 1 :]): value
-                for keys, value in previous.items()
+            counted, totals = queries.year_on_year(conn, selection, dimensions, depth)
+        groups = [
+            {
+                "keys": list(keys),
+                "count": measures[0],
+                "visitors": measures[1],
+                "previousCount": measures[2],
+                "changePercent": change_percent(measures[0], measures[2]),
             }
-        groups = []
-        for keys in sorted(set(current) | set(previous)):
-            count, visitors = current.get(keys, (0, 0))
-            previous_count = previous.get(keys, (0, 0))[0]
-            groups.append(
-                {
-                    "keys": list(keys),
-                    "count": count,
-                    "visitors": visitors,
-                    "previousCount": previous_count,
-                    "changePercent": change_percent(count, previous_count),
-                }
-            )
+            for keys, measures in sorted(counted.items())
+        ]
         return {
             "organ": organ,
             "from": start,
@@ -150,19 +135,15 @@ class StatsApplication:
             "previousTo": previous_end,
             "asOf": as_of,
             "groupBy": [d.value for d in dimensions],
-            "total": current_totals["total"],
-            "visitors": current_totals["visitors"],
-            "previousTotal": previous_totals["total"],
-            "previousVisitors": previous_totals["visitors"],
-            "changePercent": change_percent(current_totals["total"], previous_totals["total"]),
+            "total": totals[0],
+            "visitors": totals[1],
+            "previousTotal": totals[2],
+            "previousVisitors": totals[3],
+            "changePercent": change_percent(totals[0], totals[2]),
             "groups": groups,
             "rates": {
-                name: {
-                    "numerator": current_totals[f"{name}_n"],
-                    "denominator": current_totals[f"{name}_d"],
-                    "percent": percent(current_totals[f"{name}_n"], current_totals[f"{name}_d"]),
-                }
-                for name in RATES
+                name: {"numerator": n, "denominator": d, "percent": percent(n, d)}
+                for name, (n, d) in queries.rates_of(totals).items()
             },
         }
 
@@ -174,12 +155,14 @@ class StatsApplication:
         children = self.tree.children(organ)
         codes = [child.code for child in children]
         selection = queries.Selection(organ, start, end)
+        subordinate = [StatisticsDimension.SUBORDINATE]
         with self.pool.connection() as conn:
-            figures_of = queries.totals_by_subordinate(conn, selection, depth)
+            figures_of = queries.scan(conn, selection, subordinate, depth)
             held = queries.holding_by_child(conn, organ, codes)
         rows = []
         for unit in [self.tree.get(organ), *children]:
-            figures = figures_of.get(unit.code) or queries.empty_totals()
+            figures = queries.rates_of(figures_of.get((unit.code,)) or queries.empty_measures())
+            closure, repeats = figures["closure"], figures["repeatShare"]
             holding = held.get(unit.code, {"holding": 0, "overdue": 0, "yellow": 0, "red": 0})
             rows.append(
                 {
@@ -190,10 +173,10 @@ class StatsApplication:
                     "own": unit.code == organ,
                     "hasChildren": unit.code != organ and bool(self.tree.children(unit.code)),
                     **holding,
-                    "received": figures["total"],
-                    "concluded": figures["closure_n"],
-                    "closureRate": percent(figures["closure_n"], figures["closure_d"]),
-                    "repeatRate": percent(figures["repeatShare_n"], figures["repeatShare_d"]),
+                    "received": figures["inScopeShare"][1],
+                    "concluded": closure[0],
+                    "closureRate": percent(*closure),
+                    "repeatRate": percent(*repeats),
                 }
             )
         return {"organ": organ, "from": start, "to": end, "units": rows}
@@ -204,9 +187,10 @@ class StatsApplication:
         check_range(start, end)
         selection = queries.Selection(organ, start, end)
         with self.pool.connection() as conn:
-            counted = queries.groups(conn, selection, [StatisticsDimension.CHANNEL], 0)
+            counted = queries.scan(conn, selection, [StatisticsDimension.CHANNEL], 0)
         by_channel = [
-            {"channel": keys[0], "count": count} for keys, (count, _) in sorted(counted.items())
+            {"channel": keys[0], "count": measures[0]}
+            for keys, measures in sorted(counted.items())
         ]
         return {
             "organ": organ,

@@ -77,9 +77,6 @@ KEY_FIELD_JOIN = (
     "THEN f.key_fields ELSE ARRAY['none'] END) AS kf(code)"
 )
 
-# 人次: a visit counts its persons, any other report none.
-VISITORS_SQL = "sum(CASE WHEN f.channel = 'visit' THEN f.visitors ELSE 0 END)"
-
 # Outcomes counted as sanctions 处理处分 (the conduct was found at least partly true).
 SANCTION_OUTCOMES = (
     Outcome.PARTY_SANCTION.value,
@@ -91,41 +88,40 @@ SANCTION_OUTCOMES = (
 _SANCTIONS = ", ".join(f"'{code}'" for code in SANCTION_OUTCOMES)
 _CONCLUDED = "f.outcome IS NOT NULL"
 
-# Each rate as (numerator, denominator) aggregates over the selected fact rows.
+# Each rate as (numerator, denominator), each side a condition counted over the selected
+# fact rows, or `sum:` and an expression summed over them.
 RATES: dict[str, tuple[str, str]] = {
     # 业务范围内占比: in-scope reports of all received
-    "inScopeShare": ("count(*) FILTER (WHERE f.scope = 'in_scope')", "count(*)"),
+    "inScopeShare": ("f.scope = 'in_scope'", "true"),
     # 重复举报占比: repeats of in-scope reports
-    "repeatShare": (
-        "count(*) FILTER (WHERE f.is_repeat)",
-        "count(*) FILTER (WHERE f.scope = 'in_scope')",
-    ),
+    "repeatShare": ("f.is_repeat", "f.scope = 'in_scope'"),
     # 办结率: accepted cases whose conclusion stands
-    "closure": (
-        f"count(*) FILTER (WHERE f.screening = 'accepted' AND {_CONCLUDED})",
-        "count(*) FILTER (WHERE f.screening = 'accepted')",
-    ),
+    "closure": (f"f.screening = 'accepted' AND {_CONCLUDED}", "f.screening = 'accepted'"),
     # 属实率: concluded cases found true or partly true
     "substantiation": (
-        f"count(*) FILTER (WHERE {_CONCLUDED} AND f.substantiation IN ('true', 'partly_true'))",
-        f"count(*) FILTER (WHERE {_CONCLUDED})",
+        f"{_CONCLUDED} AND f.substantiation IN ('true', 'partly_true')",
+        _CONCLUDED,
     ),
     # 处理处分率: concluded cases ending in a sanction
-    "sanction": (
-        f"count(*) FILTER (WHERE f.outcome IN ({_SANCTIONS}))",
-        f"count(*) FILTER (WHERE {_CONCLUDED})",
-    ),
+    "sanction": (f"f.outcome IN ({_SANCTIONS})", _CONCLUDED),
     # 满意率: satisfied or basically satisfied, of the reporters asked 回访
     "satisfaction": (
-        "count(*) FILTER (WHERE f.satisfaction IN ('satisfied', 'basically_satisfied'))",
-        "count(*) FILTER (WHERE f.satisfaction IS NOT NULL)",
+        "f.satisfaction IN ('satisfied', 'basically_satisfied')",
+        "f.satisfaction IS NOT NULL",
     ),
     # 按期率: deadlines met, of the deadlines closed
     "onTime": (
-        "coalesce(sum(f.deadlines_met), 0)",
-        "coalesce(sum(f.deadlines_met + f.deadlines_missed), 0)",
+        "sum:coalesce(f.deadlines_met, 0)",
+        "sum:coalesce(f.deadlines_met, 0) + coalesce(f.deadlines_missed, 0)",
     ),
 }
+
+
+def aggregate(side: str, within: str) -> str:
+    """The SQL aggregate of one side of a rate over the rows matching `within`."""
+    if side.startswith("sum:"):
+        return f"coalesce(sum({side[4:]}) FILTER (WHERE {within}), 0)"
+    return f"count(*) FILTER (WHERE {within} AND {side})"
 
 
 def parse_dimensions(names: list[str]) -> list[StatisticsDimension]:

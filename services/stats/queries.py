@@ -16,8 +16,9 @@ from services.stats.dimensions import (
     KEY_FIELD_JOIN,
     MULTI_VALUED,
     RATES,
-    VISITORS_SQL,
     StatisticsDimension,
+    aggregate,
+    next_year_month,
 )
 from services.stats.facts import COLUMNS
 
@@ -46,77 +47,123 @@ def facts_source(as_of: dt.datetime | None) -> str:
 
 @dataclass(frozen=True)
 class Selection:
-    """Cases registered in `organ`'s subtree and received between two days, inclusive."""
+    """Cases registered in `organ`'s subtree and received between two days, inclusive,
+    compared with those received between two earlier days (the same period a year before).
+    """
 
     organ: str
     start: dt.date
     end: dt.date
+    previous_start: dt.date | None = None
+    previous_end: dt.date | None = None
     as_of: dt.datetime | None = None
 
-    def params(self, **more: Any) -> dict[str, Any]:
-        return {
-            "prefix": self.organ + "%",
-            "start": self.start,
-            "end": self.end,
-            "as_of": self.as_of,
-            **more,
-        }
+    @property
+    def compared(self) -> bool:
+        return self.previous_start is not None and self.previous_end is not None
 
-    def where(self) -> str:
-        return (
-            "f.organ_code LIKE %(prefix)s AND f.received_on BETWEEN %(start)s AND %(end)s "
-            "AND f.received_on IS NOT NULL"
-        )
+    def alone(self) -> Selection:
+        """The same selection without its comparison."""
+        return Selection(self.organ, self.start, self.end, as_of=self.as_of)
+
+    def earlier(self) -> Selection:
+        """The comparison period as a selection of its own."""
+        assert self.previous_start is not None and self.previous_end is not None
+        return Selection(self.organ, self.previous_start, self.previous_end, as_of=self.as_of)
 
 
-def totals(conn: Any, selection: Selection) -> dict[str, int]:
-    """Count, 人次 and every rate's numerator and denominator over the selection."""
-    return totals_by_subordinate(conn, selection, None).get("", empty_totals())
+Measures = list[int]
+"""count, 人次, previous count, previous 人次, then each rate's numerator and denominator."""
 
 
-def totals_by_subordinate(
-    conn: Any, selection: Selection, depth: int | None
-) -> dict[str, dict[str, int]]:
-    """The totals per child organ of the selection's organ (the organ's own cases under
-    its own code), or under the key "" for the whole selection when `depth` is None."""
-    measures = ["count(*)", f"coalesce({VISITORS_SQL}, 0)"]
+def _measures() -> list[str]:
+    now = "f.received_on BETWEEN %(start)s AND %(end)s"
+    before = "f.received_on BETWEEN %(previous_start)s AND %(previous_end)s"
+    visitors = "CASE WHEN f.channel = 'visit' THEN f.visitors ELSE 0 END"
+    columns = [
+        f"count(*) FILTER (WHERE {now})",
+        f"coalesce(sum({visitors}) FILTER (WHERE {now}), 0)",
+        f"count(*) FILTER (WHERE {before})",
+        f"coalesce(sum({visitors}) FILTER (WHERE {before}), 0)",
+    ]
     for numerator, denominator in RATES.values():
-        measures += [numerator, denominator]
-    key = EXPRESSIONS[StatisticsDimension.SUBORDINATE] if depth is not None else "''"
-    rows = conn.execute(
-        f"SELECT {key}, {', '.join(measures)} FROM {facts_source(selection.as_of)} "
-        f"WHERE {selection.where()} GROUP BY 1",
-        selection.params(depth=depth),
-    ).fetchall()
-    return {row[0]: _named([int(value or 0) for value in row[1:]]) for row in rows}
+        columns += [aggregate(numerator, now), aggregate(denominator, now)]
+    return columns
 
 
-def _named(values: list[int]) -> dict[str, int]:
-    result = {"total": values[0], "visitors": values[1]}
-    for index, name in enumerate(RATES):
-        result[f"{name}_n"] = values[2 + 2 * index]
-        result[f"{name}_d"] = values[3 + 2 * index]
-    return result
-
-
-def empty_totals() -> dict[str, int]:
-    return _named([0] * (2 + 2 * len(RATES)))
-
-
-def groups(
+def scan(
     conn: Any, selection: Selection, dimensions: list[StatisticsDimension], depth: int
-) -> dict[tuple[str, ...], tuple[int, int]]:
-    """`{keys: (count, 人次)}` for every group of the dimensions over the selection."""
+) -> dict[tuple[str, ...], Measures]:
+    """`{group keys: measures}` over the selection and its comparison, in one pass.
+
+    A row of the comparison period is grouped under the month a year later, so that a
+    month lines up with the same month a year before.
+    """
     keys = [EXPRESSIONS[d] for d in dimensions]
+    if StatisticsDimension.MONTH in dimensions:
+        keys[dimensions.index(StatisticsDimension.MONTH)] = (
+            "to_char(CASE WHEN f.received_on < %(start)s "
+            "THEN f.received_on + interval '1 year' ELSE f.received_on END, 'YYYY-MM')"
+        )
     join = KEY_FIELD_JOIN if any(d in MULTI_VALUED for d in dimensions) else ""
-    positions = ", ".join(str(n) for n in range(1, len(keys) + 1))
+    periods = "f.received_on BETWEEN %(start)s AND %(end)s"
+    if selection.compared:
+        periods = f"({periods} OR f.received_on BETWEEN %(previous_start)s AND %(previous_end)s)"
+    grouping = f" GROUP BY {', '.join(str(n) for n in range(1, len(keys) + 1))}" if keys else ""
     rows = conn.execute(
-        f"SELECT {', '.join(keys)}, count(*), coalesce({VISITORS_SQL}, 0) "
-        f"FROM {facts_source(selection.as_of)}{join} WHERE {selection.where()} "
-        f"GROUP BY {positions}",
-        selection.params(depth=depth),
+        f"SELECT {', '.join([*keys, *_measures()])} FROM {facts_source(selection.as_of)}{join} "
+        f"WHERE f.organ_code LIKE %(prefix)s AND {periods}{grouping}",
+        {
+            "prefix": selection.organ + "%",
+            "start": selection.start,
+            "end": selection.end,
+            # An absent comparison selects nothing.
+            "previous_start": selection.previous_start or dt.date.max,
+            "previous_end": selection.previous_end or dt.date.min,
+            "as_of": selection.as_of,
+            "depth": depth,
+        },
     ).fetchall()
-    return {tuple(row[:-2]): (int(row[-2]), int(row[-1])) for row in rows}
+    width = len(keys)
+    return {tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in rows}
+
+
+def year_on_year(
+    conn: Any, selection: Selection, dimensions: list[StatisticsDimension], depth: int
+) -> tuple[dict[tuple[str, ...], Measures], Measures]:
+    """The groups and the totals of a compared selection.
+
+    One pass when it can; two when the periods overlap and months must line up, and a
+    separate total when one case can fall in several groups.
+    """
+    overlapping = selection.compared and selection.previous_end >= selection.start  # type: ignore[operator]
+    if overlapping and StatisticsDimension.MONTH in dimensions:
+        groups = scan(conn, selection.alone(), dimensions, depth)
+        month = dimensions.index(StatisticsDimension.MONTH)
+        for keys, measures in scan(conn, selection.earlier(), dimensions, depth).items():
+            shifted = (*keys[:month], next_year_month(keys[month]), *keys[month + 1 :])
+            entry = groups.setdefault(shifted, [0] * len(measures))
+            entry[2:4] = measures[0:2]
+    else:
+        groups = scan(conn, selection, dimensions, depth) if dimensions else {}
+    if not dimensions or any(d in MULTI_VALUED for d in dimensions):
+        totals = scan(conn, selection, [], depth).get((), empty_measures())
+    else:
+        totals = [sum(column) for column in zip(*groups.values(), strict=True)]
+        totals = totals or empty_measures()
+    return groups, totals
+
+
+def empty_measures() -> Measures:
+    return [0] * (4 + 2 * len(RATES))
+
+
+def rates_of(measures: Measures) -> dict[str, tuple[int, int]]:
+    """Each rate's (numerator, denominator) from a row of measures."""
+    return {
+        name: (measures[4 + 2 * index], measures[5 + 2 * index])
+        for index, name in enumerate(RATES)
+    }
 
 
 def holding_by_child(conn: Any, organ: str, children: list[str]) -> dict[str, dict[str, int]]:
