@@ -138,9 +138,13 @@ def _levels_of(persons: Any) -> list[str]:
     return sorted({lv for lv in levels if lv}, key=lambda lv: _CADRE_ORDER.get(lv, 99))
 
 
+_CATEGORY_ORDER = {category.value: category.priority for category in ProblemCategory}
+
+
 def _primary(categories: list[str]) -> str:
-    parsed = [ProblemCategory(c) for c in categories if c in ProblemCategory._value2member_map_]
-    return ProblemCategory.primary(parsed).value
+    """The category recorded first 主要问题 (as `ProblemCategory.primary`), by its code."""
+    known = [c for c in categories if c in _CATEGORY_ORDER]
+    return min(known, key=_CATEGORY_ORDER.__getitem__, default=ProblemCategory.OTHER.value)
 
 
 # --- intake ----------------------------------------------------------------------------

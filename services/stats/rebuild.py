@@ -30,7 +30,7 @@ Progress = Callable[[str, int, int], None]
 
 @dataclass(frozen=True)
 class RebuildReport:
-    events: int
+    events: int  # read from the stores, whether or not a handler took them
     cases: int
     seconds: float
 
@@ -48,6 +48,7 @@ def read_store(
     app: ServiceApplication, last: int, progress: Callable[[int], None]
 ) -> Iterator[Envelope]:
     """Every stored event of `app` up to notification `last`, as its relay would send it."""
+    handlers = HANDLERS_BY_SOURCE[app.service]
     position = 0
     read = 0
     while position < last:
@@ -57,8 +58,10 @@ def read_store(
         if not notifications:
             break
         for notification in notifications:
-            state, _ = decode_stored(app, notification)
-            yield envelope_for(app.service, notification, state)
+            # Events no handler takes are not even decoded.
+            if notification.topic.rpartition(":")[2] in handlers:
+                state, _ = decode_stored(app, notification)
+                yield envelope_for(app.service, notification, state)
         position = notifications[-1].id
         read += len(notifications)
         progress(read)
@@ -77,10 +80,12 @@ def rebuild(
     with stats.pool.connection() as conn:
         conn.execute("LOCK TABLE tracking IN EXCLUSIVE MODE")
         positions: dict[str, int] = {}
+        read_from: dict[str, int] = {}
         for source, app in stores.items():
             last = app.recorder.max_notification_id() or 0
 
             def report(read: int, source: str = source, last: int = last) -> None:
+                read_from[source] = read
                 if progress is not None:
                     progress(source, read, last)
 
