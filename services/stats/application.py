@@ -189,8 +189,7 @@ class StatsApplication:
         with self.pool.connection() as conn:
             counted = queries.scan(conn, selection, [StatisticsDimension.CHANNEL], 0)
         by_channel = [
-            {"channel": keys[0], "count": measures[0]}
-            for keys, measures in sorted(counted.items())
+            {"channel": keys[0], "count": measures[0]} for keys, measures in sorted(counted.items())
         ]
         return {
             "organ": organ,

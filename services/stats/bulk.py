@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Any
 
 from domain.contracts import Envelope
+from services.stats import rollup
 from services.stats.facts import COLUMNS, Part, Projector
 from services.stats.store import FOREVER, copy_rows, truncate_all
 
@@ -84,4 +85,6 @@ class Projection:
         conn.execute("DELETE FROM tracking")
         for name, position in positions.items():
             conn.execute("INSERT INTO tracking (name, position) VALUES (%s, %s)", (name, position))
+        rollup.rebuild(conn)
         conn.execute("ANALYZE case_fact")
+        conn.execute("ANALYZE month_cube")

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from services.stats import rollup
 from services.stats.dimensions import (
     EXPRESSIONS,
     KEY_FIELD_JOIN,
@@ -76,9 +77,8 @@ Measures = list[int]
 """count, 人次, previous count, previous 人次, then each rate's numerator and denominator."""
 
 
-def _measures() -> list[str]:
-    now = "f.received_on BETWEEN %(start)s AND %(end)s"
-    before = "f.received_on BETWEEN %(previous_start)s AND %(previous_end)s"
+def _measures(now: str, before: str) -> list[str]:
+    """The measures of the rows received in the period (`now`) and in its comparison."""
     visitors = "CASE WHEN f.channel = 'visit' THEN f.visitors ELSE 0 END"
     columns = [
         f"count(*) FILTER (WHERE {now})",
@@ -94,11 +94,61 @@ def _measures() -> list[str]:
 def scan(
     conn: Any, selection: Selection, dimensions: list[StatisticsDimension], depth: int
 ) -> dict[tuple[str, ...], Measures]:
-    """`{group keys: measures}` over the selection and its comparison, in one pass.
+    """`{group keys: measures}` over the selection and its comparison.
 
-    A row of the comparison period is grouped under the month a year later, so that a
-    month lines up with the same month a year before.
+    Whole months come from the monthly roll-up when it holds the dimensions; the other
+    days (and every `asOf` question) are counted from the fact rows. A row of the
+    comparison period is grouped under the month a year later, so months line up.
     """
+    periods = [(selection.start, selection.end)]
+    if selection.compared:
+        assert selection.previous_start is not None and selection.previous_end is not None
+        periods.append((selection.previous_start, selection.previous_end))
+    if selection.as_of is not None or not rollup.answers(dimensions):
+        return _scan_facts(conn, selection, dimensions, depth, periods[:1], periods[1:])
+    months = [rollup.whole_months(a, b) for a, b in periods]
+    result = rollup.scan(
+        conn,
+        selection.organ + "%",
+        months[0],
+        months[1] if len(months) > 1 else None,
+        selection.start,
+        dimensions,
+        depth,
+    )
+    edges = [_outside(period, whole) for period, whole in zip(periods, months, strict=True)]
+    if any(edges):
+        days_before = edges[1] if len(edges) > 1 else []
+        partial = _scan_facts(conn, selection, dimensions, depth, edges[0], days_before)
+        for keys, measures in partial.items():
+            entry = result.setdefault(keys, [0] * len(measures))
+            for index, value in enumerate(measures):
+                entry[index] += value
+    return result
+
+
+def _outside(
+    period: tuple[dt.date, dt.date], whole: tuple[dt.date, dt.date] | None
+) -> list[tuple[dt.date, dt.date]]:
+    """The days of a period outside its whole months."""
+    start, end = period
+    if whole is None:
+        return [period]
+    before = [(start, whole[0] - dt.timedelta(days=1))] if start < whole[0] else []
+    after = [(whole[1] + dt.timedelta(days=1), end)] if whole[1] < end else []
+    return before + after
+
+
+def _scan_facts(
+    conn: Any,
+    selection: Selection,
+    dimensions: list[StatisticsDimension],
+    depth: int,
+    days: list[tuple[dt.date, dt.date]],
+    days_before: list[tuple[dt.date, dt.date]],
+) -> dict[tuple[str, ...], Measures]:
+    """The measures counted from the fact rows received on `days` (of the period) and
+    on `days_before` (of its comparison), each a list of ranges."""
     keys = [EXPRESSIONS[d] for d in dimensions]
     if StatisticsDimension.MONTH in dimensions:
         keys[dimensions.index(StatisticsDimension.MONTH)] = (
@@ -106,26 +156,33 @@ def scan(
             "THEN f.received_on + interval '1 year' ELSE f.received_on END, 'YYYY-MM')"
         )
     join = KEY_FIELD_JOIN if any(d in MULTI_VALUED for d in dimensions) else ""
-    periods = "f.received_on BETWEEN %(start)s AND %(end)s"
-    if selection.compared:
-        periods = f"({periods} OR f.received_on BETWEEN %(previous_start)s AND %(previous_end)s)"
+    params: dict[str, Any] = {
+        "prefix": selection.organ + "%",
+        "start": selection.start,
+        "as_of": selection.as_of,
+        "depth": depth,
+    }
+    conditions = []
+    for name, ranges in (("now", days), ("before", days_before)):
+        between = []
+        for index, (first, last) in enumerate(ranges):
+            params[f"{name}_from_{index}"], params[f"{name}_to_{index}"] = first, last
+            between.append(
+                f"f.received_on BETWEEN %({name}_from_{index})s AND %({name}_to_{index})s"
+            )
+        conditions.append(f"({' OR '.join(between)})" if between else "false")
+    now, before = conditions
     grouping = f" GROUP BY {', '.join(str(n) for n in range(1, len(keys) + 1))}" if keys else ""
     rows = conn.execute(
-        f"SELECT {', '.join([*keys, *_measures()])} FROM {facts_source(selection.as_of)}{join} "
-        f"WHERE f.organ_code LIKE %(prefix)s AND {periods}{grouping}",
-        {
-            "prefix": selection.organ + "%",
-            "start": selection.start,
-            "end": selection.end,
-            # An absent comparison selects nothing.
-            "previous_start": selection.previous_start or dt.date.max,
-            "previous_end": selection.previous_end or dt.date.min,
-            "as_of": selection.as_of,
-            "depth": depth,
-        },
+        f"SELECT {', '.join([*keys, *_measures(now, before)])} "
+        f"FROM {facts_source(selection.as_of)}{join} "
+        f"WHERE f.organ_code LIKE %(prefix)s AND ({now} OR {before}){grouping}",
+        params,
     ).fetchall()
     width = len(keys)
-    return {tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in rows}
+    return {
+        tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in rows if any(row[width:])
+    }
 
 
 def year_on_year(
@@ -161,8 +218,7 @@ def empty_measures() -> Measures:
 def rates_of(measures: Measures) -> dict[str, tuple[int, int]]:
     """Each rate's (numerator, denominator) from a row of measures."""
     return {
-        name: (measures[4 + 2 * index], measures[5 + 2 * index])
-        for index, name in enumerate(RATES)
+        name: (measures[4 + 2 * index], measures[5 + 2 * index]) for index, name in enumerate(RATES)
     }
 
 

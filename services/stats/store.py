@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from services.stats import rollup
 from services.stats.facts import COLUMNS, Change, Part
 
 _TYPES = {
@@ -79,6 +80,7 @@ CREATE INDEX IF NOT EXISTS {source}_history_valid
     ON {source}_history (valid_from, valid_to);
 """
         )
+    parts.append(rollup.ddl())
     parts.append(
         """
 CREATE TABLE IF NOT EXISTS tracking (
@@ -107,8 +109,10 @@ def read_part(conn: Any, case_id: str, source: str) -> tuple[Part | None, dt.dat
 
 
 def write_change(conn: Any, change: Change, version: int) -> None:
-    """Make a part's new state current and close its previous history row."""
+    """Make a part's new state current, close its previous history row, and move the
+    case's contribution in the monthly roll-up."""
     source, columns = change.source, COLUMNS[change.source]
+    before = rollup.contribution(conn, change.case_id)
     values = [change.part[column] for column in columns]
     names = [*columns, f"{source}_from", f"{source}_version"]
     conn.execute(
@@ -128,10 +132,11 @@ def write_change(conn: Any, change: Change, version: int) -> None:
         f"{', '.join(columns)}) VALUES (%s, %s, %s, %s, {', '.join(['%s'] * len(columns))})",
         (change.case_id, version + 1, change.valid_from, FOREVER, *values),
     )
+    rollup.move(conn, before, rollup.contribution(conn, change.case_id))
 
 
 def truncate_all(conn: Any) -> None:
-    names = ["case_fact", *(f"{source}_history" for source in COLUMNS)]
+    names = ["case_fact", "month_cube", *(f"{source}_history" for source in COLUMNS)]
     conn.execute(f"TRUNCATE {', '.join(names)}")
 
 

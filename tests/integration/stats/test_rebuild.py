@@ -121,8 +121,14 @@ def answers(stats: StatsApplication) -> list[Any]:
 def rows(stats: StatsApplication) -> dict[str, list[Any]]:
     with stats.pool.connection() as conn:
         return {
-            table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-            for table in ("case_fact", "intake_history", "routing_history", "tracking")
+            table: sorted(conn.execute(f"SELECT * FROM {table}").fetchall(), key=repr)
+            for table in (
+                "case_fact",
+                "intake_history",
+                "routing_history",
+                "month_cube",
+                "tracking",
+            )
         }
 
 

@@ -1,0 +1,187 @@
+"""The monthly roll-up 月汇总: per organ, month and combination of dimension codes, the
+counts, 人次 and rate figures of the fact rows, so that a province's year is summed from
+thousands of rows instead of counted from a million.
+
+Every dimension but KEY_FIELD (one case, several key fields) is a key column; MONTH is the
+month itself and SUBORDINATE comes from the organ path. The live consumer moves a case's
+contribution from its old key to its new one in the same transaction as the fact row; a
+rebuild recomputes the table from the facts. Questions about whole months read it; the
+days of a partial month and every `asOf` question read the facts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from services.stats.dimensions import EXPRESSIONS, RATES, StatisticsDimension
+
+D = StatisticsDimension
+KEYED = [d for d in StatisticsDimension if d not in (D.KEY_FIELD, D.MONTH, D.SUBORDINATE)]
+KEY_COLUMNS = [f"k_{d.value.lower()}" for d in KEYED]
+MEASURES = ["cases", "visitors"] + [
+    f"r_{name.lower()}_{side}" for name in RATES for side in ("n", "d")
+]
+_VISITORS = "CASE WHEN f.channel = 'visit' THEN f.visitors ELSE 0 END"
+
+
+def _row_value(side: str) -> str:
+    if side.startswith("sum:"):
+        return f"({side[4:]})"
+    return f"(CASE WHEN {side} THEN 1 ELSE 0 END)"
+
+
+def _contribution_columns() -> list[str]:
+    """What one fact row `f` adds to the roll-up: its key, then its measures."""
+    values = ["1", _VISITORS]
+    for numerator, denominator in RATES.values():
+        values += [_row_value(numerator), _row_value(denominator)]
+    return [
+        "f.organ_code",
+        "f.organ_path",
+        "date_trunc('month', f.received_on)::date",
+        *(EXPRESSIONS[d] for d in KEYED),
+        *values,
+    ]
+
+
+COLUMNS = ["organ_code", "organ_path", "month", *KEY_COLUMNS, *MEASURES]
+_KEY = ["organ_code", "month", *KEY_COLUMNS]
+
+
+def ddl() -> str:
+    keys = ",\n    ".join(f"{column} text NOT NULL" for column in KEY_COLUMNS)
+    measures = ",\n    ".join(f"{column} bigint NOT NULL" for column in MEASURES)
+    return f"""
+CREATE TABLE IF NOT EXISTS month_cube (
+    organ_code text NOT NULL,
+    organ_path text[] NOT NULL,
+    month date NOT NULL,
+    {keys},
+    {measures}
+);
+CREATE UNIQUE INDEX IF NOT EXISTS month_cube_key ON month_cube ({", ".join(_KEY)});
+CREATE INDEX IF NOT EXISTS month_cube_subtree
+    ON month_cube (organ_code text_pattern_ops, month);
+"""
+
+
+def rebuild(conn: Any) -> None:
+    """Recompute the roll-up from the fact rows."""
+    width = 3 + len(KEY_COLUMNS)
+    contribution = _contribution_columns()
+    sums = [f"sum({value})" for value in contribution[width:]]
+    positions = ", ".join(str(n) for n in range(1, width + 1))
+    conn.execute("TRUNCATE month_cube")
+    conn.execute(
+        f"INSERT INTO month_cube ({', '.join(COLUMNS)}) "
+        f"SELECT {', '.join(contribution[:width] + sums)} FROM case_fact f "
+        f"WHERE f.received_on IS NOT NULL GROUP BY {positions}"
+    )
+
+
+def contribution(conn: Any, case_id: str) -> tuple[Any, ...] | None:
+    """What a case adds to the roll-up now, or None while it has no date of receipt."""
+    row = conn.execute(
+        f"SELECT {', '.join(_contribution_columns())} FROM case_fact f "
+        "WHERE f.case_id = %s AND f.received_on IS NOT NULL",
+        (case_id,),
+    ).fetchone()
+    return tuple(row) if row is not None else None
+
+
+def move(conn: Any, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) -> None:
+    """Take a case's old contribution out of the roll-up and put its new one in."""
+    if old == new:
+        return
+    width = 3 + len(KEY_COLUMNS)
+    for row, sign in ((old, -1), (new, 1)):
+        if row is None:
+            continue
+        values = [*row[:width], *(sign * int(v) for v in row[width:])]
+        updates = ", ".join(f"{m} = month_cube.{m} + EXCLUDED.{m}" for m in MEASURES)
+        conn.execute(
+            f"INSERT INTO month_cube ({', '.join(COLUMNS)}) "
+            f"VALUES ({', '.join(['%s'] * len(COLUMNS))}) "
+            f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}",
+            values,
+        )
+    if old is not None:
+        conn.execute(
+            f"DELETE FROM month_cube WHERE {' AND '.join(f'{k} = %s' for k in _KEY)} AND cases = 0",
+            [old[0], *old[2:width]],
+        )
+
+
+def answers(dimensions: list[StatisticsDimension]) -> bool:
+    """Whether the roll-up holds these dimensions."""
+    return D.KEY_FIELD not in dimensions
+
+
+def whole_months(start: dt.date, end: dt.date) -> tuple[dt.date, dt.date] | None:
+    """The first and last day of the whole months inside a range, if any."""
+    first = start if start.day == 1 else _next_month(start)
+    last = _next_month(end) - dt.timedelta(days=1)
+    if last != end:
+        last = end.replace(day=1) - dt.timedelta(days=1)
+    return (first, last) if first <= last else None
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def key_sql(dimension: StatisticsDimension) -> str:
+    """A dimension's group key over a roll-up row `c`."""
+    if dimension is D.SUBORDINATE:
+        return "coalesce(c.organ_path[%(depth)s + 1], c.organ_code)"
+    if dimension is D.MONTH:
+        return (
+            "to_char(CASE WHEN c.month < %(start)s "
+            "THEN c.month + interval '1 year' ELSE c.month END, 'YYYY-MM')"
+        )
+    return f"c.k_{dimension.value.lower()}"
+
+
+def scan(
+    conn: Any,
+    prefix: str,
+    months: tuple[dt.date, dt.date] | None,
+    previous_months: tuple[dt.date, dt.date] | None,
+    start: dt.date,
+    dimensions: list[StatisticsDimension],
+    depth: int,
+) -> dict[tuple[str, ...], list[int]]:
+    """Measures per group over whole months of both periods, in the order of
+    `queries.scan` (count, 人次, previous count, previous 人次, rate sides)."""
+    none = (dt.date.max, dt.date.min)
+    now_from, now_to = months or none
+    before_from, before_to = previous_months or none
+    now = "c.month BETWEEN %(now_from)s AND %(now_to)s"
+    before = "c.month BETWEEN %(before_from)s AND %(before_to)s"
+    measures = [
+        f"sum(c.cases) FILTER (WHERE {now})",
+        f"sum(c.visitors) FILTER (WHERE {now})",
+        f"sum(c.cases) FILTER (WHERE {before})",
+        f"sum(c.visitors) FILTER (WHERE {before})",
+        *(f"sum(c.{m}) FILTER (WHERE {now})" for m in MEASURES[2:]),
+    ]
+    keys = [key_sql(d) for d in dimensions]
+    grouping = f" GROUP BY {', '.join(str(n) for n in range(1, len(keys) + 1))}" if keys else ""
+    rows = conn.execute(
+        f"SELECT {', '.join([*keys, *measures])} FROM month_cube c "
+        f"WHERE c.organ_code LIKE %(prefix)s AND ({now} OR {before}){grouping}",
+        {
+            "prefix": prefix,
+            "now_from": now_from,
+            "now_to": now_to,
+            "before_from": before_from,
+            "before_to": before_to,
+            "start": start,
+            "depth": depth,
+        },
+    ).fetchall()
+    width = len(keys)
+    return {
+        tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in rows if any(row[width:])
+    }
