@@ -112,7 +112,6 @@ def scan(
         selection.organ + "%",
         months[0],
         months[1] if len(months) > 1 else None,
-        selection.start,
         dimensions,
         depth,
     )

@@ -132,14 +132,11 @@ def _next_month(day: dt.date) -> dt.date:
 
 
 def key_sql(dimension: StatisticsDimension) -> str:
-    """A dimension's group key over a roll-up row `c`."""
+    """A dimension's group key over a roll-up row `c` (MONTH is grouped as `c.month`)."""
     if dimension is D.SUBORDINATE:
         return "coalesce(c.organ_path[%(depth)s + 1], c.organ_code)"
     if dimension is D.MONTH:
-        return (
-            "to_char(CASE WHEN c.month < %(start)s "
-            "THEN c.month + interval '1 year' ELSE c.month END, 'YYYY-MM')"
-        )
+        return "c.month"
     return f"c.k_{dimension.value.lower()}"
 
 
@@ -148,40 +145,55 @@ def scan(
     prefix: str,
     months: tuple[dt.date, dt.date] | None,
     previous_months: tuple[dt.date, dt.date] | None,
-    start: dt.date,
     dimensions: list[StatisticsDimension],
     depth: int,
 ) -> dict[tuple[str, ...], list[int]]:
     """Measures per group over whole months of both periods, in the order of
-    `queries.scan` (count, 人次, previous count, previous 人次, rate sides)."""
+    `queries.scan` (count, 人次, previous count, previous 人次, rate sides).
+
+    The table is summed per group and month; which period a month falls in, and the
+    month a year later under which a comparison month is shown, are sorted out here.
+    """
     none = (dt.date.max, dt.date.min)
     now_from, now_to = months or none
     before_from, before_to = previous_months or none
-    now = "c.month BETWEEN %(now_from)s AND %(now_to)s"
-    before = "c.month BETWEEN %(before_from)s AND %(before_to)s"
-    measures = [
-        f"sum(c.cases) FILTER (WHERE {now})",
-        f"sum(c.visitors) FILTER (WHERE {now})",
-        f"sum(c.cases) FILTER (WHERE {before})",
-        f"sum(c.visitors) FILTER (WHERE {before})",
-        *(f"sum(c.{m}) FILTER (WHERE {now})" for m in MEASURES[2:]),
-    ]
-    keys = [key_sql(d) for d in dimensions]
-    grouping = f" GROUP BY {', '.join(str(n) for n in range(1, len(keys) + 1))}" if keys else ""
+    keys = [key_sql(d) for d in dimensions if d is not D.MONTH]
+    sums = ", ".join(f"sum(c.{m})" for m in MEASURES)
+    grouping = ", ".join(str(n) for n in range(1, len(keys) + 2))
     rows = conn.execute(
-        f"SELECT {', '.join([*keys, *measures])} FROM month_cube c "
-        f"WHERE c.organ_code LIKE %(prefix)s AND ({now} OR {before}){grouping}",
+        f"SELECT {', '.join([*keys, 'c.month'])}, {sums} FROM month_cube c "
+        "WHERE c.organ_code LIKE %(prefix)s AND (c.month BETWEEN %(now_from)s AND %(now_to)s "
+        f"OR c.month BETWEEN %(before_from)s AND %(before_to)s) GROUP BY {grouping}",
         {
             "prefix": prefix,
             "now_from": now_from,
             "now_to": now_to,
             "before_from": before_from,
             "before_to": before_to,
-            "start": start,
             "depth": depth,
         },
     ).fetchall()
+    month_at = dimensions.index(D.MONTH) if D.MONTH in dimensions else None
     width = len(keys)
-    return {
-        tuple(row[:width]): [int(v or 0) for v in row[width:]] for row in rows if any(row[width:])
-    }
+    result: dict[tuple[str, ...], list[int]] = {}
+    for row in rows:
+        month: dt.date = row[width]
+        values = [int(v or 0) for v in row[width + 1 :]]
+        if now_from <= month <= now_to:
+            entry = result.setdefault(_keys(row[:width], month_at, month), [0] * (len(values) + 2))
+            entry[0] += values[0]
+            entry[1] += values[1]
+            for index, value in enumerate(values[2:]):
+                entry[4 + index] += value
+        if before_from <= month <= before_to:
+            shown = month.replace(year=month.year + 1)
+            entry = result.setdefault(_keys(row[:width], month_at, shown), [0] * (len(values) + 2))
+            entry[2] += values[0]
+            entry[3] += values[1]
+    return result
+
+
+def _keys(keys: tuple[Any, ...], month_at: int | None, month: dt.date) -> tuple[str, ...]:
+    if month_at is None:
+        return tuple(keys)
+    return (*keys[:month_at], month.strftime("%Y-%m"), *keys[month_at:])
