@@ -25,7 +25,9 @@ CASE = str(uuid.uuid4())
 PROJECTOR = Projector(Context(lambda code: ["62", "6201", code] if code != "62" else ["62"]))
 
 
-def envelope(source: str, event_type: str, stored: str = "2025-03-01T10:00:00+08:00", **payload: Any):
+def envelope(
+    source: str, event_type: str, stored: str = "2025-03-01T10:00:00+08:00", **payload: Any
+):
     return Envelope(
         event_id=str(uuid.uuid4()),
         type=event_type,
