@@ -70,15 +70,31 @@ class StatsApplication:
             ).fetchone()
             if row is not None and envelope.notification_id <= row[0]:
                 return
-            part, valid_from, version = read_part(conn, envelope.case_id, envelope.source)
-            change = self.projector.apply(part, envelope, valid_from)
-            if change is not None:
-                write_change(conn, change, version)
+            if self.projector.handles(envelope):
+                self._apply(conn, envelope)
             conn.execute(
                 "INSERT INTO tracking (name, position) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
                 (tracking_name, envelope.notification_id),
             )
+
+    def _apply(self, conn: Any, envelope: Envelope) -> None:
+        # The row exists and is locked before anything is read from it, so the intake and
+        # routing consumers, meeting on a new case, take turns.
+        conn.execute(
+            "INSERT INTO case_fact (case_id) VALUES (%s) ON CONFLICT (case_id) DO NOTHING",
+            (envelope.case_id,),
+        )
+        part, valid_from, version = read_part(conn, envelope.case_id, envelope.source)
+        change = self.projector.apply(part, envelope, valid_from)
+        if change is not None:
+            write_change(conn, change, version)
+            return
+        conn.execute(
+            "DELETE FROM case_fact WHERE case_id = %s AND intake_version = 0 "
+            "AND routing_version = 0 AND supervision_version = 0",
+            (envelope.case_id,),
+        )
 
     def load(self, envelopes: Iterable[Envelope], positions: dict[str, int]) -> int:
         """Replace every fact with those of these events, set the tracking rows; one

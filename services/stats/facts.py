@@ -447,6 +447,10 @@ class Projector:
     def __init__(self, context: Context) -> None:
         self.context = context
 
+    def handles(self, envelope: Envelope) -> bool:
+        """Whether a handler takes this event at all."""
+        return envelope.type in HANDLERS_BY_SOURCE.get(envelope.source, {})
+
     def apply(
         self, part: Part | None, envelope: Envelope, last_valid_from: dt.datetime | None
     ) -> Change | None:

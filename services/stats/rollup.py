@@ -95,9 +95,10 @@ def move(conn: Any, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) ->
     if old == new:
         return
     width = 3 + len(KEY_COLUMNS)
-    for row, sign in ((old, -1), (new, 1)):
-        if row is None:
-            continue
+    moves = [(row, sign) for row, sign in ((old, -1), (new, 1)) if row is not None]
+    # Keys in one order in every transaction, so two consumers never wait on each other.
+    moves.sort(key=lambda move: (move[0][0], *move[0][2:width]))
+    for row, sign in moves:
         values = [*row[:width], *(sign * int(v) for v in row[width:])]
         updates = ", ".join(f"{m} = month_cube.{m} + EXCLUDED.{m}" for m in MEASURES)
         conn.execute(

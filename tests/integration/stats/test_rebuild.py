@@ -182,3 +182,41 @@ def test_the_command_rebuilds_a_namespace_with_its_progress_bar(platform, databa
     assert len(names) == 2 * settings.topic_partitions
     assert answers(platform.stats) == before
     assert "events/s" in capsys.readouterr().out
+
+
+def test_intake_and_routing_consumers_meeting_on_new_cases_keep_the_roll_up_exact(database_url):
+    import threading
+
+    from services.stats import rollup
+
+    from .history import HistoryBuilder
+
+    stats = StatsApplication(database_url, f"t_{uuid.uuid4().hex[:12]}", tree=TREE)
+    builder = HistoryBuilder(TREE, seed=31)
+    start = dt.datetime(2025, 5, 1, tzinfo=CHINA)
+    cases = [builder.case(start, 20) for _ in range(150)]
+    streams = {
+        source: [e for case in cases for e in case.events if e.source == source]
+        for source in ("intake", "routing")
+    }
+    failures: list[BaseException] = []
+
+    def consume(source: str) -> None:
+        try:
+            for envelope in streams[source]:
+                stats.handle(envelope, f"{source}.events#0")
+        except BaseException as exc:  # reported below, not lost in the thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=consume, args=(s,)) for s in streams]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not failures
+    live = rows(stats)["month_cube"]
+    with stats.pool.connection() as conn:
+        rollup.rebuild(conn)
+    assert rows(stats)["month_cube"] == live
+    assert stats.case_count() == 150
+    stats.close()
