@@ -192,6 +192,12 @@ def test_bench_case_statistics_on_a_million_rows(province, dims):
         with province.pool.connection() as conn:
             conn.execute("SELECT count(*) FROM case_fact").fetchone()
 
-    measured, baseline = p95(timed(ask)), p95(timed(count))
-    report(f"caseStatistics x{len(dims)}", measured, baseline, "ms p95")
+    asked, counted = timed(ask), timed(count)
+    report(f"caseStatistics x{len(dims)}", p95(asked), p95(counted), "ms p95")
+    report(
+        f"caseStatistics x{len(dims)}",
+        statistics.median(asked),
+        statistics.median(counted),
+        "ms p50",
+    )
     print(f"[bench] caseStatistics target ≤ 50 ms p95 over {FACT_ROWS} rows")
