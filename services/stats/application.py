@@ -8,7 +8,7 @@ Each event reaches the facts through the `{event type: handler}` tables of
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from domain.contracts import Envelope
@@ -30,7 +30,7 @@ from services.stats.facts import Context, Projector
 from services.stats.store import read_part, schema_ddl, write_change
 
 
-def ancestry_in(tree: OrgTree) -> Any:
+def ancestry_in(tree: OrgTree) -> Callable[[str], list[str]]:
     """The path root → organ of a code; an unknown code hangs under its longest known prefix."""
 
     def ancestry(code: str) -> list[str]:
