@@ -45,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     totp = users.add_parser("totp", help="enrol (or replace) a user's TOTP second factor")
     totp.add_argument("username")
     calendar_cli.add_parser(commands)
+    rebuild = commands.add_parser("rebuild", help="rebuild read models from the event stores")
+    rebuild.add_argument("model", choices=["stats"], help="which read models")
     return parser
 
 
@@ -119,7 +121,21 @@ def main(argv: list[str] | None = None) -> int:
         return _users(args)
     if args.command == "calendar":
         return calendar_cli.run(args)
+    if args.command == "rebuild":
+        return _rebuild_stats()
     return 2
+
+
+def _rebuild_stats() -> int:
+    """Rebuild the stats read models where `baton up` keeps them (or at DATABASE_URL)."""
+    from services.stats.rebuild import rebuild_from_settings
+
+    with _database(Settings()) as settings:
+        report = rebuild_from_settings(settings)
+    print(
+        f"stats rebuilt: {report.events} events, {report.cases} cases, {report.rate:,.0f} events/s"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
 from services.stats.api import router
 from services.stats.application import StatsApplication
+from services.stats.rebuild import sources_to_read
 
 
 def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str, Worker]]]:
@@ -21,7 +22,11 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
     )
     app.state.stats = stats
     app.include_router(router)
-    return app, stats, [consumer_worker(settings, "stats", "intake", stats.handle)]
+    # One consumer per topic whose events stats keeps (supervision's once it publishes).
+    workers = [
+        consumer_worker(settings, "stats", source, stats.handle) for source in sources_to_read()
+    ]
+    return app, stats, workers
 
 
 def main() -> None:
