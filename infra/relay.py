@@ -26,9 +26,13 @@ from kafka.errors import TopicAlreadyExistsError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
+from infra.audit.envelopes import signature_headers
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
+from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("baton.relay")
@@ -121,6 +125,7 @@ class Relay:
         batch_size: int = 500,
         idle_sleep: float = 0.05,
         check_interval: float = 2.0,
+        signer: Ed25519PrivateKey | None = None,
     ) -> None:
         if app.database_url is None:
             raise ValueError("the relay needs an application on PostgreSQL")
@@ -132,6 +137,8 @@ class Relay:
         self.batch_size = batch_size
         self.idle_sleep = idle_sleep
         self.check_interval = check_interval
+        # Consumers apply only what this key signed (infra/audit/envelopes.py).
+        self.signer = signer or Settings().audit_keys().signer(app.service)
         self.position = 0
         self.offsets: dict[int, int] = {}
         self.chain: dict[str, tuple[int, str]] = {}
@@ -350,11 +357,13 @@ class Relay:
             ):
                 headers: dict[str, str] = {}
                 propagate.inject(headers)
+                value = envelope.to_json()
+                headers.update(signature_headers(self.signer, self.topic, value))
                 futures.append(
                     self.producer.send(
                         self.topic,
                         key=envelope.case_id.encode(),
-                        value=envelope.to_json(),
+                        value=value,
                         headers=[(k, v.encode()) for k, v in headers.items()],
                     )
                 )
