@@ -10,6 +10,7 @@ because `baton migrate` (run as the owner) applied it already.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -126,10 +127,9 @@ def declare_as_owner(
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         for statement in statements:
-            try:
+            # CREATE TYPE has no IF NOT EXISTS
+            with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(statement)
-            except psycopg.errors.DuplicateObject:  # CREATE TYPE has no IF NOT EXISTS
-                pass
         if runtime_role != user_of(target):
             grant_runtime(conn, schema, runtime_role)
     return True
@@ -140,7 +140,9 @@ def grant_runtime(conn: psycopg.Connection[Any], schema: str, runtime_role: str)
     role = sql.Identifier(runtime_role)
     nsp = sql.Identifier(schema)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role))
-    conn.execute(sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(nsp, role))
+    conn.execute(
+        sql.SQL("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {} TO {}").format(nsp, role)
+    )
     tables = conn.execute(
         "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
     ).fetchall()

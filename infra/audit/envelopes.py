@@ -92,6 +92,7 @@ class InboundGuard:
     ) -> Envelope | None:
         """The envelope if it may be applied; otherwise it is quarantined and None."""
         envelope: Envelope | None = None
+        refusal: Refusal | None
         try:
             envelope = Envelope.from_json(value)
         except DomainError as exc:
@@ -107,7 +108,8 @@ class InboundGuard:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
             return Refusal("unsigned", "the record carries no signature")
-        if not signature_holds(self.public_key, signed_bytes(self.topic, value), signature.decode()):
+        signed = signed_bytes(self.topic, value)
+        if not signature_holds(self.public_key, signed, signature.decode()):
             return Refusal("bad_signature", f"not signed by {self.source}'s key")
         if envelope.source != self.source:
             return Refusal("wrong_source", f"source {envelope.source!r} on {self.source}'s topic")
