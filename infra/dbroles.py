@@ -131,12 +131,30 @@ def declare_as_owner(
             with contextlib.suppress(psycopg.errors.DuplicateObject):
                 conn.execute(statement)
         if runtime_role != user_of(target):
-            grant_runtime(conn, schema, runtime_role)
+            grant_runtime(conn, schema, runtime_role, tables_declared(statements))
     return True
 
 
-def grant_runtime(conn: psycopg.Connection[Any], schema: str, runtime_role: str) -> None:
-    """Grant the runtime role exactly its privileges on every table of the schema."""
+_TABLE_NAME = re.compile(r"CREATE\s+TABLE\s+IF\s+NOT\s+EXISTS\s+([\w.\"]+)", re.IGNORECASE)
+
+
+def tables_declared(statements: Iterable[Any]) -> list[str] | None:
+    """The tables plain-text declarations create; None when it cannot tell (all tables)."""
+    names: list[str] = []
+    for statement in statements:
+        if not isinstance(statement, str):
+            return None
+        names += [name.split(".")[-1].strip('"') for name in _TABLE_NAME.findall(statement)]
+    return names
+
+
+def grant_runtime(
+    conn: psycopg.Connection[Any],
+    schema: str,
+    runtime_role: str,
+    only: list[str] | None = None,
+) -> None:
+    """Grant the runtime role exactly its privileges on the schema's tables (or `only`)."""
     role = sql.Identifier(runtime_role)
     nsp = sql.Identifier(schema)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role))
@@ -147,6 +165,8 @@ def grant_runtime(conn: psycopg.Connection[Any], schema: str, runtime_role: str)
         "SELECT tablename FROM pg_tables WHERE schemaname = %s", (schema,)
     ).fetchall()
     for (table,) in tables:
+        if only is not None and table not in only:
+            continue
         target = sql.Identifier(schema, table)
         conn.execute(sql.SQL("REVOKE ALL ON {} FROM {}").format(target, role))
         conn.execute(

@@ -202,9 +202,9 @@ class Relay:
             conn.execute(_SCHEMA)
 
     def start(self) -> None:
+        ensure_topic(self.bootstrap, self.topic, self.partitions)
         self.create_tables()
         self._load_state()
-        ensure_topic(self.bootstrap, self.topic, self.partitions)
 
     def close(self) -> None:
         self._reset_clients()
