@@ -107,12 +107,16 @@ def current_user(conn: psycopg.Connection[Any]) -> str:
 
 def can_declare(conn: psycopg.Connection[Any], schema: str) -> bool:
     """May this connection's user create objects in the schema?"""
-    row = conn.cursor(row_factory=tuple_row).execute(
-        "SELECT CASE WHEN to_regnamespace(%s) IS NULL "
-        "THEN has_database_privilege(current_database(), 'CREATE') "
-        "ELSE has_schema_privilege(%s, 'CREATE') END",
-        (schema, schema),
-    ).fetchone()
+    row = (
+        conn.cursor(row_factory=tuple_row)
+        .execute(
+            "SELECT CASE WHEN to_regnamespace(%s) IS NULL "
+            "THEN has_database_privilege(current_database(), 'CREATE') "
+            "ELSE has_schema_privilege(%s, 'CREATE') END",
+            (schema, schema),
+        )
+        .fetchone()
+    )
     return bool(row and row[0])
 
 

@@ -117,9 +117,7 @@ class InboundGuard:
             return Refusal("bad_hash", "the envelope's hash does not match its fields")
         last_sequence, last_hash = self._head(envelope.case_id)
         if envelope.sequence <= last_sequence:
-            return Refusal(
-                "replayed", f"sequence {envelope.sequence}, already at {last_sequence}"
-            )
+            return Refusal("replayed", f"sequence {envelope.sequence}, already at {last_sequence}")
         if envelope.sequence != last_sequence + 1:
             return Refusal(
                 "out_of_order", f"sequence {envelope.sequence}, expected {last_sequence + 1}"

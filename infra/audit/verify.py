@@ -194,15 +194,21 @@ def _check_checkpoints(
             return broken("the Merkle root differs from the stored events'", size)
         if bytes.fromhex(checkpoint.head) != report.heads.get(size):
             return broken("the chain head differs from the audit table's", size)
-        if previous is not None:
-            if size < previous.size or not consistency_holds(
-                bytes.fromhex(previous.root),
-                bytes.fromhex(checkpoint.root),
-                tree.consistency(previous.size, size),
-            ):
-                return broken(f"does not extend the checkpoint of size {previous.size}", size)
+        if previous is not None and not _extends(previous, checkpoint, tree):
+            return broken(f"does not extend the checkpoint of size {previous.size}", size)
         previous = checkpoint
     return None
+
+
+def _extends(previous: Checkpoint, checkpoint: Checkpoint, tree: LeafTree) -> bool:
+    """Does the consistency proof show `checkpoint` extends `previous`?"""
+    if checkpoint.size < previous.size:
+        return False
+    return consistency_holds(
+        bytes.fromhex(previous.root),
+        bytes.fromhex(checkpoint.root),
+        tree.consistency(previous.size, checkpoint.size),
+    )
 
 
 def _check_witnessed(
@@ -253,8 +259,7 @@ def witnessed_checkpoints(
     """Every trusted copy of the store's checkpoints held by witnesses in the namespace."""
     out: list[Checkpoint] = []
     schemas = conn.execute(
-        "SELECT schemaname FROM pg_tables WHERE tablename = 'audit_witness' "
-        "AND schemaname LIKE %s",
+        "SELECT schemaname FROM pg_tables WHERE tablename = 'audit_witness' AND schemaname LIKE %s",
         (namespace.replace("_", r"\_") + "%",),
     ).fetchall()
     for (witness_schema,) in schemas:
