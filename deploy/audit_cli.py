@@ -29,6 +29,9 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     verify.add_argument("--namespace", help="the platform's namespace (BATON_NAMESPACE)")
     verify.add_argument("--quiet", action="store_true", help="no progress bar")
     commands.add_parser("checkpoint", help="sign a checkpoint of every store now")
+    prove = commands.add_parser("prove", help="evidence for an outside auditor (JSON)")
+    prove.add_argument("--service", required=True, help="whose store, e.g. intake")
+    prove.add_argument("--sequence", type=int, help="include this event's inclusion proof")
     commands.add_parser("migrate", help="declare every table as the owner role, grant the rest")
 
 
@@ -40,6 +43,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         return checkpoint(settings)
     if args.command == "migrate":
         return migrate(settings)
+    if args.command == "prove":
+        return prove(settings, args.service, args.sequence)
     return 2
 
 
@@ -101,6 +106,30 @@ def checkpoint(settings: Settings) -> int:
             app.close()
         if made is not None:
             print(f"{service}: size {made.size} root {made.root}")
+    return 0
+
+
+def prove(settings: Settings, service: str, sequence: int | None) -> int:
+    """Print the latest checkpoint (and one event's inclusion proof) as JSON."""
+    import json
+
+    import psycopg
+
+    from infra.audit.proofs import evidence
+
+    assert settings.database_url, "DATABASE_URL is needed"
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        try:
+            found = evidence(
+                conn,
+                settings.schema_of(service),
+                settings.audit_keys().public_key(service),
+                sequence,
+            )
+        except LookupError as exc:
+            print(f"baton prove: {exc}", file=sys.stderr)
+            return 1
+    print(json.dumps(found, indent=2, sort_keys=True))
     return 0
 
 

@@ -8,7 +8,7 @@ import sys
 from deploy.audit_cli import add_commands as add_audit_commands
 from deploy.audit_cli import run as run_audit_command
 
-AUDIT_COMMANDS = ("verify", "checkpoint", "migrate")
+AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove")
 
 
 def main(argv: list[str] | None = None) -> int:

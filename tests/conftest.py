@@ -122,6 +122,7 @@ def platform(
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "BATON_NAMESPACE": settings.baton_namespace,
+        "AUDIT_CHECKPOINT_SECONDS": "1",  # checkpoints soon enough for the audit tests
         **{key.upper(): str(value) for key, value in ports.items()},
     }
     running = Platform(settings, env=env).start(timeout=90)

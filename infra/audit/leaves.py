@@ -12,6 +12,8 @@ from uuid import UUID
 
 GENESIS_HEAD = bytes(32)
 _LEAF_PREFIX = b"\x00"
+_U32 = struct.Struct(">I").pack
+_I64 = struct.Struct(">q").pack
 
 
 def leaf_data(originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
@@ -20,13 +22,13 @@ def leaf_data(originator_id: UUID | str, version: int, topic: str, state: bytes)
     topic_bytes = topic.encode()
     return b"".join(
         (
-            struct.pack(">I", len(identity)),
+            _U32(len(identity)),
             identity,
-            struct.pack(">q", version),
-            struct.pack(">I", len(topic_bytes)),
+            _I64(version),
+            _U32(len(topic_bytes)),
             topic_bytes,
-            struct.pack(">I", len(state)),
-            bytes(state),
+            _U32(len(state)),
+            state,
         )
     )
 

@@ -104,61 +104,79 @@ def _walk_events(
     progress: Progress | None,
 ) -> BrokenLink | None:
     events, audit = (sql.Identifier(schema, t) for t in tables)
+    # Walk the audit table in sequence order with the events it covers; events without
+    # an audit row are looked for afterwards (an anti-join, cheaper than a full join).
     query = sql.SQL(
         "SELECT a.sequence, a.notification_id, a.leaf, a.head, e.notification_id, "
         "e.originator_id::text, e.originator_version, e.topic, e.state "
-        "FROM {audit} a FULL OUTER JOIN {events} e ON e.notification_id = a.notification_id "
-        "ORDER BY a.sequence NULLS LAST, e.notification_id"
+        "FROM {audit} a LEFT JOIN {events} e ON e.notification_id = a.notification_id "
+        "ORDER BY a.sequence"
     ).format(audit=audit, events=events)
     head = GENESIS_HEAD
     expected = 1
     service = report.service
+    wanted_heads = {c.size for _, c, _ in _own_checkpoints(conn, schema) if c is not None}
 
     def broken(sequence: int | None, case: Any, topic: Any, what: str) -> BrokenLink:
         kind = str(topic).rpartition(":")[2] if topic else None
         return BrokenLink(service, schema, sequence, case, kind, what)
 
-    with conn.transaction(), conn.cursor(name=f"verify_{schema}") as cur:
-        cur.itersize = _BATCH
+    with conn.transaction(), conn.cursor(name=f"verify_{schema}", binary=True) as cur:
         cur.execute(query)
-        for sequence, audited_id, leaf, stored_head, event_id, case, version, topic, state in cur:
-            if sequence is None:
-                return broken(
-                    None, case, topic, f"stored event {event_id} has no audit row (appended)"
-                )
-            if sequence != expected:
-                return broken(
-                    expected, None, None, f"audit sequence jumps to {sequence} (rows deleted)"
-                )
-            if event_id is None:
-                return broken(
-                    sequence, None, None, f"the event it covers ({audited_id}) is missing"
-                )
-            recomputed = leaf_hash(leaf_data(case, version, topic, state))
-            if recomputed != leaf:
-                return broken(
-                    sequence,
-                    case,
-                    topic,
-                    "the stored event (originator id, version, topic or state) "
-                    "differs from its audit leaf",
-                )
-            head = next_head(head, recomputed)
-            if head != stored_head:
-                return broken(
-                    sequence,
-                    case,
-                    topic,
-                    "the chain head differs: this audit row or the one before it was rewritten",
-                )
-            tree.append_leaf_hash(recomputed)
-            report.heads[sequence] = head
-            expected += 1
-            if progress is not None and sequence % 1000 == 0:
-                progress(1000)
+        while rows := cur.fetchmany(_BATCH):
+            for (
+                sequence,
+                audited_id,
+                leaf,
+                stored_head,
+                event_id,
+                case,
+                version,
+                topic,
+                state,
+            ) in rows:
+                if sequence != expected:
+                    return broken(
+                        expected, None, None, f"audit sequence jumps to {sequence} (rows deleted)"
+                    )
+                if event_id is None:
+                    return broken(
+                        sequence, None, None, f"the event it covers ({audited_id}) is missing"
+                    )
+                recomputed = leaf_hash(leaf_data(case, version, topic, state))
+                if recomputed != leaf:
+                    return broken(
+                        sequence,
+                        case,
+                        topic,
+                        "the stored event (originator id, version, topic or state) "
+                        "differs from its audit leaf",
+                    )
+                head = next_head(head, recomputed)
+                if head != stored_head:
+                    return broken(
+                        sequence,
+                        case,
+                        topic,
+                        "the chain head differs: this audit row or the one before it was rewritten",
+                    )
+                tree.append_leaf_hash(recomputed)
+                if sequence in wanted_heads:
+                    report.heads[sequence] = head
+                expected += 1
+            if progress is not None:
+                progress(len(rows))
+    orphan = conn.execute(
+        sql.SQL(
+            "SELECT e.notification_id, e.originator_id::text, e.topic FROM {events} e "
+            "WHERE NOT EXISTS (SELECT 1 FROM {audit} a WHERE a.notification_id = "
+            "e.notification_id) ORDER BY e.notification_id LIMIT 1"
+        ).format(audit=audit, events=events)
+    ).fetchone()
+    if orphan is not None:
+        event_id, case, topic = orphan
+        return broken(None, case, topic, f"stored event {event_id} has no audit row (appended)")
     report.events = expected - 1
-    if progress is not None:
-        progress(report.events % 1000)
     return None
 
 
