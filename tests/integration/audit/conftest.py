@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -74,15 +73,14 @@ class AuditedStore:
 
 @pytest.fixture
 def audited(
-    database_url: str, database_owner_url: str, unique_schema: str, tmp_path: Path
+    database_url: str, database_owner_url: str, unique_schema: str
 ) -> Iterator[AuditedStore]:
     """Eight events in two checkpoints (sizes 5 and 8), witnessed by a `stats` schema."""
     namespace = unique_schema + "_"
     schema = namespace + "intake"
     app = ServiceApplication("intake", database_url, schema=schema)
-    settings = Settings(
-        database_url=database_url, kafka_bootstrap_servers=None, baton_audit_key_dir=tmp_path
-    )
+    # The session's development key dir (BATON_AUDIT_KEY_DIR), which `baton verify` reads.
+    settings = Settings(database_url=database_url, kafka_bootstrap_servers=None)
     keys = settings.audit_keys()
     witness_schema = namespace + "stats"
     ensure_schema(database_url, witness_schema)

@@ -255,3 +255,20 @@ def test_the_audit_table_is_dense_under_concurrent_writers(audited: AuditedStore
         sequences = [r[0] for r in conn.execute(f"SELECT sequence FROM {audited.audit}")]
     assert sorted(sequences) == list(range(1, 29))
     assert json.dumps(sorted(sequences)) == json.dumps(list(range(1, 29)))
+
+
+def test_baton_verify_exits_non_zero_naming_the_first_broken_link(audited: AuditedStore, capsys):
+    from deploy.cli import main as baton
+
+    assert baton(["verify", "--namespace", audited.namespace, "--quiet"]) == 0
+    assert "ok intake: 8 events, 2 checkpoints, 2 witnessed copies" in capsys.readouterr().out
+    case, _ = event_at(audited, 3)
+    with audited.as_owner() as conn:
+        conn.execute(
+            f"UPDATE {audited.events} SET state = state || '\\x00'::bytea WHERE notification_id = 3"
+        )
+    assert baton(["verify", "--namespace", audited.namespace, "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith(
+        f"BROKEN intake ({audited.schema}) sequence 3, case {case}, Petition.Registered: "
+    )
