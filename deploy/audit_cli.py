@@ -33,6 +33,8 @@ def add_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
     prove.add_argument("--service", required=True, help="whose store, e.g. intake")
     prove.add_argument("--sequence", type=int, help="include this event's inclusion proof")
     commands.add_parser("migrate", help="declare every table as the owner role, grant the rest")
+    quarantine = commands.add_parser("quarantine", help="records the consumers refused (隔离)")
+    quarantine.add_argument("--namespace", help="the platform's namespace (BATON_NAMESPACE)")
 
 
 def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
@@ -45,6 +47,8 @@ def run(args: argparse.Namespace, settings: Settings | None = None) -> int:
         return migrate(settings)
     if args.command == "prove":
         return prove(settings, args.service, args.sequence)
+    if args.command == "quarantine":
+        return quarantine(settings, args.namespace)
     return 2
 
 
@@ -131,6 +135,27 @@ def prove(settings: Settings, service: str, sequence: int | None) -> int:
             return 1
     print(json.dumps(found, indent=2, sort_keys=True))
     return 0
+
+
+def quarantine(settings: Settings, namespace: str | None) -> int:
+    """Print how many records each consumer quarantined, and why; exit 1 if any."""
+    import psycopg
+
+    from infra.audit.platform import quarantine_summary
+
+    url = settings.database_owner_url or settings.database_url
+    assert url, "DATABASE_URL is needed"
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = quarantine_summary(
+            conn, settings.baton_namespace if namespace is None else namespace
+        )
+    for row in rows:
+        print(
+            f"{row['count']:6d}  {row['reason']:<14} {row['consumer']} ← {row['topic']}  "
+            f"latest {row['latest']:%Y-%m-%d %H:%M:%S}"
+        )
+    print(f"{sum(r['count'] for r in rows)} quarantined")
+    return 1 if rows else 0
 
 
 def migrate(settings: Settings, env: Mapping[str, str] | None = None) -> int:

@@ -8,7 +8,7 @@ import sys
 from deploy.audit_cli import add_commands as add_audit_commands
 from deploy.audit_cli import run as run_audit_command
 
-AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove")
+AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove", "quarantine")
 
 
 def main(argv: list[str] | None = None) -> int:

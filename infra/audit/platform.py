@@ -68,3 +68,32 @@ def verify_all(
                 )
             )
     return reports
+
+
+def quarantine_summary(conn: psycopg.Connection[Any], namespace: str = "") -> list[dict[str, Any]]:
+    """Quarantined records per schema, consumer, topic and reason, with the latest time."""
+    schemas = conn.execute(
+        "SELECT schemaname FROM pg_tables WHERE tablename = 'quarantine' AND schemaname LIKE %s "
+        "ORDER BY schemaname",
+        (namespace.replace("_", r"\_") + "%",),
+    ).fetchall()
+    out = []
+    for (schema,) in schemas:
+        rows = conn.execute(
+            sql.SQL(
+                "SELECT consumer, topic, reason, count(*), max(received_at) FROM {} "
+                "GROUP BY consumer, topic, reason ORDER BY consumer, topic, reason"
+            ).format(sql.Identifier(schema, "quarantine"))
+        ).fetchall()
+        out += [
+            {
+                "schema": schema,
+                "consumer": consumer,
+                "topic": topic,
+                "reason": reason,
+                "count": int(count),
+                "latest": latest,
+            }
+            for consumer, topic, reason, count, latest in rows
+        ]
+    return out

@@ -122,7 +122,11 @@ def forged_registration(notification_id: int) -> Envelope:
     ).sealed(GENESIS_HASH)
 
 
-def test_a_forged_unsigned_registration_is_quarantined_and_not_counted(line: Line):
+def test_a_forged_unsigned_registration_is_quarantined_and_not_counted(line: Line, capsys):
+    from deploy.cli import main as baton
+
+    namespace = line.settings.baton_namespace
+    assert baton(["quarantine", "--namespace", namespace]) == 0
     before = line.tracking()
     forged = forged_registration(notification_id=3)
     line.produce(forged.to_json(), forged.case_id)
@@ -130,6 +134,11 @@ def test_a_forged_unsigned_registration_is_quarantined_and_not_counted(line: Lin
     assert line.reasons() == ["unsigned"]
     assert line.stats.case_count() == 2
     assert line.tracking() == before
+    capsys.readouterr()
+    assert baton(["quarantine", "--namespace", namespace]) == 1
+    out = capsys.readouterr().out
+    assert f"1  unsigned       {namespace}stats ← {line.topic}" in out
+    assert out.rstrip().endswith("1 quarantined")
 
 
 def test_a_forged_huge_notification_id_moves_no_tracking_and_skips_no_real_event(line: Line):
