@@ -30,6 +30,7 @@ def test_declarations_are_told_from_data_access():
     assert tables_declared(
         ['CREATE TABLE IF NOT EXISTS a (x int); CREATE TABLE IF NOT EXISTS s."b" (y int)']
     ) == ["a", "b"]
+    assert tables_declared(["create table raw (id bigserial)"]) == ["raw"]
     assert tables_declared([object()]) is None
 
 
