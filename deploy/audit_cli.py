@@ -93,21 +93,19 @@ def verify(
 
 def checkpoint(settings: Settings) -> int:
     """Sign and publish a checkpoint of every store of the platform now."""
-    from infra.audit.platform import audited_stores
-    from infra.audit.wiring import checkpointer_for
-    from infra.eventstore import ServiceApplication
-
-    assert settings.database_url, "DATABASE_URL is needed"
     import psycopg
 
+    from infra.audit.platform import audited_stores
+    from infra.audit.wiring import checkpointer_for_store
+
+    assert settings.database_url, "DATABASE_URL is needed"
     with psycopg.connect(settings.database_url, autocommit=True) as conn:
         stores = audited_stores(conn, settings.baton_namespace)
     for service, schema in stores:
-        app = ServiceApplication(service, settings.database_url, schema=schema)
-        try:
-            made = checkpointer_for(app, settings).checkpoint(force=True)
-        finally:
-            app.close()
+        checkpointer = checkpointer_for_store(settings, service, schema)
+        made = checkpointer.checkpoint(force=True)
+        if checkpointer.publish is not None:
+            checkpointer.publish.close()  # type: ignore[attr-defined]
         if made is not None:
             print(f"{service}: size {made.size} root {made.root}")
     return 0

@@ -146,6 +146,11 @@ class Checkpointer:
             at=self.clock().isoformat(),
         ).signed(self.key)
         with self.reader.connect() as conn:
+            # The relay's checkpointer and `baton checkpoint` may race: sizes never go back.
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-cp:{self.store}",))
+            newest = conn.execute("SELECT max(size) FROM audit_checkpoints").fetchone()
+            if newest and newest[0] is not None and int(newest[0]) > size:
+                return None
             conn.execute(
                 "INSERT INTO audit_checkpoints (size, root, head, body) VALUES (%s, %s, %s, %s)",
                 (checkpoint.size, checkpoint.root, checkpoint.head, checkpoint.to_json()),

@@ -14,6 +14,7 @@ from kafka import KafkaProducer
 from infra.audit.checkpoints import CHECKPOINTS_SCHEMA, Checkpoint, Checkpointer, StoreReader
 from infra.audit.envelopes import InboundGuard
 from infra.audit.recorder import AuditedProcessRecorder
+from infra.audit.verify import audited_tables
 from infra.audit.witness import Witness, message_for
 from infra.eventstore import ServiceApplication, connect, connection_pool, ensure_schema
 from infra.relay import ensure_topic
@@ -63,6 +64,35 @@ def checkpointer_for(app: ServiceApplication, settings: Settings) -> Checkpointe
         store=app.schema,
         reader=store_reader(app),
         key=settings.audit_keys().signer(app.service),
+        publish=publish,
+    )
+
+
+def checkpointer_for_store(settings: Settings, service: str, schema: str) -> Checkpointer:
+    """A checkpointer for a store found in the database (`baton checkpoint`)."""
+    database_url = settings.database_url
+    assert database_url, "DATABASE_URL is needed"
+
+    @contextmanager
+    def store_connection() -> Iterator[Any]:
+        with connect(database_url, schema) as conn:
+            yield conn
+
+    with store_connection() as conn:
+        tables = audited_tables(conn, schema)
+        conn.execute(CHECKPOINTS_SCHEMA)
+    if tables is None:
+        raise LookupError(f"{schema} holds no audited store")
+    publish = (
+        CheckpointPublisher(settings.kafka_bootstrap_servers, settings.checkpoint_topic)
+        if settings.kafka_bootstrap_servers
+        else None
+    )
+    return Checkpointer(
+        service=service,
+        store=schema,
+        reader=StoreReader(store_connection, *tables),
+        key=settings.audit_keys().signer(service),
         publish=publish,
     )
 

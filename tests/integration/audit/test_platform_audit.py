@@ -28,6 +28,16 @@ pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[3]
 SCRIPT = REPO / "deploy" / "verify_checkpoint.py"
+PRIVILEGES = (
+    "SELECT",
+    "INSERT",
+    "UPDATE",
+    "DELETE",
+    "TRUNCATE",
+    "MAINTAIN",
+    "REFERENCES",
+    "TRIGGER",
+)
 REGISTER = """
 mutation Register($input: RegisterPetitionInput!) {
   registerPetition(input: $input) { caseId registrationNumber }
@@ -151,3 +161,49 @@ def test_the_auditors_script_imports_nothing_but_cryptography_and_the_standard_l
         "sys",
         "cryptography",
     }
+
+
+def test_the_runtime_role_holds_exactly_its_grants_on_every_platform_table(
+    platform, settings, database_owner_url
+):
+    from infra.dbroles import privileges_for
+
+    namespace = settings.baton_namespace
+    with psycopg.connect(database_owner_url) as conn:
+        tables = conn.execute(
+            "SELECT schemaname, tablename FROM pg_tables WHERE schemaname LIKE %s",
+            (namespace.replace("_", r"\_") + "%",),
+        ).fetchall()
+        granted: dict[tuple[str, str], set[str]] = {}
+        for schema, table in tables:
+            granted[(schema, table)] = {
+                privilege
+                for privilege in PRIVILEGES
+                if conn.execute(
+                    "SELECT has_table_privilege('baton_runtime', %s, %s)",
+                    (f'"{schema}"."{table}"', privilege),
+                ).fetchone()[0]
+            }
+        owners = {
+            row[0]
+            for row in conn.execute(
+                "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname LIKE %s",
+                (namespace.replace("_", r"\_") + "%",),
+            )
+        }
+    names = {table for _, table in tables}
+    assert {"intakeapplication_events", "intakeapplication_audit", "audit_checkpoints"} <= names
+    assert {"audit_witness", "quarantine", "inbox_chain", "case_summary"} <= names
+    assert owners == {"baton_owner"}
+    for schema, table in tables:
+        expected = set(privileges_for(table))
+        assert granted[(schema, table)] == expected, (schema, table)
+        if table.endswith(("_events", "_audit")):
+            assert not {"UPDATE", "DELETE", "TRUNCATE"} & granted[(schema, table)]
+
+
+def test_baton_checkpoint_signs_every_store_on_demand(platform, settings, capsys):
+    register(platform.gateway_url)
+    assert audit_cli.checkpoint(settings) == 0
+    out = capsys.readouterr().out
+    assert "intake: size " in out
