@@ -62,7 +62,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
 }
 
 _DECLARATION = re.compile(
-    r"^\s*CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|SCHEMA|TYPE|(OR\s+REPLACE\s+)?FUNCTION)\b",
+    r"^\s*(CREATE\s+(TABLE|(UNIQUE\s+)?INDEX|SCHEMA|TYPE|SEQUENCE|MATERIALIZED\s+VIEW"
+    r"|(OR\s+REPLACE\s+)?(FUNCTION|VIEW))|ALTER\s+TABLE)\b",
     re.IGNORECASE,
 )
 

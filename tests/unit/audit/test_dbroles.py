@@ -24,7 +24,10 @@ def test_declarations_are_told_from_data_access():
     assert is_declaration("\nCREATE TABLE IF NOT EXISTS x (a int);")
     assert is_declaration("create unique index if not exists i on x (a)")
     assert is_declaration('CREATE SCHEMA IF NOT EXISTS "s"')
+    assert is_declaration("ALTER TABLE x ADD COLUMN IF NOT EXISTS b text")
+    assert is_declaration("CREATE OR REPLACE VIEW v AS SELECT 1")
     assert not is_declaration("INSERT INTO x VALUES (1)")
+    assert not is_declaration("UPDATE x SET a = 1")
     assert not is_declaration("SELECT 'CREATE TABLE'")
     assert not is_declaration(b"CREATE TABLE x (a int)")
     assert tables_declared(
