@@ -162,6 +162,8 @@ def grant_runtime(
     only: list[str] | None = None,
 ) -> None:
     """Grant the runtime role exactly its privileges on the schema's tables (or `only`)."""
+    if runtime_role == current_user(conn):
+        return  # one role for everything: nothing to grant, and never revoke the owner's
     role = sql.Identifier(runtime_role)
     nsp = sql.Identifier(schema)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role))
