@@ -10,6 +10,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from infra.datafiles import load_yaml
+from tests.org_codes import PROVINCE
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ def township_clerk() -> DemoUser:
 
 
 def province_leader() -> DemoUser:
-    return demo_user(lambda u: "leader" in u.roles and u.organ == "62", "province leader")
+    return demo_user(lambda u: "leader" in u.roles and u.organ == PROVINCE, "province leader")
 
 
 def administrator() -> DemoUser:

@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from infra.settings import Settings
 from services.intake.application import IntakeApplication
 from services.intake.main import IntakeSettings, build
+from tests.org_codes import CITY
 
 # Identities used throughout; the confidentiality test looks for exactly these.
 REPORTER = {
@@ -49,7 +50,7 @@ class Intake:
 
     def register(self, **fields: Any) -> dict[str, Any]:
         body = {
-            "organ_code": "6201",
+            "organ_code": CITY,
             "channel": "letter",
             "summary": "反映某局长违规收受礼金",
             "received_at": received(),

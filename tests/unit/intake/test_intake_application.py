@@ -24,14 +24,9 @@ from services.intake.sealing import (
     check_receipt_code_form,
     normalise_receipt_code,
 )
+from tests.org_codes import SMALL_TREE
 
-ORGS = OrgTree.from_records(
-    [
-        {"code": "62", "name": "甘肃省纪委监委", "level": "province", "parent": None},
-        {"code": "6201", "name": "兰州市纪委监委", "level": "city", "parent": "62"},
-        {"code": "620102", "name": "城关区纪委监委", "level": "county", "parent": "6201"},
-    ]
-)
+ORGS = OrgTree.from_records(SMALL_TREE)
 REPORTER = ReporterIdentity.create("张晓梅", "620102198001011239", "13919876543", "兰州")
 
 
