@@ -1,5 +1,13 @@
 import { useSessionStore } from '@/stores/session'
 
+/** What intake files an upload as: a letter scan, a photo, a recording or a document. */
+export function attachmentKind(file: File): string {
+  if (file.type.startsWith('audio/')) return 'recording'
+  if (file.type === 'image/jpeg' || file.type === 'image/png') return 'photo'
+  if (file.type === 'application/pdf' || file.type === 'image/tiff') return 'letter_scan'
+  return 'document'
+}
+
 /** Where the gateway takes a case's scans (authorised by the session, CSRF-checked). */
 export function attachmentUrl(caseId: string): string {
   return `/attachments/${encodeURIComponent(caseId)}`
@@ -35,22 +43,24 @@ export function uploadAttachment(
         resolve()
         return
       }
-      let body: Partial<UploadFailure> = {}
+      // The services' error body: {"error": {"code", "message_zh", "message_en"}}.
+      let error: Record<string, string> = {}
       try {
-        body = JSON.parse(xhr.responseText) as Partial<UploadFailure>
+        error = (JSON.parse(xhr.responseText) as { error?: Record<string, string> }).error ?? {}
       } catch {
         // not JSON: fall back to the status below
       }
       reject({
-        code: body.code ?? `http_${xhr.status}`,
-        messageZh: body.messageZh ?? (body as Record<string, string>).message_zh ?? `上传失败（${xhr.status}）`,
-        messageEn: body.messageEn ?? (body as Record<string, string>).message_en ?? `Upload failed (${xhr.status})`,
+        code: error.code ?? `http_${xhr.status}`,
+        messageZh: error.message_zh ?? `上传失败（${xhr.status}）`,
+        messageEn: error.message_en ?? `Upload failed (${xhr.status})`,
       } satisfies UploadFailure)
     }
     xhr.onerror = () =>
       reject({ code: 'network_error', messageZh: '网络错误，上传失败', messageEn: 'Network error: upload failed' })
     const form = new FormData()
     form.append('file', file, file.name)
+    form.append('kind', attachmentKind(file))
     xhr.send(form)
   })
 }

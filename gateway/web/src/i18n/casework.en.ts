@@ -6,10 +6,10 @@ const caseworkEn: typeof caseworkZh = {
     title: 'To do',
     tabs: {
       held: 'Held',
-      awaitingReceipt: 'To receive',
+      incoming: 'To receive',
       awaitingApproval: 'To approve',
       cameBack: 'Came back',
-      forwarded: 'Sent on (tracked)',
+      sentElsewhere: 'Sent on (tracked)',
     },
     transfer: 'Transfer',
     since: 'Arrived',

@@ -4,10 +4,10 @@ export default {
     title: '待办事项',
     tabs: {
       held: '在办',
-      awaitingReceipt: '待签收',
+      incoming: '待签收',
       awaitingApproval: '待审批',
       cameBack: '退回件',
-      forwarded: '已转出（闭环跟踪）',
+      sentElsewhere: '已转出（闭环跟踪）',
     },
     transfer: '流转',
     since: '到达时间',

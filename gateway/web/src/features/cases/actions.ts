@@ -24,8 +24,11 @@ export interface ActionField {
 /** One entry of `availableActions`: the mutation it runs and what its dialog asks. */
 export interface ActionSpec {
   name: string
+  // Each mutation has its own variables; the dialog builds them from `fields`.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  document: TypedDocumentNode<any, { input: Record<string, unknown> }>
+  document: TypedDocumentNode<any, any>
+  /** The mutation takes one `input` object (proposeTransfer) rather than arguments. */
+  asInput?: boolean
   fields: ActionField[]
   /** The action is about the case's pending transfer (its id goes in the input). */
   onTransfer?: boolean
@@ -87,6 +90,7 @@ export const ACTIONS: ActionSpec[] = [
     name: 'proposeTransfer',
     document: docs.PROPOSE_TRANSFER,
     group: 'routing',
+    asInput: true,
     suggestion: true,
     fields: [
       { key: 'kind', kind: 'vocabulary', vocabulary: 'transfer_kind', required: true },
@@ -165,9 +169,7 @@ export const ACTIONS: ActionSpec[] = [
   { name: 'archiveCase', document: docs.ARCHIVE_CASE, group: 'closing', fields: [] },
 ]
 
-const BY_NAME = new Map(ACTIONS.map((a) => [a.name, a]))
-
-/** The specs of the actions the server allows now, in the card's order; unknown names are dropped. */
+/** The specs of the actions the server allows now, in the card's order; others are not shown. */
 export function availableSpecs(available: readonly string[]): ActionSpec[] {
-  return ACTIONS.filter((a) => available.includes(a.name)).filter((a) => BY_NAME.has(a.name))
+  return ACTIONS.filter((a) => available.includes(a.name))
 }

@@ -8,61 +8,54 @@ export const CASE = graphql(`
     case(id: $id) {
       id
       registrationNumber
-      registeredOrgan { code name }
-      channel
-      receivedAt
-      visitors
-      handedOverFrom
-      handoverReference
-      identity
-      summary
-      fullText
-      categories
-      keyFields
-      reportedPersons { name unit position cadreLevel }
-      stage
-      deadline
-      holder { organ { code name } office since }
-      custody {
-        kind
-        fromOrgan { code name }
-        fromOffice
-        toOrgan { code name }
-        toOffice
-        externalBody
-        by
-        at
-        transfer { id kind state reason proposedBy approvedBy approvedAt dispatchedBy dispatchedAt receivedBy closedAt }
+      organ { code name }
+      facts {
+        channel
+        receivedAt
+        registeredAt
+        registeredBy
+        realName
+        realNameCheck
+        visitors
+        handedOverFrom
+        handoverReference
+        summary
+        fullText
+        reportedPersons { name unit position cadreLevel }
+        categories
+        keyFields
+        conductPeriod
+        reportType
+        divertedTo
+        explanation
+        notAcceptProposal { reason proposedBy proposedAt }
+        notAcceptedReason
       }
-      timeline { at what actor organ { code name } office detail }
-      pendingTransfer { id kind state toOrgan { code name } toOffice reason proposedBy deadline }
-      repeats { id registrationNumber summary stage }
-      repeatCandidates { id registrationNumber summary score }
-      attachments { sha256 size mediaType kind name }
+      stage
+      status
+      holder { organCode office since externalBody organ { code name } }
+      custody { version kind fromOrganCode fromOffice toOrganCode toOffice externalBody by transferId at }
+      transfers {
+        id kind state reason proposedBy proposedAt approvedBy approvedAt dispatchedBy dispatchedAt
+        receivedBy closedAt deadline toOrganCode toOffice refusedBy refusalReason
+      }
+      pendingTransfer { id kind state toOrganCode toOffice reason proposedBy deadline target { code name } }
+      timeline { what who organCode office at source }
+      repeats { id registrationNumber stage facts { summary } }
+      firstCase { id registrationNumber }
+      repeatCandidates { caseId registrationNumber summary score reasonZh reasonEn }
+      attachments { sha256 size mediaType kind }
       substanceHint { messageZh messageEn missing }
-      conclusion { outcome substantiation findings }
+      jurisdiction { organCode organName office action reasonZh reasonEn needsReview }
+      handling { conclusion fiveInPlace fiveInPlaceMissing archivedBy }
       availableActions
     }
   }
 `)
 
-export type CaseView = NonNullable<ResultOf<typeof CASE>['case']>
+export type CaseView = ResultOf<typeof CASE>['case']
 export type CustodyLink = CaseView['custody'][number]
-export type TimelineEntry = CaseView['timeline'][number]
-
-/** The jurisdiction suggestion 管辖建议 shown before a transfer is proposed. */
-export const JURISDICTION = graphql(`
-  query Jurisdiction($caseId: ID!) {
-    jurisdiction(caseId: $caseId) {
-      organ { code name }
-      office
-      action
-      reasonZh
-      reasonEn
-      needsReview
-    }
-  }
-`)
+export type TransferView = CaseView['transfers'][number]
 
 export const REVEAL_REPORTER = graphql(`
   mutation RevealReporter($caseId: ID!, $purpose: String!) {
@@ -72,67 +65,105 @@ export const REVEAL_REPORTER = graphql(`
 
 export type RevealedReporter = ResultOf<typeof REVEAL_REPORTER>['revealReporter']
 
-// Every case action returns the case's new stage; the page reloads the case afterwards.
+// Every case action answers with the case's new stage and status; the page then reloads it.
 export const ACCEPT_PETITION = graphql(`
-  mutation AcceptPetition($input: AcceptPetitionInput!) { acceptPetition(input: $input) { id stage } }
+  mutation AcceptPetition($caseId: ID!, $reportType: String!) {
+    acceptPetition(caseId: $caseId, reportType: $reportType) { id stage status }
+  }
 `)
 export const DIVERT_PETITION = graphql(`
-  mutation DivertPetition($input: DivertPetitionInput!) { divertPetition(input: $input) { id stage } }
+  mutation DivertPetition($caseId: ID!, $department: String!, $explanation: String!) {
+    divertPetition(caseId: $caseId, department: $department, explanation: $explanation) { id stage status }
+  }
 `)
 export const PROPOSE_NOT_ACCEPT = graphql(`
-  mutation ProposeNotAccept($input: ProposeNotAcceptInput!) { proposeNotAccept(input: $input) { id stage } }
+  mutation ProposeNotAccept($caseId: ID!, $reason: String!) {
+    proposeNotAccept(caseId: $caseId, reason: $reason) { id stage status }
+  }
 `)
 export const APPROVE_NOT_ACCEPT = graphql(`
-  mutation ApproveNotAccept($input: DecisionInput!) { approveNotAccept(input: $input) { id stage } }
+  mutation ApproveNotAccept($caseId: ID!) { approveNotAccept(caseId: $caseId) { id stage status } }
 `)
 export const REJECT_NOT_ACCEPT = graphql(`
-  mutation RejectNotAccept($input: DecisionInput!) { rejectNotAccept(input: $input) { id stage } }
+  mutation RejectNotAccept($caseId: ID!, $reason: String!) {
+    rejectNotAccept(caseId: $caseId, reason: $reason) { id stage status }
+  }
 `)
 export const CHECK_REAL_NAME = graphql(`
-  mutation CheckRealName($input: CheckRealNameInput!) { checkRealName(input: $input) { id stage } }
+  mutation CheckRealName($caseId: ID!, $method: String!) {
+    checkRealName(caseId: $caseId, method: $method) { id stage status }
+  }
 `)
 export const LINK_REPEAT = graphql(`
-  mutation LinkRepeat($input: LinkRepeatInput!) { linkRepeat(input: $input) { id stage } }
+  mutation LinkRepeat($caseId: ID!, $firstCaseId: ID!, $reason: String!) {
+    linkRepeat(caseId: $caseId, firstCaseId: $firstCaseId, reason: $reason) { id stage status }
+  }
 `)
 export const NOTIFY_ACCEPTANCE = graphql(`
-  mutation NotifyAcceptance($input: NotifyAcceptanceInput!) { notifyAcceptance(input: $input) { id stage } }
+  mutation NotifyAcceptance($caseId: ID!, $method: String!) {
+    notifyAcceptance(caseId: $caseId, method: $method) { id stage status }
+  }
 `)
 export const PROPOSE_TRANSFER = graphql(`
-  mutation ProposeTransfer($input: ProposeTransferInput!) { proposeTransfer(input: $input) { id stage } }
+  mutation ProposeTransfer($input: ProposeTransferInput!) { proposeTransfer(input: $input) { id stage status } }
 `)
 export const APPROVE_TRANSFER = graphql(`
-  mutation ApproveTransfer($input: TransferDecisionInput!) { approveTransfer(input: $input) { id stage } }
+  mutation ApproveTransfer($caseId: ID!, $transferId: ID!) {
+    approveTransfer(caseId: $caseId, transferId: $transferId) { id stage status }
+  }
 `)
 export const DISPATCH_TRANSFER = graphql(`
-  mutation DispatchTransfer($input: TransferDecisionInput!) { dispatchTransfer(input: $input) { id stage } }
+  mutation DispatchTransfer($caseId: ID!, $transferId: ID!) {
+    dispatchTransfer(caseId: $caseId, transferId: $transferId) { id stage status }
+  }
 `)
 export const RECEIVE_TRANSFER = graphql(`
-  mutation ReceiveTransfer($input: TransferDecisionInput!) { receiveTransfer(input: $input) { id stage } }
+  mutation ReceiveTransfer($caseId: ID!, $transferId: ID!) {
+    receiveTransfer(caseId: $caseId, transferId: $transferId) { id stage status }
+  }
 `)
 export const REFUSE_TRANSFER = graphql(`
-  mutation RefuseTransfer($input: TransferDecisionInput!) { refuseTransfer(input: $input) { id stage } }
+  mutation RefuseTransfer($caseId: ID!, $transferId: ID!, $reason: String!) {
+    refuseTransfer(caseId: $caseId, transferId: $transferId, reason: $reason) { id stage status }
+  }
 `)
 export const WITHDRAW_TRANSFER = graphql(`
-  mutation WithdrawTransfer($input: TransferDecisionInput!) { withdrawTransfer(input: $input) { id stage } }
+  mutation WithdrawTransfer($caseId: ID!, $transferId: ID!, $reason: String!) {
+    withdrawTransfer(caseId: $caseId, transferId: $transferId, reason: $reason) { id stage status }
+  }
 `)
 export const DECIDE_DISPOSAL = graphql(`
-  mutation DecideDisposal($input: DecideDisposalInput!) { decideDisposal(input: $input) { id stage } }
+  mutation DecideDisposal($caseId: ID!, $mode: String!, $reason: String!) {
+    decideDisposal(caseId: $caseId, mode: $mode, reason: $reason) { id stage status }
+  }
 `)
 export const CONCLUDE_CASE = graphql(`
-  mutation ConcludeCase($input: ConcludeCaseInput!) { concludeCase(input: $input) { id stage } }
+  mutation ConcludeCase($caseId: ID!, $outcome: String!, $substantiation: String!, $findings: String!) {
+    concludeCase(caseId: $caseId, outcome: $outcome, substantiation: $substantiation, findings: $findings) {
+      id stage status
+    }
+  }
 `)
 export const REPORT_BACK = graphql(`
-  mutation ReportBack($input: ReportBackInput!) { reportBack(input: $input) { id stage } }
+  mutation ReportBack($caseId: ID!, $summary: String!) { reportBack(caseId: $caseId, summary: $summary) { id stage status } }
 `)
 export const REVIEW_RESULT = graphql(`
-  mutation ReviewResult($input: ReviewResultInput!) { reviewResult(input: $input) { id stage } }
+  mutation ReviewResult($caseId: ID!, $accept: Boolean!, $reason: String) {
+    reviewResult(caseId: $caseId, accept: $accept, reason: $reason) { id stage status }
+  }
 `)
 export const RECORD_FEEDBACK = graphql(`
-  mutation RecordFeedback($input: RecordFeedbackInput!) { recordFeedback(input: $input) { id stage } }
+  mutation RecordFeedback($caseId: ID!, $method: String!, $content: String!, $satisfaction: String) {
+    recordFeedback(caseId: $caseId, method: $method, content: $content, satisfaction: $satisfaction) {
+      id stage status
+    }
+  }
 `)
 export const CONFIRM_FIVE_IN_PLACE = graphql(`
-  mutation ConfirmFiveInPlace($input: ConfirmFiveInPlaceInput!) { confirmFiveInPlace(input: $input) { id stage } }
+  mutation ConfirmFiveInPlace($caseId: ID!, $items: [String!]!) {
+    confirmFiveInPlace(caseId: $caseId, items: $items) { id stage status }
+  }
 `)
 export const ARCHIVE_CASE = graphql(`
-  mutation ArchiveCase($input: ArchiveCaseInput!) { archiveCase(input: $input) { id stage } }
+  mutation ArchiveCase($caseId: ID!) { archiveCase(caseId: $caseId) { id stage status } }
 `)

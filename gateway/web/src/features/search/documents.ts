@@ -12,15 +12,11 @@ export const CASES = graphql(`
         node {
           id
           registrationNumber
-          registeredOrgan { code name }
-          channel
-          receivedAt
-          visitors
-          summary
+          organ { code name }
           stage
-          deadline
-          reportedPersons { name unit }
-          holder { organ { code name } office }
+          status
+          facts { channel receivedAt visitors summary reportedPersons { name } }
+          holder { organCode office organ { code name } }
         }
       }
     }

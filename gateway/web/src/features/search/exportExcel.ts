@@ -28,20 +28,19 @@ export async function exportCases(rows: readonly CaseRow[], labels: ExportLabels
   for (const r of rows) {
     sheet.addRow([
       r.registrationNumber,
-      r.registeredOrgan.name,
-      labels.channel(r.channel),
-      beijingWallClock(r.receivedAt),
-      r.visitors,
-      r.reportedPersons.map((p) => p.name).join('、'),
-      r.summary,
-      labels.stage(r.stage),
+      r.organ?.name ?? '',
+      labels.channel(r.facts.channel),
+      beijingWallClock(r.facts.receivedAt),
+      r.facts.visitors,
+      r.facts.reportedPersons.map((p) => p.name).join('、'),
+      r.facts.summary,
+      labels.stage(r.status || r.stage),
       `${r.holder?.organ?.name ?? ''} ${labels.office(r.holder?.office)}`.trim(),
-      r.deadline ?? '',
     ])
   }
   sheet.getColumn(4).numFmt = 'yyyy-mm-dd hh:mm'
   sheet.getColumn(5).numFmt = '0'
-  const widths = [22, 24, 12, 18, 8, 20, 48, 12, 28, 12]
+  const widths = [22, 24, 12, 18, 8, 20, 48, 12, 28]
   widths.forEach((w, i) => (sheet.getColumn(i + 1).width = w))
   sheet.views = [{ state: 'frozen', ySplit: 1 }]
   const buffer = await book.xlsx.writeBuffer()
