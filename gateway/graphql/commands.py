@@ -36,8 +36,8 @@ async def run(
     if service == "routing" and isinstance(answer, dict) and "holder" in answer:
         loaders.prime(info, loaders.HANDLINGS, answer)
     else:
-        loaders.loader(info, loaders.HANDLINGS).clear(case)
-    loaders.loader(info, loaders.PETITIONS).clear(case)
+        loaders.forget(info, loaders.HANDLINGS, case)
+    loaders.forget(info, loaders.PETITIONS, case)
     return Case(id=strawberry.ID(case))
 
 

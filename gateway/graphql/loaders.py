@@ -11,6 +11,7 @@ concurrent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,6 +96,10 @@ async def handling(info: Info, case_id: str) -> Row | None:
 
 def prime(info: Info, source: Source, row: Row) -> None:
     """A row a command just answered: later fields of the same request use it."""
-    cached = loader(info, source)
-    cached.clear(str(row["case_id"]))
-    cached.prime(str(row["case_id"]), row)
+    loader(info, source).prime(str(row["case_id"]), row, force=True)
+
+
+def forget(info: Info, source: Source, case_id: str) -> None:
+    """A command changed the case: the next read of it in this request fetches it again."""
+    with contextlib.suppress(KeyError):  # nothing cached yet
+        loader(info, source).clear(case_id)

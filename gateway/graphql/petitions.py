@@ -12,7 +12,6 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.graphql import loaders
 from gateway.graphql.case_types import SubstanceHint
 from gateway.graphql.cases import Case
 from gateway.graphql.context import call, coded, gateway, session
@@ -116,7 +115,6 @@ class PetitionMutation:
             data = await call(
                 info, gateway(info).intake, "POST", "/petitions", json=registration(input)
             )
-        loaders.loader(info, loaders.PETITIONS).clear(data["case_id"])
         hint = data.get("substance_hint")
         return RegisteredPetition(
             case_id=data["case_id"],

@@ -17,13 +17,17 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, Notification
 
+from domain.access import Action, Object
 from domain.contracts import Envelope, PetitionEvents
 from domain.errors import Conflict, NotFound
-from domain.handling import Actor, Handling
+from domain.handling import Actor, Handling, TransferState
 from domain.hierarchy import OrgTree
 from infra.aggregates import catch_up, change, find, get, save
 from infra.eventstore import ServiceApplication
+from services.guard import CaseScope, Guard, held_by
+from services.routing.actions import available_actions
 from services.routing.inbox import HolderIndex
+from services.routing.timeline import timeline_of
 from services.routing.views import case_view, suggestion, suggestion_or_none
 
 T = TypeVar("T")
@@ -48,10 +52,12 @@ class RoutingApplication(ServiceApplication):
         schema: str | None = None,
         env: dict[str, str] | None = None,
         clock: Clock | None = None,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__("routing", database_url=database_url, schema=schema, env=env)
         self.org_tree = org_tree
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.guard = guard or Guard(None, self.clock)
         self._index = HolderIndex()
         # What each intake event means to routing; every other type is only tracked.
         self._from_intake: dict[str, Callable[[Envelope], list[Handling]]] = {
@@ -163,7 +169,9 @@ class RoutingApplication(ServiceApplication):
                 suggestion=suggestion_or_none(self.org_tree, h),
             )
 
-        return self._change(case_id, expected_version, propose)
+        return self._change(
+            case_id, expected_version, actor, Action.CHANGE, Object.TRANSFER, propose
+        )
 
     def approve_transfer(
         self, case_id: UUID, transfer_id: str, actor: Actor, expected_version: int | None = None
@@ -171,6 +179,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.APPROVE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.approve_transfer(actor, transfer_id, at=self.clock()),
         )
 
@@ -180,6 +192,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.dispatch_transfer(actor, transfer_id, self.org_tree, at=self.clock()),
         )
 
@@ -194,6 +210,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.receive_transfer(actor, transfer_id, received_by, at=self.clock()),
         )
 
@@ -208,6 +228,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.refuse_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
@@ -222,6 +246,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.withdraw_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
@@ -238,6 +266,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.decide_disposal(actor, mode, reason, at=self.clock()),
         )
 
@@ -253,6 +284,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.conclude(actor, outcome, substantiation, findings, at=self.clock()),
         )
 
@@ -260,7 +294,12 @@ class RoutingApplication(ServiceApplication):
         self, case_id: UUID, actor: Actor, summary: str, expected_version: int | None = None
     ) -> None:
         self._change(
-            case_id, expected_version, lambda h: h.report_back(actor, summary, at=self.clock())
+            case_id,
+            expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
+            lambda h: h.report_back(actor, summary, at=self.clock()),
         )
 
     def review(
@@ -274,6 +313,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.review(actor, accept, reason, at=self.clock()),
         )
 
@@ -289,6 +331,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.record_feedback(actor, method, content, satisfaction, at=self.clock()),
         )
 
@@ -303,25 +348,66 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.confirm_five_in_place(actor, items, at=self.clock()),
         )
 
     def archive(self, case_id: UUID, actor: Actor, expected_version: int | None = None) -> None:
-        self._change(case_id, expected_version, lambda h: h.archive(actor, at=self.clock()))
+        self._change(
+            case_id,
+            expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
+            lambda h: h.archive(actor, at=self.clock()),
+        )
 
     # --- reading ---------------------------------------------------------------------
 
-    def case(self, case_id: UUID) -> dict[str, Any]:
+    def case(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
         """The case as its holder sees it: holder, status, pending transfer, custody, repeats."""
-        return case_view(self._get(case_id))
+        h = self._get(case_id)
+        self.authorise(h, actor, Action.READ, Object.CASE)
+        return self._view(h, actor)
+
+    def cases(self, case_ids: Sequence[UUID], actor: Actor) -> dict[str, Any]:
+        """Several cases at once, in the order asked; missing ones and ones outside the
+        caller's scope are listed as `missing` alike (each refusal is logged)."""
+        found, missing = [], []
+        for case_id in dict.fromkeys(case_ids):
+            h = find(self, Handling, case_id)
+            try:
+                if h is None:
+                    raise _case_unknown(case_id)
+                self.authorise(h, actor, Action.READ, Object.CASE)
+            except NotFound:
+                missing.append(str(case_id))
+                continue
+            found.append(self._view(h, actor))
+        return {"cases": found, "missing": missing}
+
+    def timeline(self, case_id: UUID, actor: Actor) -> list[dict[str, Any]]:
+        """Every routing event of the case, oldest first: what, who, organ, office, when."""
+        h = self._get(case_id)
+        self.authorise(h, actor, Action.READ, Object.CASE)
+        return timeline_of(self.events_of(case_id))
+
+    def _view(self, h: Handling, actor: Actor) -> dict[str, Any]:
+        view = case_view(h)
+        view["available_actions"] = available_actions(h, actor, self.guard, self.scope_of(h))
+        return view
 
     def events_of(self, case_id: UUID) -> list[Any]:
         """The stored events of one case, oldest first."""
         return list(self.repository.event_store.get(case_id))
 
-    def jurisdiction(self, case_id: UUID) -> dict[str, Any]:
+    def jurisdiction(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
         """Who should handle the case, how it gets there from its holder, and why."""
-        suggested = suggestion(self.org_tree, self._get(case_id))
+        h = self._get(case_id)
+        self.authorise(h, actor, Action.READ, Object.CASE)
+        suggested = suggestion(self.org_tree, h)
         if suggested is None:
             raise Conflict(
                 "jurisdiction_unknown",
@@ -330,13 +416,15 @@ class RoutingApplication(ServiceApplication):
             )
         return suggested
 
-    def inbox(self, organ_code: str, office: str | None = None) -> dict[str, Any]:
-        """Cases an office holds, and transfers waiting for it to receive or refuse."""
+    def inbox(self, actor: Actor, organ_code: str, office: str | None = None) -> dict[str, Any]:
+        """An organ's (or office's) trays (`services.routing.inbox`), with their counts."""
         self.org_tree.get(organ_code)
+        self.guard.organ(actor, Action.READ, Object.INBOX, organ_code)
         with self._index.lock:
             self._index.position = catch_up(self, self._index.position, self._index_cases)
-        held, incoming = self._index.of(organ_code, office)
-        return {"organ_code": organ_code, "office": office, "held": held, "incoming": incoming}
+            trays = self._index.of(organ_code, office)
+        counts = {tray: len(cases) for tray, cases in trays.items()}
+        return {"organ_code": organ_code, "office": office, **trays, "counts": counts}
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -344,9 +432,55 @@ class RoutingApplication(ServiceApplication):
         return get(self, Handling, case_id, _case_unknown(case_id))
 
     def _change(
-        self, case_id: UUID, expected_version: int | None, command: Callable[[Handling], T]
+        self,
+        case_id: UUID,
+        expected_version: int | None,
+        actor: Actor,
+        action: Action,
+        obj: Object,
+        *rest: Any,
     ) -> T:
-        return change(self, self._get(case_id), command, expected_version)
+        """Load, authorise `action` on `obj` for `actor`, run the command, save.
+
+        `rest` is the command, or a transfer id and then the command: a transfer's target
+        organ decides its receipt or refusal, and its proposer may not approve it.
+        """
+        *transfer, command = rest
+        h = self._get(case_id)
+        self.authorise(h, actor, action, obj, transfer[0] if transfer else None)
+        result: T = change(self, h, command, expected_version)
+        return result
+
+    def scope_of(self, h: Handling) -> CaseScope:
+        """The organs that hold or have held the case, and the current holder."""
+        organs = [h.registered_organ]
+        for link in h.custody:
+            organs += [link.from_organ, link.to_organ]
+        pending = h.pending_transfer
+        if pending is not None and pending.state == TransferState.DISPATCHED:
+            organs.append(pending.to_organ)  # it must see what it is asked to receive
+        return CaseScope(str(h.id), h.holder_organ or h.registered_organ, held_by(organs))
+
+    def authorise(
+        self,
+        h: Handling,
+        actor: Actor,
+        action: Action,
+        obj: Object,
+        transfer_id: str | None = None,
+    ) -> None:
+        """Apply the policy to the case as loaded (404 out of scope, 403 forbidden)."""
+        scope = self.scope_of(h)
+        transfer = next((t for t in h.transfers if t.id == transfer_id), None)
+        proposed_by = None
+        if transfer is not None:
+            proposed_by = transfer.proposed_by
+            if transfer.state == TransferState.DISPATCHED and transfer.to_organ:
+                # Receipt and refusal belong to the receiving organ.
+                scope = CaseScope(scope.case_id, transfer.to_organ, scope.held_by)
+        self.guard.case(
+            actor, action, obj, scope, lambda: _case_unknown(h.id), proposed_by=proposed_by
+        )
 
     def _index_cases(self, notifications: Sequence[Notification]) -> None:
         for case_id in {n.originator_id for n in notifications}:

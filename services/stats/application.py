@@ -42,6 +42,7 @@ CREATE TABLE IF NOT EXISTS tracking (
 );
 """
 
+
 def _day_of(timestamp: str) -> dt.date:
     # Counting days follow the commissions' calendar, not UTC.
     moment = dt.datetime.fromisoformat(timestamp)

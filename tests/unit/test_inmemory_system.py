@@ -12,6 +12,7 @@ from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
 from services.intake.sealing import Sealer
 from services.routing.application import RoutingApplication
+from tests.actors import MONITOR
 from tests.unit.routing.orgs import COUNTY, org_tree
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -47,7 +48,7 @@ def test_an_accepted_report_opens_its_handling_and_the_reporter_sees_it(tmp_path
     intake.accept(registered.case_id, "accusation", actor="clerk")
 
     assert system.run() > 0
-    assert routing.case(registered.case_id)["holder"]["organ_code"] == COUNTY
+    assert routing.case(registered.case_id, MONITOR)["holder"]["organ_code"] == COUNTY
     assert intake.progress(registered.receipt_code)["stage"] == "in_handling"
     intake_types = [e.type for e in system.published("intake")]
     assert intake_types[:2] == [PetitionEvents.REGISTERED, PetitionEvents.ACCEPTED]
@@ -56,6 +57,6 @@ def test_an_accepted_report_opens_its_handling_and_the_reporter_sees_it(tmp_path
         assert first_broken_link(system.published(source)) is None
 
     # Nothing new: running again delivers nothing and changes nothing.
-    version = routing.case(registered.case_id)["version"]
+    version = routing.case(registered.case_id, MONITOR)["version"]
     assert system.run() == 0
-    assert routing.case(registered.case_id)["version"] == version
+    assert routing.case(registered.case_id, MONITOR)["version"] == version

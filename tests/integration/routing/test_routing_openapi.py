@@ -29,6 +29,7 @@ from domain.hierarchy import OrgTree
 from infra.reference_data import load_org_tree
 from services.routing.application import RoutingApplication
 from services.routing.main import create_app
+from tests.actors import MONITOR, staff
 
 pytestmark = pytest.mark.integration
 
@@ -47,11 +48,11 @@ COUNTY, CITY, TOWNSHIP = "620102", "6201", "620102001"
 
 
 def _clerk(organ: str) -> Actor:
-    return Actor("经办人", organ, "petition", "handler")
+    return staff("经办人", organ, "petition", "handler")
 
 
 def _leader(organ: str) -> Actor:
-    return Actor("领导", organ, "petition", "leader")
+    return staff("领导", organ, "petition", "leader")
 
 
 def _seed(routing: RoutingApplication) -> list[str]:
@@ -96,7 +97,7 @@ def _aim(case: Any, routing: RoutingApplication) -> None:
         return
     seeded: list[str] = routing.seeded  # type: ignore[attr-defined]
     params["case_id"] = seeded[next(_turn) % len(seeded)]
-    view = routing.case(UUID(params["case_id"]))
+    view = routing.case(UUID(params["case_id"]), MONITOR)
     pending = view["pending_transfer"]
     if "transfer_id" in params and pending:
         params["transfer_id"] = pending["id"]

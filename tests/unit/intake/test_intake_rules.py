@@ -12,7 +12,6 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.actors import Actor
 from domain.contracts import Envelope, HandlingEvents
 from domain.errors import Conflict, Forbidden
 from domain.hierarchy import OrgTree
@@ -21,6 +20,7 @@ from infra import aggregates
 from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
 from services.intake.sealing import Sealer
+from tests.actors import staff
 
 ORGS = OrgTree.from_records(
     [
@@ -40,8 +40,8 @@ ORGS = OrgTree.from_records(
     ]
 )
 REPORTER = ReporterIdentity.create("张晓梅", "620102198001011239", "13919876543", "兰州")
-CLERK = Actor("clerk.li", "620102", "petition", "petition_clerk")
-LEADER = Actor("leader.zhang", "620102", "petition", "leader")
+CLERK = staff("clerk.li", "620102", "petition", "petition_clerk")
+LEADER = staff("leader.zhang", "620102", "petition", "leader")
 TRACK = "routing.events#0"
 PERSON = {"name": "李建国", "unit": "某镇政府"}
 
@@ -130,7 +130,7 @@ def test_not_accepting_waits_for_a_leader_of_the_same_organ(
     with pytest.raises(Conflict) as pending:
         intake.accept(case.case_id, "accusation", actor="clerk.li")
     assert pending.value.code == "not_accept_pending"
-    other_organ = Actor("leader.wang", "6201", "petition", "leader")
+    other_organ = staff("leader.wang", "6201", "petition", "leader")
     with pytest.raises(Forbidden) as forbidden:
         intake.approve_not_accept(case.case_id, actor=other_organ)
     assert forbidden.value.code == "leader_of_organ_required"
