@@ -169,7 +169,34 @@ export const ACTIONS: ActionSpec[] = [
   { name: 'archiveCase', document: docs.ARCHIVE_CASE, group: 'closing', fields: [] },
 ]
 
+/**
+ * Services name their commands in their own words (`conclude`, `approve_transfer`); the
+ * page knows them by their GraphQL mutation. Both spellings are accepted.
+ */
+const SERVICE_CODES: Record<string, string> = {
+  accept: 'acceptPetition',
+  divert: 'divertPetition',
+  real_name_check: 'checkRealName',
+  link_repeat: 'linkRepeat',
+  notify_acceptance: 'notifyAcceptance',
+  conclude: 'concludeCase',
+  review: 'reviewResult',
+  archive: 'archiveCase',
+  reveal: 'revealReporter',
+}
+
+/** `approve_transfer` → `approveTransfer`; `conclude` → `concludeCase`. */
+export function actionName(code: string): string {
+  return SERVICE_CODES[code] ?? code.replace(/_(\w)/g, (_m, c: string) => c.toUpperCase())
+}
+
+/** The server's available actions as mutation names. */
+export function actionNames(available: readonly string[]): string[] {
+  return available.map(actionName)
+}
+
 /** The specs of the actions the server allows now, in the card's order; others are not shown. */
 export function availableSpecs(available: readonly string[]): ActionSpec[] {
-  return ACTIONS.filter((a) => available.includes(a.name))
+  const names = actionNames(available)
+  return ACTIONS.filter((a) => names.includes(a.name))
 }
