@@ -1,3 +1,4 @@
+import casework from './casework.en'
 import type zhCN from './zh-CN'
 
 /** English: the same keys as zh-CN (the type says so), every visible string. */
@@ -27,6 +28,7 @@ const en: typeof zhCN = {
   menu: {
     groups: { work: 'Casework', analysis: 'Statistics', system: 'System and audit' },
   },
+  ...casework,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',
@@ -37,6 +39,9 @@ const en: typeof zhCN = {
     login: 'Log in',
     progress: 'Check progress',
     notFound: 'Page not found',
+    approvals: 'Approvals',
+    search: 'Search cases',
+    case: 'Case',
   },
   header: {
     logout: 'Log out',

@@ -1,3 +1,5 @@
+import casework from './casework.zh-CN'
+
 /** 简体中文：界面上的每一句话（业务词表的标签来自服务器的 vocabulary 查询）。 */
 export default {
   app: {
@@ -25,6 +27,7 @@ export default {
   menu: {
     groups: { work: '信访业务', analysis: '统计分析', system: '系统与审计' },
   },
+  ...casework,
   pages: {
     workbench: '工作台',
     register: '编号登记',
@@ -35,6 +38,9 @@ export default {
     login: '登录',
     progress: '办理进度查询',
     notFound: '页面不存在',
+    approvals: '审批',
+    search: '案件查询',
+    case: '案件详情',
   },
   header: {
     logout: '退出登录',

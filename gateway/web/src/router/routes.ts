@@ -2,6 +2,7 @@ import type { RouteRecordRaw } from 'vue-router'
 
 import MainLayout from '@/layouts/MainLayout.vue'
 import PublicLayout from '@/layouts/PublicLayout.vue'
+import { READ_ROLES, STATS_ROLES } from './roles'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -17,9 +18,6 @@ declare module 'vue-router' {
 }
 
 export type MenuGroup = 'work' | 'analysis' | 'system'
-
-/** Roles that see case-derived counts (administrators read no case content). */
-const STATS_ROLES = ['petition_clerk', 'handler', 'leader', 'case_manager', 'evaluator', 'auditor']
 
 /** Every page of the shell; the side menu is built from the `menu` entries. */
 export const routes: RouteRecordRaw[] = [
@@ -42,6 +40,32 @@ export const routes: RouteRecordRaw[] = [
           roles: ['petition_clerk'],
           menu: { group: 'work', icon: 'EditPen', order: 2 },
         },
+      },
+      {
+        path: 'approvals',
+        name: 'approvals',
+        component: () => import('@/pages/ApprovalsPage.vue'),
+        meta: {
+          title: 'pages.approvals',
+          roles: ['leader'],
+          menu: { group: 'work', icon: 'Stamp', order: 3 },
+        },
+      },
+      {
+        path: 'cases',
+        name: 'search',
+        component: () => import('@/pages/SearchPage.vue'),
+        meta: {
+          title: 'pages.search',
+          roles: READ_ROLES,
+          menu: { group: 'work', icon: 'Search', order: 4 },
+        },
+      },
+      {
+        path: 'cases/:id',
+        name: 'case',
+        component: () => import('@/pages/CasePage.vue'),
+        meta: { title: 'pages.case', roles: READ_ROLES },
       },
       {
         path: 'stats',
