@@ -61,11 +61,12 @@ class Gateway:
     intake: ServiceClient
     routing: ServiceClient
     stats: ServiceClient
+    supervision: ServiceClient
     client_address: ClientAddress
 
     @property
     def services(self) -> tuple[ServiceClient, ...]:
-        return (self.intake, self.routing, self.stats)
+        return (self.intake, self.routing, self.stats, self.supervision)
 
     async def close(self) -> None:
         for client in self.services:
@@ -86,6 +87,7 @@ def build(
         intake=ServiceClient("intake", settings.url_of("intake")),
         routing=ServiceClient("routing", settings.url_of("routing")),
         stats=ServiceClient("stats", settings.url_of("stats")),
+        supervision=ServiceClient("supervision", settings.url_of("supervision")),
         client_address=ClientAddress(config.trusted_proxies),
     )
 

@@ -15,16 +15,20 @@ from gateway.graphql.petitions import PetitionMutation
 from gateway.graphql.progress import ProgressQuery
 from gateway.graphql.screening import ScreeningMutation
 from gateway.graphql.stats import StatsQuery
+from gateway.graphql.supervision import SupervisionQuery
+from gateway.graphql.supervision_commands import SupervisionMutation
 from gateway.graphql.transfers import TransferMutation
 from gateway.hardening import HardenedSchema, Limits, extensions, schema_config
 from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
-    "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery)
+    "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
+     SupervisionQuery)
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, PetitionMutation, ScreeningMutation, TransferMutation, HandlingMutation),
+    (IdentityMutation, PetitionMutation, ScreeningMutation, TransferMutation, HandlingMutation,
+     SupervisionMutation),
 )
 
 
