@@ -43,7 +43,7 @@ class ItemStatus:
 
 
 def _require_evaluator(actor: Actor) -> None:
-    if actor.role not in (Role.EVALUATOR.value, Role.LEADER.value):
+    if not (actor.has_role(Role.EVALUATOR) or actor.has_role(Role.LEADER)):
         raise Forbidden("evaluator_only", "只有评查人员可以评查", "Only an evaluator may do this")
 
 

@@ -53,7 +53,10 @@ def get_app(request: Request) -> SupervisionApplication:
 
 def current_actor(actor: Annotated[ActorIn, Body(embed=True)]) -> Actor:
     """The acting person: the one place the identity work replaces."""
-    return Actor(actor.name, actor.organ_code, actor.office.value, actor.role.value)
+    # Until supervision reads the token (guard): the new Actor from the body's fields.
+    return Actor(user_id=actor.name, username=actor.name, name=actor.name,
+                 organ_code=actor.organ_code, office=actor.office.value,
+                 roles=(actor.role.value,))
 
 
 App = Annotated[SupervisionApplication, Depends(get_app)]
