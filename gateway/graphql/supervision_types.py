@@ -131,7 +131,7 @@ def _entry(step: Any) -> OrderEntry:
     return OrderEntry(
         what=str(step.get("event") or ""), by=_str(step.get("actor")),
         organ=_str(step.get("organ_code") or step.get("organ")),
-        at=_str(step.get("at")), note=_str(step.get("note")),
+        at=_str(step.get("at")), note=_str(step.get("note") or step.get("reason")),
     )
 
 
