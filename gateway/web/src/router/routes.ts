@@ -3,6 +3,7 @@ import type { RouteRecordRaw } from 'vue-router'
 import MainLayout from '@/layouts/MainLayout.vue'
 import PublicLayout from '@/layouts/PublicLayout.vue'
 import { READ_ROLES, STATS_ROLES } from './roles'
+import { supervisionRoutes } from './supervision'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -17,7 +18,7 @@ declare module 'vue-router' {
   }
 }
 
-export type MenuGroup = 'work' | 'analysis' | 'system'
+export type MenuGroup = 'work' | 'supervision' | 'analysis' | 'system'
 
 /** Every page of the shell; the side menu is built from the `menu` entries. */
 export const routes: RouteRecordRaw[] = [
@@ -97,6 +98,7 @@ export const routes: RouteRecordRaw[] = [
           menu: { group: 'system', icon: 'Document', order: 2 },
         },
       },
+      ...supervisionRoutes,
       {
         path: 'forbidden',
         name: 'forbidden',
