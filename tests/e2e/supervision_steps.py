@@ -88,3 +88,41 @@ def digits(text: str) -> int:
     found = re.search(r"\d+", text)
     assert found, text
     return int(found.group())
+
+
+DISPOSE = """mutation($id: ID!) { decideDisposal(caseId: $id, mode: "preliminary_verification",
+  reason: "线索具体，予以初核") { id } }"""
+CONCLUDE = """mutation($id: ID!) { concludeCase(caseId: $id, outcome: "criticism_education",
+  substantiation: "partly_true", findings: "经初核，反映问题部分属实，已批评教育") { id } }"""
+DEADLINES = "query($c: ID!) { caseDeadlines(caseId: $c) { kind } }"
+
+
+def concluded_county_case(base: str, organ: str = "620102", timeout: float = 30.0) -> str:
+    """A report the county accepts, disposes of and concludes (its clerk, through GraphQL),
+    once supervision has seen the conclusion (the result-feedback clock is open)."""
+    case_id = county_case(base, organ)
+    clerk = StaffClient(base, f"clerk.{organ}")
+    try:
+        deadline = time.monotonic() + timeout
+        while "errors" in (body := clerk.post(DISPOSE, id=case_id)):
+            assert time.monotonic() < deadline, body  # routing learns of the case over Kafka
+            time.sleep(0.5)
+        ok(clerk.post(CONCLUDE, id=case_id))
+        while "result_feedback" not in {
+            d["kind"] for d in ok(clerk.post(DEADLINES, c=case_id))["caseDeadlines"]
+        }:
+            assert time.monotonic() < deadline, "supervision never saw the conclusion"
+            time.sleep(0.5)
+        return case_id
+    finally:
+        clerk.close()
+
+
+def shift_supervision_clock(platform: object, days: int) -> dict:
+    """Move supervision's test clock (`/testing/clock`) and run its scheduler once."""
+    import httpx
+
+    url = platform.settings.url_of("supervision")  # type: ignore[attr-defined]
+    response = httpx.post(f"{url}/testing/clock", json={"days": days}, timeout=30)
+    assert response.status_code == 200, response.text
+    return response.json()  # type: ignore[no-any-return]

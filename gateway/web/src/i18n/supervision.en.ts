@@ -7,7 +7,7 @@ const supervisionEn: typeof supervisionZh = {
     levels: { red: 'Red', yellow: 'Yellow', green: 'On time' },
     kinds: {
       acceptance_notice: 'Acceptance notice',
-      transfer: 'Transfer',
+      level_transfer: 'Pass on or accept',
       handling: 'Handling',
       report_back: 'Report back',
       result_feedback: 'Result feedback',

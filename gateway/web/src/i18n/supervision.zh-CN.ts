@@ -5,7 +5,7 @@ export default {
     levels: { red: '红色', yellow: '黄色', green: '正常' },
     kinds: {
       acceptance_notice: '告知受理',
-      transfer: '转送/报送',
+      level_transfer: '转送/报送',
       handling: '办理期限',
       report_back: '报结',
       result_feedback: '结果反馈',
