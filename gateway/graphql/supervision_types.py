@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from strawberry.scalars import JSON
 
 Row = dict[str, Any]
+
+
+def _json(value: Any) -> JSON:
+    return cast(JSON, value)
 
 
 def _date(value: Any) -> dt.date | None:
@@ -44,8 +48,8 @@ class Deadline:
             due=dt.date.fromisoformat(row["due"]), provisional=bool(row.get("provisional")),
             status=row["status"], level=row.get("level"), days_overdue=row.get("days_overdue"),
             days_late=row.get("days_late"), calendar_version=_str(row.get("calendar_version")),
-            rules_version=_str(row.get("rules_version")), warnings=row.get("warnings") or {},
-            history=row.get("history") or [],
+            rules_version=_str(row.get("rules_version")), warnings=_json(row.get("warnings") or {}),
+            history=_json(row.get("history") or []),
         )
 
 
@@ -158,7 +162,7 @@ class LoopCase:
             opened_on=dt.date.fromisoformat(row["opened_on"]),
             closure_due=dt.date.fromisoformat(row["closure_due"]),
             closed_on=_date(row.get("closed_on")), months_missing=list(row["months_missing"]),
-            overdue=bool(row["overdue"]), feedback=row.get("feedback") or {},
+            overdue=bool(row["overdue"]), feedback=_json(row.get("feedback") or {}),
         )
 
 
@@ -188,7 +192,7 @@ class Evaluation:
             id=strawberry.ID(row["evaluation_id"]), evaluator_organ=row["evaluator_organ"],
             month=row["month"], organs=list(row["organs"]), seed=str(row["seed"]),
             size=int(row["size"]), population=list(row["population"]), sample=sample,
-            sheet_version=_str(row.get("sheet_version")), scores=row.get("scores") or {},
-            items=row.get("items") or [], failing=row.get("failing") or [],
+            sheet_version=_str(row.get("sheet_version")), scores=_json(row.get("scores") or {}),
+            items=_json(row.get("items") or []), failing=_json(row.get("failing") or []),
             version=row["version"],
         )
