@@ -159,3 +159,16 @@ def test_an_evaluator_draws_a_reproducible_sample(clients):
     assert set(first["sample"]) <= set(first["population"])
     # The month is drawn once.
     assert code(evaluator.post(DRAW, m="2026-01", o=["6201"], s="seed-a")) == "evaluation_exists"
+
+
+def test_an_administrator_publishes_a_year_from_its_file(clients):
+    admin = clients("admin.62")
+    published = ok(admin.post(PUBLISH, y=2031, f=(
+        "year: 2031\nsource: 国办发明电〔2030〕1号\n"
+        "holidays: [2031-01-01, 2031-10-01, 2031-10-02]\nworkdays: [2031-09-27]\n")))
+    answer = published["publishCalendarYear"]
+    assert answer["year"] == 2031 and answer["calendar_version"]
+    assert answer["recomputed"] >= 0
+    # A year is published once.
+    again = admin.post(PUBLISH, y=2031, f="year: 2031\nholidays: [2031-01-01]\n")
+    assert code(again).startswith("calendar_")
