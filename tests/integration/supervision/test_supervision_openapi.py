@@ -16,13 +16,13 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from domain.actors import Actor
 from domain.contracts import Envelope, HandlingEvents, PetitionEvents
 from domain.guards import CHINA_TZ
 from infra.reference_data import load_org_tree
 from services.supervision import usecases
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app
+from tests.actors import staff
 
 pytestmark = pytest.mark.integration
 
@@ -49,9 +49,9 @@ def _seed(app: SupervisionApplication) -> dict[str, str]:
     app.catch_up()
     deadline = next(iter(app.index.deadlines()))
     loop = next(iter(app.index.loops()))
-    order = usecases.issue_order(app, Actor("处长", CITY, "supervision"), case, "ordinary",
+    order = usecases.issue_order(app, staff("处长", CITY, "supervision"), case, "ordinary",
                                  "查清", 5)
-    evaluation = usecases.draw(app, Actor("评查", CITY, "case_management", "evaluator"),
+    evaluation = usecases.draw(app, staff("评查", CITY, "case_management", "evaluator"),
                                "2026-11", [COUNTY], 1, "s")
     return {"case_id": case, "deadline_id": str(deadline.id), "order_id": order["order_id"],
             "evaluation_id": evaluation["evaluation_id"], "loop_id": str(loop.id)}
