@@ -439,7 +439,7 @@ class RoutingApplication(ServiceApplication):
         action: Action,
         obj: Object,
         *rest: Any,
-    ) -> T:
+    ) -> Any:
         """Load, authorise `action` on `obj` for `actor`, run the command, save.
 
         `rest` is the command, or a transfer id and then the command: a transfer's target
@@ -448,12 +448,11 @@ class RoutingApplication(ServiceApplication):
         *transfer, command = rest
         h = self._get(case_id)
         self.authorise(h, actor, action, obj, transfer[0] if transfer else None)
-        result: T = change(self, h, command, expected_version)
-        return result
+        return change(self, h, command, expected_version)
 
     def scope_of(self, h: Handling) -> CaseScope:
         """The organs that hold or have held the case, and the current holder."""
-        organs = [h.registered_organ]
+        organs: list[str | None] = [h.registered_organ]
         for link in h.custody:
             organs += [link.from_organ, link.to_organ]
         pending = h.pending_transfer
