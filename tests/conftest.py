@@ -118,9 +118,9 @@ class Staff:
     ) -> object:
         from gateway.identity import open_identity
         from gateway.identity.admin import provision
-        from gateway.identity.commands import org_tree
+        from infra.reference_data import load_org_tree
 
-        tree = org_tree()
+        tree = load_org_tree()
         parts = open_identity(self.settings, tree)  # type: ignore[arg-type]
         try:
             record = {"username": username, "name": f"测试{username}", "organ": organ,
