@@ -8,6 +8,7 @@ import io
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -55,6 +56,7 @@ class Platform:
     intake_app: IntakeApplication
     routing_app: RoutingApplication
     log: AccessLog
+    schemas: dict[str, str]
     petition: str  # real-name, with an attachment
     registration_number: str
     attachment: str  # its sha256
@@ -81,20 +83,27 @@ def _schema(prefix: str) -> str:
 def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Platform]:
     for user, case_organ in USER_ORGAN.items():
         assert relation(case_organ, COUNTY) is user
+    with running_platform(database_url, tmp_path_factory.mktemp("attachments")) as running:
+        yield running
+
+
+@contextmanager
+def running_platform(database_url: str, files: Path) -> Iterator[Platform]:
+    """The three services on fresh schemas, with the county's objects created."""
     tree = load_org_tree()
     key = os.urandom(32)
-    log = AccessLog(database_url, _schema("t_access"))
-    files: Path = tmp_path_factory.mktemp("attachments")
+    schemas = {name: _schema(f"t_{name}") for name in ("access", "intake", "routing", "stats")}
+    log = AccessLog(database_url, schemas["access"])
     intake = IntakeApplication(
         sealer=Sealer(key),
         org_tree=tree,
         attachments=AttachmentStore(files, key=key),
         database_url=database_url,
-        schema=_schema("t_intake"),
+        schema=schemas["intake"],
         min_answer_seconds=0,
     )
-    routing = RoutingApplication(tree, database_url=database_url, schema=_schema("t_routing"))
-    stats = StatsApplication(database_url, schema=_schema("t_stats"))
+    routing = RoutingApplication(tree, database_url=database_url, schema=schemas["routing"])
+    stats = StatsApplication(database_url, schema=schemas["stats"])
     clerk = staff("setup.clerk", COUNTY, "petition", "petition_clerk")
     received = datetime.now(UTC) - timedelta(days=1)
     try:
@@ -139,6 +148,7 @@ def platform(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
                 intake,
                 routing,
                 log,
+                schemas,
                 str(registered.case_id),
                 registered.registration_number,
                 stored.sha256,
