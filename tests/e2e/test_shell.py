@@ -158,6 +158,21 @@ def test_logout_ends_the_session(platform, page: Page) -> None:
     assert codes == ["unauthenticated"]
 
 
+def test_a_lost_session_goes_to_login_and_comes_back(platform, page: Page) -> None:
+    base = _base(platform)
+    clerk = township_clerk()
+    login(page, base, clerk, path="/stats")
+    expect(page.get_by_test_id("organ-stats")).to_have_attribute("data-state", "ready")
+    # The session cookie is gone (expired, or ended elsewhere): the next call is refused.
+    page.context.clear_cookies()
+    page.get_by_test_id("stats-refresh").click()
+    expect(page).to_have_url(re.compile(r"/login\?redirect=(/|%2F)stats$"))
+    expect(page.locator(".el-message--warning")).to_contain_text("登录已失效")
+    fill_login(page, clerk.username, clerk.password)
+    expect(page).to_have_url(f"{base}/stats")
+    expect(page.get_by_test_id("organ-stats")).to_have_attribute("data-state", "ready")
+
+
 def test_bad_password_shows_the_coded_error_in_the_current_language(platform, page: Page) -> None:
     base = _base(platform)
     clerk = township_clerk()
