@@ -17,7 +17,7 @@ from strawberry.types import Info
 from domain.errors import DomainError
 
 from gateway.clients import path
-from gateway.graphql import loaders
+from gateway.graphql import actions, loaders
 from gateway.graphql.case_types import (
     AcceptanceNotice,
     Attachment,
@@ -33,7 +33,8 @@ from gateway.graphql.case_types import (
     organ_of,
     suggestion_of,
 )
-from gateway.graphql.context import call, coded, gateway
+from gateway.graphql.context import call, coded, gateway, session
+from gateway.identity.service import principal
 from gateway.graphql.organs import Organ
 from gateway.graphql.timeline import merged, timeline
 
@@ -190,17 +191,13 @@ class Case:
             )
         return suggestion_of(row)
 
-    @strawberry.field(description="What the current user may do now 可执行操作")
+    @strawberry.field(description="The mutations the current user may run now 可执行操作")
     async def available_actions(self, info: Info) -> list[str]:
         p, h = await asyncio.gather(
             loaders.petition(info, self.id), loaders.handling(info, self.id)
         )
-        actions: list[str] = []
-        for row in (p, h):
-            for action in (row or {}).get("available_actions", []):
-                if action not in actions:
-                    actions.append(action)
-        return actions
+        current = await session(info)
+        return actions.available(principal(current.user), current.user.username, p, h)
 
     @strawberry.field(description="Handling record: disposal, conclusion, reviews, feedback")
     async def handling(self, info: Info) -> HandlingRecord | None:
