@@ -146,13 +146,14 @@ class Case:
     async def repeats(self, info: Info) -> list[Case]:
         rows = (await _handling(info, self.id)).get("repeats", [])
         ids = [str(r["case_id"]) for r in rows]
-        found = await loaders.loader(info, loaders.PETITIONS).load_many(ids)
+        # Routing's batch read leaves out what the user may not see: one call for them all.
+        found = await loaders.loader(info, loaders.HANDLINGS).load_many(ids)
         return [Case(id=strawberry.ID(i)) for i, row in zip(ids, found, strict=True) if row]
 
     @strawberry.field(description="The first case this one repeats, if in scope")
     async def first_case(self, info: Info) -> Case | None:
         first = (await _petition(info, self.id)).get("first_case_id")
-        if not first or await loaders.petition(info, str(first)) is None:
+        if not first or await loaders.handling(info, str(first)) is None:
             return None
         return Case(id=strawberry.ID(str(first)))
 
