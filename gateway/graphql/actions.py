@@ -57,8 +57,9 @@ def screening(user: Principal, username: str, petition: dict[str, Any]) -> list[
     return found
 
 
-def available(user: Principal, username: str, petition: dict[str, Any] | None,
-              handling: dict[str, Any] | None) -> list[str]:
+def available(
+    user: Principal, username: str, petition: dict[str, Any] | None, handling: dict[str, Any] | None
+) -> list[str]:
     """Screening actions first, then routing's, each once."""
     names = screening(user, username, petition) if petition else []
     for command in (handling or {}).get("available_actions", []):

@@ -32,7 +32,8 @@ REGISTER = """mutation Register($input: RegisterPetitionInput!) {
 
 def cpu_seconds(pid: int) -> float:
     """User + system CPU of a process so far (Linux /proc)."""
-    fields = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -40,8 +41,11 @@ class Cpu:
     """CPU milliseconds per registration of the gateway and intake during the runs."""
 
     def __init__(self, platform) -> None:
-        self.pids = {name: child.pid for name, child in platform.children.items()
-                     if name in ("gateway", "intake")}
+        self.pids = {
+            name: child.pid
+            for name, child in platform.children.items()
+            if name in ("gateway", "intake")
+        }
         self.spent: dict[str, float] = {}
 
     def __enter__(self) -> Cpu:
@@ -50,8 +54,10 @@ class Cpu:
 
     def __exit__(self, *exc: object) -> None:
         count = CLIENTS * PER_CLIENT
-        self.spent = {name: round((cpu_seconds(pid) - self.before[name]) * 1000 / count, 1)
-                      for name, pid in self.pids.items()}
+        self.spent = {
+            name: round((cpu_seconds(pid) - self.before[name]) * 1000 / count, 1)
+            for name, pid in self.pids.items()
+        }
 
 
 def report(name: str, measured: float, baseline: float) -> None:
@@ -91,8 +97,10 @@ async def rest_rate(base: str, token: str, cpu: Cpu) -> float:
         response = await client.post("/petitions", json=fields(i))
         assert response.status_code == 201, response.text
 
-    clients = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=LIMITS)
-               for _ in range(CLIENTS)]
+    clients = [
+        httpx.AsyncClient(base_url=base, headers=headers, timeout=60, limits=LIMITS)
+        for _ in range(CLIENTS)
+    ]
     try:
         await send(clients[0], -1)
         return await run(clients, send, cpu)
@@ -104,16 +112,24 @@ async def rest_rate(base: str, token: str, cpu: Cpu) -> float:
 async def graphql_rate(base: str, cpu: Cpu) -> float:
     clients = [httpx.AsyncClient(base_url=base, timeout=60, limits=LIMITS) for _ in range(CLIENTS)]
     for client in clients:
-        body = (await client.post("/graphql", json={
-            "query": LOGIN, "variables": {"u": USER, "p": DEMO_PASSWORD}})).json()
+        body = (
+            await client.post(
+                "/graphql", json={"query": LOGIN, "variables": {"u": USER, "p": DEMO_PASSWORD}}
+            )
+        ).json()
         client.headers["X-CSRF-Token"] = body["data"]["login"]["csrfToken"]
 
     async def send(client: httpx.AsyncClient, i: int) -> None:
         f = fields(i)
-        given = {"organCode": f["organ_code"], "channel": f["channel"],
-                 "summary": f["summary"], "receivedAt": f["received_at"]}
-        body = (await client.post("/graphql", json={
-            "query": REGISTER, "variables": {"input": given}})).json()
+        given = {
+            "organCode": f["organ_code"],
+            "channel": f["channel"],
+            "summary": f["summary"],
+            "receivedAt": f["received_at"],
+        }
+        body = (
+            await client.post("/graphql", json={"query": REGISTER, "variables": {"input": given}})
+        ).json()
         assert "errors" not in body, body
 
     try:

@@ -28,8 +28,12 @@ def slow_intake() -> FastAPI:
     @app.post("/public/progress")
     async def progress() -> dict:
         await asyncio.sleep(DELAY)
-        return {"stage": "accepted", "message_zh": "已受理", "message_en": "Accepted",
-                "received_on": "2026-01-02"}
+        return {
+            "stage": "accepted",
+            "message_zh": "已受理",
+            "message_en": "Accepted",
+            "received_on": "2026-01-02",
+        }
 
     return app
 
@@ -37,8 +41,9 @@ def slow_intake() -> FastAPI:
 @pytest.fixture
 def upstream_port() -> Iterator[int]:
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(slow_intake(), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(
+        uvicorn.Config(slow_intake(), host="127.0.0.1", port=port, log_level="warning")
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

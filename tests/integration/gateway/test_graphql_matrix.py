@@ -44,53 +44,84 @@ def gql(query: str, **variables: Any) -> Send:
 
 PROBES: dict[tuple[Object, Action], dict[str, Send]] = {
     (Object.CASE, Action.READ): {
-        "case": gql("query($id: ID!) { case(id: $id) { registrationNumber facts { summary } } }",
-                    id=lambda p: p.petition),
-        "timeline": gql("query($id: ID!) { case(id: $id) { timeline { what } } }",
-                        id=lambda p: p.petition),
+        "case": gql(
+            "query($id: ID!) { case(id: $id) { registrationNumber facts { summary } } }",
+            id=lambda p: p.petition,
+        ),
+        "timeline": gql(
+            "query($id: ID!) { case(id: $id) { timeline { what } } }", id=lambda p: p.petition
+        ),
     },
     (Object.CASE, Action.LIST): {
         # Nested edges too: each row's holder and status come through routing's batch read.
-        "cases": gql("query($n: String!) { cases(filter: {registrationNumber: $n}, first: 5) {"
-                     " edges { node { id holder { organCode } status } } } }",
-                     n=lambda p: p.registration_number),
+        "cases": gql(
+            "query($n: String!) { cases(filter: {registrationNumber: $n}, first: 5) {"
+            " edges { node { id holder { organCode } status } } } }",
+            n=lambda p: p.registration_number,
+        ),
     },
     (Object.CASE, Action.CHANGE): {
-        "checkRealName": gql('mutation($id: ID!) { checkRealName(caseId: $id, method: "by_phone")'
-                             " { id } }", id=lambda p: p.petition),
-        "decideDisposal": gql('mutation($id: ID!) { decideDisposal(caseId: $id, mode: "inquiry",'
-                              ' reason: "函询") { id } }', id=lambda p: p.workable),
+        "checkRealName": gql(
+            'mutation($id: ID!) { checkRealName(caseId: $id, method: "by_phone") { id } }',
+            id=lambda p: p.petition,
+        ),
+        "decideDisposal": gql(
+            'mutation($id: ID!) { decideDisposal(caseId: $id, mode: "inquiry",'
+            ' reason: "函询") { id } }',
+            id=lambda p: p.workable,
+        ),
     },
     (Object.CASE, Action.APPROVE): {
-        "approveNotAccept": gql("mutation($id: ID!) { approveNotAccept(caseId: $id) { id } }",
-                                id=lambda p: p.proposal),
+        "approveNotAccept": gql(
+            "mutation($id: ID!) { approveNotAccept(caseId: $id) { id } }", id=lambda p: p.proposal
+        ),
     },
     (Object.TRANSFER, Action.CHANGE): {
-        "proposeTransfer": gql("mutation($i: ProposeTransferInput!) { proposeTransfer(input: $i)"
-                               " { id } }", i=lambda p: {"caseId": p.workable, "kind": "report_up",
-                                                         "reason": "市管干部", "toOrgan": "6201"}),
+        "proposeTransfer": gql(
+            "mutation($i: ProposeTransferInput!) { proposeTransfer(input: $i) { id } }",
+            i=lambda p: {
+                "caseId": p.workable,
+                "kind": "report_up",
+                "reason": "市管干部",
+                "toOrgan": "6201",
+            },
+        ),
     },
     (Object.TRANSFER, Action.APPROVE): {
-        "approveTransfer": gql("mutation($c: ID!, $t: ID!) { approveTransfer(caseId: $c,"
-                               " transferId: $t) { id } }",
-                               c=lambda p: p.case, t=lambda p: p.transfer),
+        "approveTransfer": gql(
+            "mutation($c: ID!, $t: ID!) { approveTransfer(caseId: $c, transferId: $t) { id } }",
+            c=lambda p: p.case,
+            t=lambda p: p.transfer,
+        ),
     },
     (Object.REPORTER_IDENTITY, Action.REVEAL): {
-        "revealReporter": gql('mutation($id: ID!) { revealReporter(caseId: $id, purpose: "电话核实")'
-                              " { name } }", id=lambda p: p.petition),
+        "revealReporter": gql(
+            'mutation($id: ID!) { revealReporter(caseId: $id, purpose: "电话核实") { name } }',
+            id=lambda p: p.petition,
+        ),
     },
     (Object.ATTACHMENT, Action.READ): {
         "download": lambda client, p: client.get(f"/attachments/{p.petition}/{p.attachment}"),
     },
     (Object.STATISTICS, Action.READ): {
-        "organStats": gql('query($o: String!) { organStats(organ: $o, from: "2026-01-01",'
-                          ' to: "2026-01-31") { total } }', o=COUNTY),
+        "organStats": gql(
+            'query($o: String!) { organStats(organ: $o, from: "2026-01-01",'
+            ' to: "2026-01-31") { total } }',
+            o=COUNTY,
+        ),
     },
 }
 # The gateway's inbox is always the caller's own organ's (relation own): no other cell.
 OFFICES = ("petition", "supervision")
-ROLES = ("petition_clerk", "handler", "leader", "case_manager", "evaluator", "auditor",
-         "administrator")
+ROLES = (
+    "petition_clerk",
+    "handler",
+    "leader",
+    "case_manager",
+    "evaluator",
+    "auditor",
+    "administrator",
+)
 CELLS = {(c.role, c.object, c.action, c.relation, c.office): c for c in allowed_cells()}
 REFUSED = ("forbidden", "petition_unknown", "case_unknown")
 PASSWORD = "correct horse battery"
@@ -109,15 +140,19 @@ def gateway(services: Platform, database_url: str, tmp_path_factory) -> Iterator
         database_url=database_url,
         baton_data_dir=tmp_path_factory.mktemp("gateway"),
         baton_namespace=f"gm{uuid.uuid4().hex[:8]}_",
-        baton_service_token_private_key=__import__("base64").b64encode(
-            KEY.private_bytes_raw()).decode(),
+        baton_service_token_private_key=__import__("base64")
+        .b64encode(KEY.private_bytes_raw())
+        .decode(),
     )
     app = build(settings)
     state = app.state.gateway
     for name in ("intake", "routing", "stats"):
         service = getattr(services, name).app
-        setattr(state, name, ServiceClient(name, f"http://{name}",
-                                           transport=httpx.ASGITransport(app=service)))
+        setattr(
+            state,
+            name,
+            ServiceClient(name, f"http://{name}", transport=httpx.ASGITransport(app=service)),
+        )
     with TestClient(app) as client:
         yield client, Staff(settings), {}
     state.identity.close()
@@ -127,8 +162,13 @@ def _client(gateway: Any, cell: Cell) -> tuple[TestClient, str]:
     client, staff, logged_in = gateway
     username = f"m.{cell.role}.{cell.relation.value}.{cell.office}"[:40]
     if username not in logged_in:
-        staff.add(username, organ=USER_ORGAN[cell.relation], office=cell.office,
-                  roles=(cell.role,), password=PASSWORD)
+        staff.add(
+            username,
+            organ=USER_ORGAN[cell.relation],
+            office=cell.office,
+            roles=(cell.role,),
+            password=PASSWORD,
+        )
         user = TestClient(client.app)
         user.__enter__()
         user.headers["X-CSRF-Token"] = Staff.login(user, username, PASSWORD)

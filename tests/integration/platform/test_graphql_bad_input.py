@@ -73,9 +73,7 @@ def test_an_unknown_case_is_a_coded_refusal(clerk, name):
 
 
 def test_bad_values_name_their_field(clerk):
-    case_id = ok(clerk.post(REGISTER, input=registration("620102")))["registerPetition"][
-        "caseId"
-    ]
+    case_id = ok(clerk.post(REGISTER, input=registration("620102")))["registerPetition"]["caseId"]
     for name, arguments, field in (
         ("acceptPetition", 'reportType: "nonsense"', "reportType"),
         ("divertPetition", 'department: "", explanation: "x"', "department"),
@@ -102,10 +100,14 @@ def test_a_bad_registration_names_its_field(clerk):
 
 
 def test_reveal_and_propose_with_bad_input(clerk):
-    extensions = refusal(clerk.post(
-        f'mutation {{ revealReporter(caseId: "x", purpose: "核实") {{ name }} }}'))
+    extensions = refusal(
+        clerk.post('mutation { revealReporter(caseId: "x", purpose: "核实") { name } }')
+    )
     assert extensions["field"] == "caseId"
-    extensions = refusal(clerk.post(
-        """mutation($i: ProposeTransferInput!) { proposeTransfer(input: $i) { id } }""",
-        i={"caseId": UNKNOWN, "kind": "teleport", "reason": "x"}))
+    extensions = refusal(
+        clerk.post(
+            """mutation($i: ProposeTransferInput!) { proposeTransfer(input: $i) { id } }""",
+            i={"caseId": UNKNOWN, "kind": "teleport", "reason": "x"},
+        )
+    )
     assert extensions["code"]

@@ -51,18 +51,24 @@ def test_a_township_report_goes_up_to_the_county_signed_off_and_receipted(client
     assert case["facts"]["visitors"] == 3 and case["facts"]["realName"] is True
     assert [p["name"] for p in case["facts"]["reportedPersons"]] == ["王某某", "李某"]
     assert case["stage"] == "received"
-    assert {"acceptPetition", "divertPetition", "proposeNotAccept"} <= set(
-        case["availableActions"]
-    )
+    assert {"acceptPetition", "divertPetition", "proposeNotAccept"} <= set(case["availableActions"])
 
     assert ok(clerk.post(ACCEPT, id=case_id))["acceptPetition"]["stage"] == "accepted"
     case = wait_for(clerk, case_id, lambda c: "proposeTransfer" in c["availableActions"])
     assert case["holder"]["organCode"] == "620102001"
 
-    proposed = ok(clerk.post(PROPOSE, input={
-        "caseId": case_id, "kind": "report_up", "reason": "涉及区管干部，报送区纪委",
-        "toOrgan": "620102", "toOffice": "petition",
-    }))["proposeTransfer"]
+    proposed = ok(
+        clerk.post(
+            PROPOSE,
+            input={
+                "caseId": case_id,
+                "kind": "report_up",
+                "reason": "涉及区管干部，报送区纪委",
+                "toOrgan": "620102",
+                "toOffice": "petition",
+            },
+        )
+    )["proposeTransfer"]
     transfer = proposed["pendingTransfer"]
     assert transfer["state"] == "proposed"
 

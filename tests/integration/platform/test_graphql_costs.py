@@ -32,10 +32,14 @@ def in_process(platform) -> Iterator[TestClient]:
     app = build(platform.settings)
     # One event loop for the whole module: the service clients' connections belong to it.
     with TestClient(app) as client:
-        body = client.post("/graphql", json={
-            "query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
-                     "{ csrfToken } }",
-            "variables": {"u": "clerk.620102", "p": DEMO_PASSWORD}}).json()
+        body = client.post(
+            "/graphql",
+            json={
+                "query": "mutation($u: String!, $p: String!) { login(username: $u, password: $p) "
+                "{ csrfToken } }",
+                "variables": {"u": "clerk.620102", "p": DEMO_PASSWORD},
+            },
+        ).json()
         client.headers["X-CSRF-Token"] = body["data"]["login"]["csrfToken"]
         yield client
     app.state.gateway.identity.close()
@@ -50,8 +54,9 @@ def test_a_page_of_50_cases_costs_a_bounded_number_of_service_calls(platform, in
         clerk.close()
     gateway = in_process.app.state.gateway  # type: ignore[attr-defined]
     before = {c.name: c.calls for c in gateway.services}
-    body = in_process.post("/graphql", json={"query": PAGE, "variables": {
-        "n": 50, "f": {"organ": "620102"}}}).json()
+    body = in_process.post(
+        "/graphql", json={"query": PAGE, "variables": {"n": 50, "f": {"organ": "620102"}}}
+    ).json()
     page = ok(body)["cases"]["edges"]
     calls = {c.name: c.calls - before[c.name] for c in gateway.services}
     assert len(page) == 50

@@ -57,28 +57,71 @@ def test_service_field_paths_become_graphql_names() -> None:
 
 
 def test_the_timeline_merges_both_services_by_instant() -> None:
-    intake = [{"sequence": 1, "what": "Petition.Registered", "who": "a", "organ": "62",
-               "office": "petition", "at": "2026-01-02T09:00:00+08:00"}]
-    routing = [{"sequence": 1, "what": "Handling.Opened", "who": "a", "organ": "62",
-                "office": "petition", "at": "2026-01-02T01:00:01+00:00"},
-               {"sequence": 2, "what": "Handling.TransferProposed", "who": "b", "organ": "62",
-                "office": "petition", "at": "2026-01-02T00:59:00+00:00"}]
+    intake = [
+        {
+            "sequence": 1,
+            "what": "Petition.Registered",
+            "who": "a",
+            "organ": "62",
+            "office": "petition",
+            "at": "2026-01-02T09:00:00+08:00",
+        }
+    ]
+    routing = [
+        {
+            "sequence": 1,
+            "what": "Handling.Opened",
+            "who": "a",
+            "organ": "62",
+            "office": "petition",
+            "at": "2026-01-02T01:00:01+00:00",
+        },
+        {
+            "sequence": 2,
+            "what": "Handling.TransferProposed",
+            "who": "b",
+            "organ": "62",
+            "office": "petition",
+            "at": "2026-01-02T00:59:00+00:00",
+        },
+    ]
     whats = [e["what"] for e in merged(intake, routing)]
     assert whats == ["Handling.TransferProposed", "Petition.Registered", "Handling.Opened"]
 
 
 def test_a_derived_timeline_when_a_service_gives_none() -> None:
-    petition = {"organ_code": "62", "registered_at": "2026-01-02T09:00:00+08:00",
-                "registered_by": "clerk", "stage": "accepted",
-                "screened_at": "2026-01-02T10:00:00+08:00", "screened_by": "clerk"}
-    handling = {"transfers": [{"id": "t", "kind": "report_up", "state": "received",
-                               "from_organ": "620102", "from_office": "petition",
-                               "to_organ": "6201", "to_office": "petition",
-                               "proposed_at": "2026-01-02T03:00:00+00:00", "proposed_by": "c",
-                               "received_by": "d", "closed_at": "2026-01-02T04:00:00+00:00"}]}
+    petition = {
+        "organ_code": "62",
+        "registered_at": "2026-01-02T09:00:00+08:00",
+        "registered_by": "clerk",
+        "stage": "accepted",
+        "screened_at": "2026-01-02T10:00:00+08:00",
+        "screened_by": "clerk",
+    }
+    handling = {
+        "transfers": [
+            {
+                "id": "t",
+                "kind": "report_up",
+                "state": "received",
+                "from_organ": "620102",
+                "from_office": "petition",
+                "to_organ": "6201",
+                "to_office": "petition",
+                "proposed_at": "2026-01-02T03:00:00+00:00",
+                "proposed_by": "c",
+                "received_by": "d",
+                "closed_at": "2026-01-02T04:00:00+00:00",
+            }
+        ]
+    }
     events = timeline(petition, handling)
-    assert [e["what"] for e in events] == ["registered", "screened_accepted",
-                                           "transfer_proposed", "transfer_received"]
+    assert [e["what"] for e in events] == [
+        "registered",
+        "screened_accepted",
+        "transfer_proposed",
+        "transfer_received",
+    ]
     assert events[-1]["organ_code"] == "6201" and events[-1]["who"] == "d"
 
 
@@ -89,7 +132,12 @@ RECEIVED = {"organ_code": "620102", "stage": "received", "real_name": True}
 
 def test_available_actions_follow_stage_policy_and_routing() -> None:
     assert available(CLERK, "clerk", RECEIVED, None) == [
-        "acceptPetition", "divertPetition", "proposeNotAccept", "linkRepeat", "checkRealName"]
+        "acceptPetition",
+        "divertPetition",
+        "proposeNotAccept",
+        "linkRepeat",
+        "checkRealName",
+    ]
     assert available(LEADER, "leader", RECEIVED, None) == []
     proposed = {**RECEIVED, "not_accept_proposal": {"proposed_by": "clerk"}}
     assert available(LEADER, "leader", proposed, None) == ["approveNotAccept", "rejectNotAccept"]
@@ -100,7 +148,11 @@ def test_available_actions_follow_stage_policy_and_routing() -> None:
     handling = {"available_actions": ["conclude", "review", "approve_transfer"]}
     accepted = {**RECEIVED, "stage": "accepted"}
     assert available(CLERK, "clerk", accepted, handling) == [
-        "notifyAcceptance", "concludeCase", "reviewResult", "approveTransfer"]
+        "notifyAcceptance",
+        "concludeCase",
+        "reviewResult",
+        "approveTransfer",
+    ]
 
 
 def test_the_manifest_holds_hashes_and_a_missing_one_trusts_nothing(tmp_path) -> None:
@@ -115,8 +167,11 @@ def test_the_manifest_holds_hashes_and_a_missing_one_trusts_nothing(tmp_path) ->
 
 def test_a_registration_body_carries_only_what_was_given() -> None:
     given = RegisterPetitionInput(
-        organ_code="620102", channel="visit", summary="摘要",
-        received_at=dt.datetime(2026, 1, 2, 9, tzinfo=dt.UTC), visitors=3,
+        organ_code="620102",
+        channel="visit",
+        summary="摘要",
+        received_at=dt.datetime(2026, 1, 2, 9, tzinfo=dt.UTC),
+        visitors=3,
         reporter=ReporterInput(name="赵六", id_number="x", phone="1"),
         conduct_date=dt.date(2025, 3, 1),
     )
