@@ -10,7 +10,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from deploy import calendar_cli
+from deploy.audit_cli import add_commands as add_audit_commands
+from deploy.audit_cli import run as run_audit_command
 from infra.settings import Settings
+
+AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove", "quarantine")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,6 +48,10 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--totp", action="store_true", help="enrol a TOTP second factor")
     totp = users.add_parser("totp", help="enrol (or replace) a user's TOTP second factor")
     totp.add_argument("username")
+    calendar_cli.add_parser(commands)
+    rebuild = commands.add_parser("rebuild", help="rebuild read models from the event stores")
+    rebuild.add_argument("model", choices=["stats"], help="which read models")
+    add_audit_commands(commands)
     return parser
 
 
@@ -115,7 +124,25 @@ def main(argv: list[str] | None = None) -> int:
         return up()
     if args.command == "users":
         return _users(args)
+    if args.command == "calendar":
+        return calendar_cli.run(args)
+    if args.command == "rebuild":
+        return _rebuild_stats()
+    if args.command in AUDIT_COMMANDS:
+        return run_audit_command(args)
     return 2
+
+
+def _rebuild_stats() -> int:
+    """Rebuild the stats read models where `baton up` keeps them (or at DATABASE_URL)."""
+    from services.stats.rebuild import rebuild_from_settings
+
+    with _database(Settings()) as settings:
+        report = rebuild_from_settings(settings)
+    print(
+        f"stats rebuilt: {report.events} events, {report.cases} cases, {report.rate:,.0f} events/s"
+    )
+    return 0
 
 
 if __name__ == "__main__":

@@ -192,6 +192,49 @@ class HandlingEvents:
     REPEAT_LINKED = "Handling.RepeatLinked"
 
 
+class SupervisionEvents:
+    """Event types of supervision's aggregates, published on `supervision.events`.
+
+    The envelope's `case_id` is the aggregate's own (derived) id; the case a deadline,
+    order or loop belongs to is the `case_id` of its opening event.
+    """
+
+    DEADLINE_OPENED = "CaseDeadline.Opened"
+    DEADLINE_MET = "CaseDeadline.Met"
+    DEADLINE_CANCELLED = "CaseDeadline.Cancelled"
+    DEADLINE_WARNED = "CaseDeadline.Warned"
+    DEADLINE_RECOMPUTED = "CaseDeadline.Recomputed"
+    DEADLINE_REBASED = "CaseDeadline.Rebased"
+    DEADLINE_EXTENDED = "CaseDeadline.Extended"
+    DEADLINE_SUSPENDED = "CaseDeadline.Suspended"
+    DEADLINE_RESUMED = "CaseDeadline.Resumed"
+    ORDER_DRAFTED = "SupervisionOrder.Drafted"
+    ORDER_APPROVED = "SupervisionOrder.Approved"
+    ORDER_ACKNOWLEDGED = "SupervisionOrder.Acknowledged"
+    ORDER_PROGRESS_REPORTED = "SupervisionOrder.ProgressReported"
+    ORDER_REMINDED = "SupervisionOrder.Reminded"
+    ORDER_CLOSED = "SupervisionOrder.Closed"
+    ORDER_ESCALATED = "SupervisionOrder.Escalated"
+    EVALUATION_DRAWN = "MonthlyEvaluation.Drawn"
+    EVALUATION_SCORED = "MonthlyEvaluation.Scored"
+    RECTIFICATION_SUBMITTED = "MonthlyEvaluation.RectificationSubmitted"
+    RECTIFICATION_ACCEPTED = "MonthlyEvaluation.RectificationAccepted"
+    RECTIFICATION_REJECTED = "MonthlyEvaluation.RectificationRejected"
+    ITEM_ESCALATED = "MonthlyEvaluation.ItemEscalated"
+    LOOP_OPENED = "KeyFieldLoop.Opened"
+    LOOP_FED_BACK = "KeyFieldLoop.FedBack"
+    LOOP_HOLDER_MOVED = "KeyFieldLoop.HolderMoved"
+    LOOP_CLOSED = "KeyFieldLoop.Closed"
+    LOOP_CANCELLED = "KeyFieldLoop.Cancelled"
+    CASE_OPENED = "SupervisedCase.Opened"
+    CASE_REGISTRATION_NOTED = "SupervisedCase.RegistrationNoted"
+    CASE_TRANSFER_NOTED = "SupervisedCase.TransferNoted"
+    CASE_HOLDER_CHANGED = "SupervisedCase.HolderChanged"
+    CASE_CONCLUSION_NOTED = "SupervisedCase.ConclusionNoted"
+    CALENDAR_STARTED = "PublishedYears.Started"
+    CALENDAR_YEAR_PUBLISHED = "PublishedYears.YearPublished"
+
+
 def _contracts(topic: str, declared: Mapping[str, Iterable[str]]) -> dict[str, EventContract]:
     common = {"organ_code", "actor"}
     return {
@@ -202,6 +245,8 @@ def _contracts(topic: str, declared: Mapping[str, Iterable[str]]) -> dict[str, E
 
 _P = PetitionEvents
 _H = HandlingEvents
+_S = SupervisionEvents
+_CALENDAR = ("due", "provisional", "calendar_version")
 
 PUBLISHED: dict[str, EventContract] = {
     **_contracts(
@@ -286,6 +331,52 @@ PUBLISHED: dict[str, EventContract] = {
             _H.FIVE_IN_PLACE_CONFIRMED: ("items", "at"),
             _H.ARCHIVED: ("at",),
             _H.REPEAT_LINKED: ("repeat_case_id", "holder_organ", "holder_office", "at"),
+        },
+    ),
+    **_contracts(
+        topic_for("supervision"),
+        {
+            _S.DEADLINE_OPENED: ("case_id", "kind", "ref", "responsible_organ", "start",
+                                 "working_days", "rules_version", "subject", "at", *_CALENDAR),
+            _S.DEADLINE_MET: ("met_on", "days_late", "at"),
+            _S.DEADLINE_CANCELLED: ("reason", "at"),
+            _S.DEADLINE_WARNED: ("level", "on", "due", "at"),
+            _S.DEADLINE_RECOMPUTED: ("previous_due", "at", *_CALENDAR),
+            _S.DEADLINE_REBASED: ("start", "reason", "at", *_CALENDAR),
+            _S.DEADLINE_EXTENDED: ("days", "reason", "approved_by", "at", *_CALENDAR),
+            _S.DEADLINE_SUSPENDED: ("on", "reason", "at"),
+            _S.DEADLINE_RESUMED: ("on", "working_days", "at", *_CALENDAR),
+            _S.ORDER_DRAFTED: ("case_id", "issuer_organ", "issuer_office", "holder_organ",
+                               "holder_office", "level", "requirements", "working_days",
+                               "transfer_id", "at"),
+            _S.ORDER_APPROVED: ("approved_by", "start", "rules_version", "at", *_CALENDAR),
+            _S.ORDER_ACKNOWLEDGED: ("at",),
+            _S.ORDER_PROGRESS_REPORTED: ("note", "at"),
+            _S.ORDER_REMINDED: ("note", "automatic", "at"),
+            _S.ORDER_CLOSED: ("reason", "at"),
+            _S.ORDER_ESCALATED: ("reason", "at"),
+            _S.EVALUATION_DRAWN: ("evaluator_organ", "month", "organs", "seed", "size",
+                                  "population", "sample", "sheet_version", "at"),
+            _S.EVALUATION_SCORED: ("case_id", "lost", "score", "grade", "items",
+                                   "rules_version", "at"),
+            _S.RECTIFICATION_SUBMITTED: ("item_id", "evidence", "at"),
+            _S.RECTIFICATION_ACCEPTED: ("item_id", "at"),
+            _S.RECTIFICATION_REJECTED: ("item_id", "reason", "at"),
+            _S.ITEM_ESCALATED: ("item_id", "on", "at"),
+            _S.LOOP_OPENED: ("case_id", "key_field", "holder_organ", "opened_on",
+                             "closure_due", "at"),
+            _S.LOOP_FED_BACK: ("month", "note", "at"),
+            _S.LOOP_HOLDER_MOVED: ("holder_organ", "at"),
+            _S.LOOP_CLOSED: ("closed_on", "at"),
+            _S.LOOP_CANCELLED: ("reason", "at"),
+            _S.CASE_OPENED: ("case_id", "registered_organ", "at"),
+            _S.CASE_REGISTRATION_NOTED: ("received_on", "real_name", "key_fields", "at"),
+            _S.CASE_TRANSFER_NOTED: ("transfer_id", "kind", "from_organ", "to_organ",
+                                     "to_office", "at"),
+            _S.CASE_HOLDER_CHANGED: ("holder_organ", "holder_office", "via", "at"),
+            _S.CASE_CONCLUSION_NOTED: ("concluded_by", "concluded_on", "first", "at"),
+            _S.CALENDAR_STARTED: ("at",),
+            _S.CALENDAR_YEAR_PUBLISHED: ("year", "holidays", "workdays", "source", "at"),
         },
     ),
 }

@@ -69,7 +69,8 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {status: ERROR_RESPONSES[status] for status in statuses}
 
 
-def error_json(status: int, code: str, zh: str, en: str, **details: Any) -> JSONResponse:
+def error_json(status: int, code: str, zh: str, en: str, /, **details: Any) -> JSONResponse:
+    """A coded bilingual error body; details may use any name (positional-only above)."""
     body = ErrorBody(error=ErrorDetail(code=code, message_zh=zh, message_en=en, details=details))
     return JSONResponse(status_code=status, content=body.model_dump())
 

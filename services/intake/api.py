@@ -12,20 +12,18 @@ answers in a fixed minimum time.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Path, Query, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
-from domain.guards import ORGAN_CODE
 from domain.petition import Stage
-from domain.vocabulary import Channel
 from infra.web import ErrorBody, error_responses
 from services.auth import CurrentActor
 from services.intake.application import IntakeApplication
 from services.intake.attachments import ALLOWED_TYPES
+from services.intake.casework_api import casework
 from services.intake.ratelimit import TokenBuckets
 from services.intake.schemas import (
     AcceptIn,
@@ -42,7 +40,6 @@ from services.intake.schemas import (
     NotAcceptRejectionIn,
     NotificationIn,
     PetitionOut,
-    PetitionPageOut,
     ProgressIn,
     ProgressOut,
     RealNameCheckIn,
@@ -53,9 +50,7 @@ from services.intake.schemas import (
     RevealIn,
     StageOut,
     SubstanceHintOut,
-    TimelineEntryOut,
 )
-from services.intake.search import PAGE_MAX, SearchQuery, decode_cursor
 
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
 STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
@@ -146,64 +141,10 @@ def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
     )
 
 
-@petitions.get("", response_model=PetitionPageOut, responses=error_responses(403, 422))
-def search_petitions(
-    intake: Intake,
-    actor: Actor,
-    registration_number: Annotated[str | None, Query(max_length=40)] = None,
-    reported_person: Annotated[
-        str | None, Query(max_length=50, description="Part of a reported person's name or unit")
-    ] = None,
-    text: Annotated[str | None, Query(max_length=100, description="Part of the summary")] = None,
-    stage: Annotated[str | None, Query(pattern=STAGE_PATTERN)] = None,
-    channel: Channel | None = None,
-    registered_from: Annotated[
-        date | None, Query(alias="from", description="First day (Beijing time)")
-    ] = None,
-    registered_to: Annotated[
-        date | None, Query(alias="to", description="Last day (Beijing time)")
-    ] = None,
-    organ: Annotated[
-        str | None,
-        Query(pattern=ORGAN_CODE.pattern, max_length=12, description="An organ subtree"),
-    ] = None,
-    first: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50,
-    after: Annotated[str | None, Query(max_length=200, description="next_cursor")] = None,
-) -> Any:
-    """Cases the caller may see (registered in or held by their subtree), newest
-    registration first, `first` at a time; pass `next_cursor` as `after` for the next
-    page. Filters combine with AND; text filters match parts, case-insensitively."""
-    query = SearchQuery(
-        scopes=(),
-        registration_number=registration_number,
-        reported_person=reported_person,
-        text=text,
-        stage=stage,
-        channel=None if channel is None else channel.value,
-        registered_from=registered_from,
-        registered_to=registered_to,
-        organ=organ,
-        first=first,
-        after=None if after is None else decode_cursor(after),
-    )
-    return intake.search(query, actor)
-
-
 @petitions.get("/{case_id}", response_model=PetitionOut, responses=error_responses(403, 404, 422))
 def get_petition(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
     """A case as staff see it, without the reporter's identity."""
     return intake.petition(case_id, actor)
-
-
-@petitions.get(
-    "/{case_id}/timeline",
-    response_model=list[TimelineEntryOut],
-    responses=error_responses(403, 404, 422),
-)
-def get_timeline(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
-    """Every intake event of the case, oldest first: what, who (username), organ, office,
-    when."""
-    return intake.timeline(case_id, actor)
 
 
 @petitions.post(
@@ -422,4 +363,4 @@ def progress(body: ProgressIn, intake: Intake) -> Any:
     return intake.progress(body.receipt_code)
 
 
-ROUTERS = (petitions, screening, feedback, attachments, public)
+ROUTERS = (casework, petitions, screening, feedback, attachments, public)

@@ -394,6 +394,7 @@ class IntakeApplication(IntakeReading):
         obj: Object,
         *,
         purpose: str | None = None,
+        record: bool = True,
     ) -> Petition:
         """Load the petition and apply the policy (404 out of scope, 403 forbidden)."""
         petition = self._get(case_id)
@@ -406,6 +407,7 @@ class IntakeApplication(IntakeReading):
             lambda: _unknown(case_id),
             proposed_by=proposal.get("proposed_by") if action is Action.APPROVE else None,
             purpose=purpose,
+            record=record,
         )
         return petition
 

@@ -24,7 +24,7 @@ from domain.rules import Rules
 from domain.vocabulary import Office
 from infra import aggregates
 from infra.eventstore import ServiceApplication
-from services.guard import Guard
+from services.guard import CaseScope, Guard
 from services.intake import repeats
 from services.intake.attachments import AttachmentStore
 from services.intake.index import catch_up_index
@@ -59,7 +59,11 @@ class IntakeReading(ServiceApplication):
         obj: Object,
         *,
         purpose: str | None = None,
+        record: bool = True,
     ) -> Petition:
+        raise NotImplementedError
+
+    def scope_of(self, petition: Petition) -> CaseScope:
         raise NotImplementedError
 
     def _get(self, case_id: UUID, code: str = "petition_unknown") -> Petition:
@@ -116,7 +120,7 @@ class IntakeReading(ServiceApplication):
         """Open the sealed identity for the petition office of the holder; the read is
         recorded in the case (an event) and in the access log."""
         petition = self._authorised(
-            case_id, actor, Action.REVEAL, Object.REPORTER_IDENTITY, purpose=purpose
+            case_id, actor, Action.REVEAL, Object.REPORTER_IDENTITY, purpose=purpose, record=False
         )
         sealed = petition.record_reveal(purpose, actor=actor.username, at=self.now())
         try:
@@ -128,6 +132,10 @@ class IntakeReading(ServiceApplication):
                 "The reporter's identity cannot be opened with the configured key",
             ) from None
         self._save(petition)
+        scope = self.scope_of(petition)
+        self.guard.record_allowed(
+            actor, Action.REVEAL, Object.REPORTER_IDENTITY, scope, "reporter_revealed"
+        )
         return identity
 
     def progress(self, receipt_code: str) -> dict[str, Any]:

@@ -413,37 +413,3 @@ class ProgressOut(BaseModel):
     reason: str | None
     result_zh: str | None
     result_en: str | None
-
-
-class PetitionSummaryOut(BaseModel):
-    """One case in a search result: what a results table shows."""
-
-    case_id: str
-    registration_number: str
-    organ_code: str
-    channel: str | None
-    stage: str
-    summary: str
-    registered_at: str
-    reported_persons: list[dict[str, str]]
-    holder_organ: str
-    holder_office: str
-
-
-class PetitionPageOut(BaseModel):
-    """A page of search results, newest registration first; `next_cursor` is None on the
-    last page."""
-
-    items: list[PetitionSummaryOut]
-    next_cursor: str | None
-
-
-class TimelineEntryOut(BaseModel):
-    """One intake event of a case: what, who (username), organ, office, when."""
-
-    sequence: int
-    what: str
-    who: str | None
-    organ: str | None
-    office: str | None
-    at: str

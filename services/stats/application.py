@@ -1,128 +1,77 @@
-"""Stats: read models built from `intake.events` — a summary row per case and per-organ
-daily counts by channel.
+"""Stats: the case facts kept from intake, routing and supervision events, exactly once,
+and the counting questions asked of them (`caseStatistics`, `subordinateStatus`).
 
-Events reach the read models through `HANDLERS`, a `{event type: handler}` table keyed by
-the published contract's names; a case's status is the petition's own stage word."""
+Each event reaches the facts through the `{event type: handler}` tables of
+`services.stats.facts`; the handler's effect and the tracking row move in one transaction.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from domain.contracts import Envelope, PetitionEvents
-from domain.errors import InvalidInput
+from domain.contracts import Envelope
 from domain.guards import CHINA_TZ, require_organ_code
-from domain.petition import Stage
+from domain.hierarchy import OrgTree
 from infra.eventstore import connect, connection_pool, ensure_schema
-
-MAX_RANGE_DAYS = 3660
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS case_summary (
-    case_id text PRIMARY KEY,
-    organ_code text NOT NULL,
-    channel text NOT NULL,
-    received_on date NOT NULL,
-    registration_number text NOT NULL,
-    status text NOT NULL,
-    last_event_type text NOT NULL,
-    updated_at timestamptz NOT NULL
-);
-CREATE TABLE IF NOT EXISTS organ_daily (
-    organ_code text NOT NULL,
-    day date NOT NULL,
-    channel text NOT NULL,
-    count integer NOT NULL,
-    PRIMARY KEY (organ_code, day, channel)
-);
-CREATE TABLE IF NOT EXISTS tracking (
-    name text PRIMARY KEY,
-    position bigint NOT NULL
-);
-"""
+from infra.reference_data import load_org_tree
+from services.stats import queries
+from services.stats.bulk import Projection
+from services.stats.dimensions import (
+    StatisticsDimension,
+    change_percent,
+    check_range,
+    parse_dimensions,
+    percent,
+    year_earlier,
+)
+from services.stats.facts import Context, Projector
+from services.stats.store import read_part, schema_ddl, write_change
 
 
-def _day_of(timestamp: str) -> dt.date:
-    # Counting days follow the commissions' calendar, not UTC.
-    moment = dt.datetime.fromisoformat(timestamp)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=CHINA_TZ)
-    return moment.astimezone(CHINA_TZ).date()
+def ancestry_in(tree: OrgTree) -> Callable[[str], list[str]]:
+    """The path root → organ of a code; an unknown code hangs under its longest known prefix."""
 
+    def ancestry(code: str) -> list[str]:
+        if code in tree:
+            return [o.code for o in reversed(tree.ancestors(code))] + [code]
+        for length in range(len(code) - 1, 1, -1):
+            if code[:length] in tree:
+                return [*ancestry(code[:length]), code]
+        return [code]
 
-def _registered(conn: Any, envelope: Envelope) -> None:
-    payload = envelope.payload
-    day = _day_of(payload["received_at"])
-    inserted = conn.execute(
-        "INSERT INTO case_summary (case_id, organ_code, channel, received_on, "
-        "registration_number, status, last_event_type, updated_at) "
-        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (case_id) DO NOTHING",
-        (
-            envelope.case_id,
-            envelope.organ_code,
-            payload["channel"],
-            day,
-            payload.get("registration_number", ""),
-            Stage.RECEIVED,
-            envelope.type,
-            envelope.occurred_at,
-        ),
-    ).rowcount
-    if inserted:
-        conn.execute(
-            "INSERT INTO organ_daily (organ_code, day, channel, count) "
-            "VALUES (%s, %s, %s, 1) ON CONFLICT (organ_code, day, channel) "
-            "DO UPDATE SET count = organ_daily.count + 1",
-            (envelope.organ_code, day, payload["channel"]),
-        )
-
-
-def _stage(stage: str) -> Callable[[Any, Envelope], None]:
-    def moved(conn: Any, envelope: Envelope) -> None:
-        conn.execute(
-            "UPDATE case_summary SET status = %s, last_event_type = %s, updated_at = %s "
-            "WHERE case_id = %s",
-            (stage, envelope.type, envelope.occurred_at, envelope.case_id),
-        )
-
-    return moved
-
-
-# What stats does with each intake event; the others change no read model.
-HANDLERS: dict[str, Callable[[Any, Envelope], None]] = {
-    PetitionEvents.REGISTERED: _registered,
-    PetitionEvents.ACCEPTED: _stage(Stage.ACCEPTED),
-    PetitionEvents.DIVERTED: _stage(Stage.DIVERTED),
-    PetitionEvents.NOT_ACCEPTED: _stage(Stage.NOT_ACCEPTED),
-    PetitionEvents.LINKED_AS_REPEAT: _stage(Stage.REPEAT),
-}
+    return ancestry
 
 
 class StatsApplication:
-    """Keeps the read models and answers counting questions."""
+    """Keeps the case facts and answers counting questions."""
 
-    def __init__(self, database_url: str, schema: str = "stats") -> None:
+    def __init__(self, database_url: str, schema: str = "stats", tree: OrgTree | None = None):
         self.database_url = database_url
         self.schema = schema
+        self.tree = tree if tree is not None else load_org_tree()
+        self.projector = Projector(Context(ancestry_in(self.tree)))
         ensure_schema(database_url, schema)
         with connect(database_url, schema) as conn:
-            conn.execute(_SCHEMA)
+            conn.execute(schema_ddl())
         self.pool = connection_pool(database_url, schema)
 
     def close(self) -> None:
         self.pool.close()
 
+    # --- keeping the facts -----------------------------------------------------------
+
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
-        """Apply one intake event and move the tracking row, in one transaction."""
+        """Apply one event and move the tracking row, in one transaction."""
         with self.pool.connection() as conn:
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()
             if row is not None and envelope.notification_id <= row[0]:
                 return
-            self._apply(conn, envelope)
+            if self.projector.handles(envelope):
+                self._apply(conn, envelope)
             conn.execute(
                 "INSERT INTO tracking (name, position) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
@@ -130,31 +79,134 @@ class StatsApplication:
             )
 
     def _apply(self, conn: Any, envelope: Envelope) -> None:
-        handler = HANDLERS.get(envelope.type)
-        if handler is not None:
-            handler(conn, envelope)
+        # The row exists and is locked before anything is read from it, so the intake and
+        # routing consumers, meeting on a new case, take turns.
+        conn.execute(
+            "INSERT INTO case_fact (case_id) VALUES (%s) ON CONFLICT (case_id) DO NOTHING",
+            (envelope.case_id,),
+        )
+        part, valid_from, version = read_part(conn, envelope.case_id, envelope.source)
+        change = self.projector.apply(part, envelope, valid_from)
+        if change is not None:
+            write_change(conn, change, version)
+            return
+        conn.execute(
+            "DELETE FROM case_fact WHERE case_id = %s AND intake_version = 0 "
+            "AND routing_version = 0 AND supervision_version = 0",
+            (envelope.case_id,),
+        )
+
+    def load(self, envelopes: Iterable[Envelope], positions: dict[str, int]) -> int:
+        """Replace every fact with those of these events, set the tracking rows; one
+        transaction. Returns how many events were applied."""
+        projection = Projection(self.projector)
+        for envelope in envelopes:
+            projection.apply(envelope)
+        with self.pool.connection() as conn:
+            projection.write(conn, positions)
+        return projection.applied
+
+    # --- questions -------------------------------------------------------------------
+
+    def _organ(self, organ: str) -> list[str]:
+        """The organ's path from its root; coded refusals for a bad or unknown code."""
+        require_organ_code(organ)
+        self.tree.get(organ)
+        return ancestry_in(self.tree)(organ)
+
+    def case_statistics(
+        self,
+        organ: str,
+        start: dt.date,
+        end: dt.date,
+        group_by: list[str],
+        as_of: dt.datetime | None = None,
+    ) -> dict[str, Any]:
+        """Counts and 人次 over the organ's subtree, grouped, with the year-earlier figures
+        and the rates 比率; as of a past moment when `as_of` is given."""
+        depth = len(self._organ(organ))
+        check_range(start, end)
+        dimensions = parse_dimensions(group_by)
+        if as_of is not None and as_of.tzinfo is None:
+            as_of = as_of.replace(tzinfo=CHINA_TZ)
+        previous_start, previous_end = year_earlier(start, end)
+        selection = queries.Selection(organ, start, end, previous_start, previous_end, as_of)
+        with self.pool.connection() as conn:
+            counted, totals = queries.year_on_year(conn, selection, dimensions, depth)
+        groups = [
+            {
+                "keys": list(keys),
+                "count": measures[0],
+                "visitors": measures[1],
+                "previousCount": measures[2],
+                "changePercent": change_percent(measures[0], measures[2]),
+            }
+            for keys, measures in sorted(counted.items())
+        ]
+        return {
+            "organ": organ,
+            "from": start,
+            "to": end,
+            "previousFrom": previous_start,
+            "previousTo": previous_end,
+            "asOf": as_of,
+            "groupBy": [d.value for d in dimensions],
+            "total": totals[0],
+            "visitors": totals[1],
+            "previousTotal": totals[2],
+            "previousVisitors": totals[3],
+            "changePercent": change_percent(totals[0], totals[2]),
+            "groups": groups,
+            "rates": {
+                name: {"numerator": n, "denominator": d, "percent": percent(n, d)}
+                for name, (n, d) in queries.rates_of(totals).items()
+            },
+        }
+
+    def subordinate_status(self, organ: str, start: dt.date, end: dt.date) -> dict[str, Any]:
+        """For the organ itself and each direct subordinate and stationed unit: what it
+        holds now, with warnings, and what its subtree received and concluded in the period."""
+        depth = len(self._organ(organ))
+        check_range(start, end)
+        children = self.tree.children(organ)
+        codes = [child.code for child in children]
+        selection = queries.Selection(organ, start, end)
+        subordinate = [StatisticsDimension.SUBORDINATE]
+        with self.pool.connection() as conn:
+            figures_of = queries.scan(conn, selection, subordinate, depth)
+            held = queries.holding_by_child(conn, organ, codes)
+        rows = []
+        for unit in [self.tree.get(organ), *children]:
+            figures = queries.rates_of(figures_of.get((unit.code,)) or queries.empty_measures())
+            closure, repeats = figures["closure"], figures["repeatShare"]
+            holding = held.get(unit.code, {"holding": 0, "overdue": 0, "yellow": 0, "red": 0})
+            rows.append(
+                {
+                    "organ": unit.code,
+                    "name": unit.name,
+                    "level": unit.level.value,
+                    "kind": unit.kind.value,
+                    "own": unit.code == organ,
+                    "hasChildren": unit.code != organ and bool(self.tree.children(unit.code)),
+                    **holding,
+                    "received": figures["inScopeShare"][1],
+                    "concluded": closure[0],
+                    "closureRate": percent(*closure),
+                    "repeatRate": percent(*repeats),
+                }
+            )
+        return {"organ": organ, "from": start, "to": end, "units": rows}
 
     def organ_stats(self, organ: str, start: dt.date, end: dt.date) -> dict[str, Any]:
         """Reports received by the organ and its whole subtree between two days, inclusive."""
         require_organ_code(organ)
-        if end < start:
-            raise InvalidInput(
-                "date_range_invalid",
-                "结束日期早于开始日期",
-                "The end date is before the start date",
-            )
-        if (end - start).days > MAX_RANGE_DAYS:
-            raise InvalidInput(
-                "date_range_too_long", "统计区间不得超过十年", "The range may not exceed ten years"
-            )
+        check_range(start, end)
+        selection = queries.Selection(organ, start, end)
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT channel, sum(count) FROM organ_daily "
-                "WHERE organ_code LIKE %s AND day BETWEEN %s AND %s "
-                "GROUP BY channel ORDER BY channel",
-                (organ + "%", start, end),
-            ).fetchall()
-        by_channel = [{"channel": channel, "count": int(count)} for channel, count in rows]
+            counted = queries.scan(conn, selection, [StatisticsDimension.CHANNEL], 0)
+        by_channel = [
+            {"channel": keys[0], "count": measures[0]} for keys, measures in sorted(counted.items())
+        ]
         return {
             "organ": organ,
             "from": start.isoformat(),
@@ -165,5 +217,7 @@ class StatsApplication:
 
     def case_count(self) -> int:
         with self.pool.connection() as conn:
-            row = conn.execute("SELECT count(*) FROM case_summary").fetchone()
+            row = conn.execute(
+                "SELECT count(*) FROM case_fact WHERE received_on IS NOT NULL"
+            ).fetchone()
         return int(row[0]) if row else 0

@@ -15,6 +15,7 @@ from infra.web import create_service_app, readiness_checks
 from services.guard import Guard
 from services.stats.api import router
 from services.stats.application import StatsApplication
+from services.stats.rebuild import sources_to_read
 
 
 def create_app(
@@ -41,7 +42,11 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
         access_log=AccessLog(settings.database_url, settings.schema_of("access")),
         readiness=readiness_checks(settings),
     )
-    return app, stats, [consumer_worker(settings, "stats", "intake", stats.handle)]
+    # One consumer per topic whose events stats keeps (supervision's once it publishes).
+    workers = [
+        consumer_worker(settings, "stats", source, stats.handle) for source in sources_to_read()
+    ]
+    return app, stats, workers
 
 
 def main() -> None:

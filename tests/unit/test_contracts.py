@@ -168,8 +168,16 @@ def _published_events(aggregate: type) -> dict[str, set[str]]:
 def _stored_event_types() -> dict[str, set[str]]:
     from domain.handling import Handling
     from domain.petition import Petition
+    from domain.supervision.calendar_years import PublishedYears
+    from domain.supervision.casefile import SupervisedCase
+    from domain.supervision.deadline import CaseDeadline
+    from domain.supervision.evaluation import MonthlyEvaluation
+    from domain.supervision.keyfield import KeyFieldLoop
+    from domain.supervision.order import SupervisionOrder
 
-    return {**_published_events(Petition), **_published_events(Handling)}
+    aggregates = (Petition, Handling, CaseDeadline, SupervisionOrder, MonthlyEvaluation,
+                  KeyFieldLoop, SupervisedCase, PublishedYears)
+    return {name: fields for a in aggregates for name, fields in _published_events(a).items()}
 
 
 def test_every_stored_event_type_is_declared_with_its_payload_fields() -> None:
@@ -182,14 +190,24 @@ def test_every_stored_event_type_is_declared_with_its_payload_fields() -> None:
 
 
 def test_event_type_constants_are_the_catalogue() -> None:
-    from domain.contracts import PUBLISHED, HandlingEvents, PetitionEvents, topic_for
+    from domain.contracts import (
+        PUBLISHED,
+        HandlingEvents,
+        PetitionEvents,
+        SupervisionEvents,
+        topic_for,
+    )
 
     constants = {
         value
-        for holder in (PetitionEvents, HandlingEvents)
+        for holder in (PetitionEvents, HandlingEvents, SupervisionEvents)
         for key, value in vars(holder).items()
         if key.isupper()
     }
     assert constants == set(PUBLISHED)
-    assert {c.topic for c in PUBLISHED.values()} == {topic_for("intake"), topic_for("routing")}
+    assert {c.topic for c in PUBLISHED.values()} == {
+        topic_for("intake"),
+        topic_for("routing"),
+        topic_for("supervision"),
+    }
     assert all(c.schema_version == SCHEMA_VERSION for c in PUBLISHED.values())

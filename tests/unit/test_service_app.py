@@ -106,3 +106,11 @@ def test_a_lost_race_in_the_store_is_409_concurrent_update_in_every_service():
     assert error["code"] == "concurrent_update"
     assert error["message_zh"] and error["message_en"]
     assert "duplicate key" not in answer.text
+
+
+def test_error_details_may_use_any_name_even_status():
+    from infra.web import error_json
+
+    answer = error_json(409, "state_wrong", "状态不符", "Wrong state", status="closed", code2="x")
+    assert answer.status_code == 409
+    assert b'"status":"closed"' in answer.body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
@@ -63,6 +64,93 @@ def test_bad_inputs_get_a_code_and_two_languages(stats, path, code):
     error = response.json()["error"]
     assert error["code"] == code
     assert error["message_zh"] and error["message_en"]
+
+
+CASE_STATISTICS = "/organs/{organ}/case-statistics?from={start}&to={end}"
+
+
+@pytest.mark.parametrize(
+    ("path", "status", "code"),
+    [
+        ("/organs/62/case-statistics?from=2026-12-01&to=2026-01-01", 422, "date_range_invalid"),
+        ("/organs/62/case-statistics?from=1900-01-01&to=2026-01-01", 422, "date_range_too_long"),
+        ("/organs/62/case-statistics?from=0001-01-01&to=0001-12-31", 422, "date_out_of_range"),
+        ("/organs/62/case-statistics?from=2026-02-30&to=2026-03-31", 422, "request_invalid"),
+        ("/organs/62/case-statistics?to=2026-01-31", 422, "request_invalid"),
+        ("/organs/6x!/case-statistics?from=2026-01-01&to=2026-01-31", 422, "organ_code_invalid"),
+        ("/organs/99/case-statistics?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
+        (
+            "/organs/62/case-statistics?from=2026-01-01&to=2026-01-31&groupBy=COLOUR",
+            422,
+            "statistics_dimension_unknown",
+        ),
+        (
+            "/organs/62/case-statistics?from=2026-01-01&to=2026-01-31&groupBy=MONTH,CHANNEL"
+            "&groupBy=MONTH",
+            422,
+            "statistics_dimension_repeated",
+        ),
+        (
+            "/organs/62/case-statistics?from=2026-01-01&to=2026-01-31"
+            "&groupBy=MONTH,CHANNEL,SCOPE,OUTCOME,CATEGORY",
+            422,
+            "statistics_dimensions_too_many",
+        ),
+        (
+            "/organs/62/case-statistics?from=2026-01-01&to=2026-01-31&asOf=yesterday",
+            422,
+            "request_invalid",
+        ),
+        ("/organs/62/subordinate-status?from=2026-12-01&to=2026-01-01", 422, "date_range_invalid"),
+        ("/organs/6x!/subordinate-status?from=2026-01-01&to=2026-01-31", 422, "organ_code_invalid"),
+        ("/organs/99/subordinate-status?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
+        ("/organs/62/subordinate-status?from=2026-01-01", 422, "request_invalid"),
+    ],
+)
+def test_statistics_refuse_bad_inputs_with_a_code_and_two_languages(stats, path, status, code):
+    response = TestClient(APP).get(path)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["code"] == code
+    assert error["message_zh"] and error["message_en"]
+
+
+def test_case_statistics_answers_in_the_published_shape(stats):
+    from .history import CHINA, HistoryBuilder
+
+    builder = HistoryBuilder(stats.tree, seed=7)
+    start = dt.datetime(2025, 3, 1, tzinfo=CHINA)
+    cases = [builder.case(start, 1) for _ in range(40)]
+    stats.load([e for case in cases for e in case.events], {})
+    body = (
+        TestClient(APP)
+        .get(
+            "/organs/62/case-statistics?from=2025-01-01&to=2025-12-31"
+            "&groupBy=SUBORDINATE&groupBy=MONTH"
+        )
+        .json()
+    )
+    in_gansu = [c for c in cases if c.organ.startswith("62")]
+    assert body["total"] == len(in_gansu) and body["previousTotal"] == 0
+    assert body["from"] == "2025-01-01" and body["previousFrom"] == "2024-01-01"
+    assert body["groupBy"] == ["SUBORDINATE", "MONTH"]
+    assert {tuple(g["keys"])[1] for g in body["groups"]} == {"2025-03"}
+    assert sum(g["count"] for g in body["groups"]) == body["total"]
+    assert set(body["rates"]) == {
+        "inScopeShare",
+        "repeatShare",
+        "closure",
+        "substantiation",
+        "sanction",
+        "satisfaction",
+        "onTime",
+    }
+    assert body["rates"]["inScopeShare"]["denominator"] == body["total"]
+    status = TestClient(APP).get("/organs/62/subordinate-status?from=2025-01-01&to=2025-12-31")
+    units = status.json()["units"]
+    assert units[0]["organ"] == "62" and units[0]["own"] is True
+    assert sum(unit["received"] for unit in units) == body["total"]
+    assert {unit["organ"] for unit in units[1:]} == {c.code for c in stats.tree.children("62")}
 
 
 def test_an_empty_range_counts_zero(stats):
