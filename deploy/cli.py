@@ -11,7 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from deploy import calendar_cli
+from deploy.audit_cli import add_commands as add_audit_commands
+from deploy.audit_cli import run as run_audit_command
 from infra.settings import Settings
+
+AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove", "quarantine")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -47,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     calendar_cli.add_parser(commands)
     rebuild = commands.add_parser("rebuild", help="rebuild read models from the event stores")
     rebuild.add_argument("model", choices=["stats"], help="which read models")
+    add_audit_commands(commands)
     return parser
 
 
@@ -123,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
         return calendar_cli.run(args)
     if args.command == "rebuild":
         return _rebuild_stats()
+    if args.command in AUDIT_COMMANDS:
+        return run_audit_command(args)
     return 2
 
 

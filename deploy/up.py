@@ -19,7 +19,9 @@ from typing import IO
 
 import httpx
 
+from deploy.audit_cli import run_migrations
 from domain.errors import DomainError
+from infra.dbroles import OWNER_URL_ENV, ensure_roles, user_of
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres
 from infra.settings import Settings
 
@@ -84,6 +86,20 @@ class Platform:
         env["BATON_DATA_DIR"] = str(self.data_dir)
         return env
 
+    def prepare_roles(self, env: dict[str, str]) -> dict[str, str]:
+        """Declare every table as the owner role; the services get the runtime role's URL.
+
+        Embedded PostgreSQL gets both roles here. A server of your own: give
+        DATABASE_OWNER_URL and DATABASE_URL (the runtime role), see the README.
+        """
+        owner_url = env.pop(OWNER_URL_ENV, None) or self.settings.database_owner_url
+        runtime_url = env["DATABASE_URL"]
+        if self.postgres is not None:
+            owner_url, runtime_url = ensure_roles(runtime_url)
+        if owner_url:
+            run_migrations(owner_url, user_of(runtime_url), env)
+        return {**env, "DATABASE_URL": runtime_url}  # never the owner's URL
+
     def prepare_identity(self, env: Mapping[str, str]) -> None:
         """The service-token key pair and (in development) the demo users, before any
         child starts."""
@@ -104,6 +120,7 @@ class Platform:
             **self.start_servers(),
             "PYTHONUNBUFFERED": "1",
         }
+        env = self.prepare_roles(env)
         self.prepare_identity(env)
         for name, module in PROCESSES.items():
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()

@@ -40,8 +40,9 @@ def _case(case_id: str) -> str:
     try:
         return str(uuid.UUID(case_id))
     except ValueError:
-        raise InvalidInput("case_id_invalid", "案件编号格式不正确", "The case id is not valid",
-                           field="caseId") from None
+        raise InvalidInput(
+            "case_id_invalid", "案件编号格式不正确", "The case id is not valid", field="caseId"
+        ) from None
 
 
 @router.post("/{case_id}", status_code=201)
@@ -71,13 +72,16 @@ async def download(
     """The stored content, if intake lets this user have it (every download is recorded)."""
     token = await _token(request, mutation=False)
     intake = request.app.state.gateway.intake
-    response = await intake.stream(path("/petitions/{}/attachments/{}", _case(case_id), sha256),
-                                   token=token)
+    response = await intake.stream(
+        path("/petitions/{}/attachments/{}", _case(case_id), sha256), token=token
+    )
     if response.status_code >= 400:
         await response.aclose()
         if response.status_code in (403, 404):
             raise Forbidden("attachment_refused", "无权下载该附件", "You may not download this")
-        raise InvalidInput("attachment_refused", "无法下载该附件", "The attachment is not available")
+        raise InvalidInput(
+            "attachment_refused", "无法下载该附件", "The attachment is not available"
+        )
     return StreamingResponse(
         response.aiter_bytes(),
         media_type=response.headers.get("content-type"),

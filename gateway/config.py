@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from ipaddress import ip_address, ip_network
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from starlette.requests import HTTPConnection
 
 # A registration with its full text (100,000 characters: 300 KB in UTF-8, 600 KB when a
@@ -24,14 +26,16 @@ class GatewaySettings(BaseSettings):
     # Attachment uploads (the separate upload route): intake's own limit decides below this.
     max_upload_bytes: int = 64 * 1024 * 1024
     # Proxies (addresses or networks) whose X-Forwarded-For names the real client.
-    trusted_proxies: list[str] = []
+    trusted_proxies: Annotated[list[str], NoDecode] = []
     # The operations the web front end was built with (accepted alone in production).
     trusted_documents: Path | None = None
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str) and not value.lstrip().startswith("["):
+        if isinstance(value, str):
+            if value.lstrip().startswith("["):
+                return json.loads(value)
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 

@@ -14,7 +14,11 @@ from infra.web import BodySizeLimit, error_json
 
 log = logging.getLogger("gateway.graphql")
 
-GET_REFUSED = ("graphql_get_refused", "不接受以GET方式提交的查询", "Operations over GET are refused")
+GET_REFUSED = (
+    "graphql_get_refused",
+    "不接受以GET方式提交的查询",
+    "Operations over GET are refused",
+)
 BATCH_REFUSED = ("batching_refused", "不接受批量请求", "Batched operations are refused")
 
 

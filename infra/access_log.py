@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, Protocol
 
-import psycopg
 from psycopg.rows import dict_row
 
-from infra.eventstore import connection_pool, ensure_schema
+from infra.eventstore import connect, connection_pool, ensure_schema
 
 __all__ = [
     "AccessEntry",
@@ -121,7 +120,8 @@ class AccessLog:
     def __init__(self, database_url: str, schema: str) -> None:
         self._lock = f"baton-access-log:{schema}"
         ensure_schema(database_url, schema)
-        with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
+        # Through infra: as the runtime role, the declaration goes to the owner role.
+        with connect(database_url, schema) as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
             conn.execute(TABLE)  # type: ignore[arg-type]
         self._pool = connection_pool(database_url, schema, max_size=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -29,6 +30,7 @@ __all__ = [
     "TokenVerifier",
     "REPORTER",
     "identity_dependency",
+    "sign",
     "verified_identity",
     "signing_key",
     "verification_key",
@@ -68,6 +70,20 @@ class ServiceIdentity:
 # The identity the gateway signs for an anonymous reporter's progress query: no organ and
 # no office, the single role `reporter`. Services accept empty organ and office only for it.
 REPORTER = ServiceIdentity("anonymous", "anonymous", "信访举报人", "", "", ("reporter",))
+
+
+def sign(identity: ServiceIdentity, key: Ed25519PrivateKey, now: float, lifetime: int = 60) -> str:
+    """A service token for `identity` (what the gateway signs per call; operators' tools
+    holding the private key, like `baton calendar publish`, sign their own)."""
+    claims = {
+        **identity.claims(),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": int(now),
+        "exp": int(now) + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
 def _decode_key_text(text: str, private: bool) -> Ed25519PrivateKey | Ed25519PublicKey:

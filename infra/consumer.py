@@ -20,6 +20,7 @@ from opentelemetry.trace import SpanKind
 
 from domain.contracts import Envelope
 from domain.errors import DomainError
+from infra.audit.envelopes import InboundGuard
 from infra.relay import ensure_topic
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Consumer:
         partitions: int = 4,
         poll_timeout_ms: int = 200,
         service: str | None = None,
+        guard: InboundGuard | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -54,6 +56,8 @@ class Consumer:
         self.poll_timeout_ms = poll_timeout_ms
         self.service = service or name
         self.rejected: list[tuple[str, int, int, str]] = []
+        # With a guard, only signed records that continue their case's chain are applied.
+        self.guard = guard
         self._kafka: KafkaConsumer | None = None
 
     def run(self, stop: threading.Event) -> None:
@@ -127,6 +131,9 @@ class Consumer:
                 "messaging.kafka.offset": record.offset,
             },
         ):
+            if self.guard is not None:
+                self._process_guarded(tp, record)
+                return
             try:
                 envelope = Envelope.from_json(record.value)
             except DomainError as exc:
@@ -142,3 +149,13 @@ class Consumer:
                 self.rejected.append((self.topic, tp.partition, record.offset, exc.code))
                 return
             self.handle(envelope, tracking_name(self.topic, tp.partition))
+
+    def _process_guarded(self, tp: TopicPartition, record: ConsumerRecord) -> None:
+        assert self.guard is not None
+        headers = {k: v for k, v in (record.headers or []) if v is not None}
+        envelope = self.guard.admit(tp.partition, record.offset, record.value, headers)
+        if envelope is None:
+            self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
+            return
+        self.handle(envelope, tracking_name(self.topic, tp.partition))
+        self.guard.applied(envelope)

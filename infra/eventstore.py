@@ -26,6 +26,9 @@ from eventsourcing.persistence import (
 from opentelemetry import propagate
 from psycopg_pool import ConnectionPool
 
+from infra import dbroles
+from infra.audit.recorder import RECORDER_TOPIC
+
 TRACE_KEY = "_trace"
 
 
@@ -47,19 +50,31 @@ def postgres_env(database_url: str, schema: str) -> dict[str, str]:
         # Left off on purpose: with database functions on, a process recorder can drop
         # its tracking row (see the architecture page).
         "POSTGRES_ENABLE_DB_FUNCTIONS": "n",
+        # Every stored event is chained into the store's audit table (infra/audit).
+        "PROCESS_RECORDER_TOPIC": RECORDER_TOPIC,
     }
 
 
 def ensure_schema(database_url: str, schema: str) -> None:
-    """Create the schema if missing: the library does not create schemas."""
+    """Create the schema if missing (the library does not), as the owner if need be."""
     with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        exists = conn.execute("SELECT to_regnamespace(%s)", (schema,)).fetchone()
+        if exists and exists[0] is not None:
+            return
+        if dbroles.can_declare(conn, schema):
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            dbroles.DECLARED_SCHEMAS.add(schema)
+            return
+    if not dbroles.declare_as_owner([], schema, dbroles.user_of(database_url)):
+        raise RuntimeError(f"schema {schema} is missing: run `baton migrate` as the owner role")
 
 
 @contextmanager
 def connect(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]:
     """A connection whose search_path is the schema; commits on success."""
-    with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
+    with dbroles.DeclaringConnection.connect(
+        database_url, options=f"-c search_path={schema}"
+    ) as conn:
         yield conn
 
 
@@ -70,6 +85,7 @@ def connection_pool(database_url: str, schema: str, max_size: int = 4) -> Connec
         min_size=1,
         max_size=max_size,
         kwargs={"options": f"-c search_path={schema}"},
+        connection_class=dbroles.DeclaringConnection,
         open=True,
         name=f"baton-{schema}",
     )

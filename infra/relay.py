@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
@@ -27,8 +28,11 @@ from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
+from infra.audit.checkpoints import Checkpointer
+from infra.audit.envelopes import signature_headers
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
+from infra.settings import Settings
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("baton.relay")
@@ -121,6 +125,9 @@ class Relay:
         batch_size: int = 500,
         idle_sleep: float = 0.05,
         check_interval: float = 2.0,
+        signer: Ed25519PrivateKey | None = None,
+        checkpointer: Checkpointer | None = None,
+        checkpoint_interval: float = 60.0,
     ) -> None:
         if app.database_url is None:
             raise ValueError("the relay needs an application on PostgreSQL")
@@ -132,6 +139,12 @@ class Relay:
         self.batch_size = batch_size
         self.idle_sleep = idle_sleep
         self.check_interval = check_interval
+        # Consumers apply only what this key signed (infra/audit/envelopes.py).
+        self.signer = signer or Settings().audit_keys().signer(app.service)
+        # The store's checkpoints are signed by whoever holds the relay's lock.
+        self.checkpointer = checkpointer
+        self.checkpoint_interval = checkpoint_interval
+        self._last_checkpoint = 0.0
         self.position = 0
         self.offsets: dict[int, int] = {}
         self.chain: dict[str, tuple[int, str]] = {}
@@ -164,20 +177,34 @@ class Relay:
                         self._reset_clients()
                         stop.wait(1.0)
                         continue
+                    self._maybe_checkpoint()
                     if not published:
                         stop.wait(self.idle_sleep)
             finally:
                 self.close()
 
+    def _maybe_checkpoint(self) -> None:
+        now = time.monotonic()
+        if self.checkpointer is None or now - self._last_checkpoint < self.checkpoint_interval:
+            return
+        self._last_checkpoint = now
+        try:
+            self.checkpointer.checkpoint()
+        except Exception:  # a failed checkpoint must not stop publishing
+            log.exception("checkpoint of %s failed", self.app.schema)
+
     @property
     def _lock_name(self) -> str:
         return f"baton-relay:{self.app.schema}:{self.topic}"
 
-    def start(self) -> None:
+    def create_tables(self) -> None:
         with connect(self.database_url, self.app.schema) as conn:
             conn.execute(_SCHEMA)
-        self._load_state()
+
+    def start(self) -> None:
         ensure_topic(self.bootstrap, self.topic, self.partitions)
+        self.create_tables()
+        self._load_state()
 
     def close(self) -> None:
         self._reset_clients()
@@ -350,11 +377,13 @@ class Relay:
             ):
                 headers: dict[str, str] = {}
                 propagate.inject(headers)
+                value = envelope.to_json()
+                headers.update(signature_headers(self.signer, self.topic, value))
                 futures.append(
                     self.producer.send(
                         self.topic,
                         key=envelope.case_id.encode(),
-                        value=envelope.to_json(),
+                        value=value,
                         headers=[(k, v.encode()) for k, v in headers.items()],
                     )
                 )

@@ -4,16 +4,22 @@ in background threads, all stopped cleanly on SIGINT/SIGTERM."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable, Sequence
 
+import psycopg
 import uvicorn
 from fastapi import FastAPI
 
+from infra.audit.wiring import checkpointer_for, guard_for, process_name, witness_worker
 from infra.consumer import Consumer, Handler
+from infra.dbroles import DECLARED_SCHEMAS, grant_runtime
 from infra.eventstore import ServiceApplication
 from infra.relay import Relay
-from infra.settings import Settings
+from infra.settings import Settings, get_settings
+
+MIGRATE_ENV = "BATON_MIGRATE"
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +54,18 @@ class Workers:
 
 
 def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worker]] = ()) -> None:
-    """Serve until a signal, then stop the workers."""
-    running = Workers(workers).start()
+    """Serve until a signal, then stop the workers.
+
+    Every process also witnesses the other stores' checkpoints. Under `BATON_MIGRATE=1`
+    (`baton migrate`, run as the owner role) building the app and its workers declared
+    every table; the runtime role gets its grants and nothing is served.
+    """
+    settings = get_settings()
+    witness = witness_worker(settings, process_name(app))
+    if os.environ.get(MIGRATE_ENV) == "1":
+        migrate_grants(settings)
+        return
+    running = Workers([*workers, *([witness] if witness else [])]).start()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
     finally:
@@ -64,7 +80,11 @@ def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Work
         settings.kafka_bootstrap_servers,
         topic=settings.topic_of(app.service),
         partitions=settings.topic_partitions,
+        signer=settings.audit_keys().signer(app.service),
+        checkpointer=checkpointer_for(app, settings),
+        checkpoint_interval=settings.audit_checkpoint_seconds,
     )
+    relay.create_tables()
     return f"{app.service}-relay", relay.run
 
 
@@ -77,12 +97,24 @@ def consumer_worker(
 ) -> tuple[str, Worker]:
     """A consumer of `source`'s topic feeding `handle`, for `service`."""
     assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for consumers"
+    name = f"{settings.baton_namespace}{group or service}"
     consumer = Consumer(
-        name=f"{settings.baton_namespace}{group or service}",
+        name=name,
         topic=settings.topic_of(source),
         bootstrap=settings.kafka_bootstrap_servers,
         handle=handle,
         partitions=settings.topic_partitions,
         service=service,
+        guard=guard_for(settings, service, name, source),
     )
     return f"{service}-follows-{source}", consumer.run
+
+
+def migrate_grants(settings: Settings) -> None:
+    """Grant the runtime role its share of every schema this process declared."""
+    assert settings.database_url, "DATABASE_URL (the owner's) is needed to migrate"
+    runtime = os.environ.get("BATON_RUNTIME_ROLE", "baton_runtime")
+    with psycopg.connect(settings.database_url, autocommit=True) as conn:
+        for schema in sorted(DECLARED_SCHEMAS):
+            grant_runtime(conn, schema, runtime)
+    log.info("migrated %s for %s", ", ".join(sorted(DECLARED_SCHEMAS)), runtime)

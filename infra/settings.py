@@ -14,6 +14,8 @@ from typing import Annotated, Any
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from infra.audit.keys import AuditKeys
+
 SERVICE_PORTS = {
     "gateway": 8000,
     "intake": 8101,
@@ -80,6 +82,14 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+    # Tamper evidence (infra/audit): the owner role's URL where this process may apply
+    # schema declarations (development, tests, `baton migrate`); audit keys; how often a
+    # store signs a checkpoint.
+    database_owner_url: str | None = None
+    baton_audit_key_dir: Path | None = None
+    baton_audit_signing_key: str | None = None
+    baton_audit_public_keys: str | None = None
+    audit_checkpoint_seconds: float = 60.0
 
     @property
     def is_production(self) -> bool:
@@ -104,6 +114,19 @@ class Settings(BaseSettings):
         if self.is_production:
             roles |= PRODUCTION_TOTP_ROLES
         return frozenset(roles)
+
+    @property
+    def checkpoint_topic(self) -> str:
+        return f"{self.baton_namespace}audit.checkpoints"
+
+    def audit_keys(self) -> AuditKeys:
+        """Where this process finds its signing key and the others' public keys."""
+        return AuditKeys(
+            key_dir=self.baton_audit_key_dir or self.baton_data_dir / "audit-keys",
+            production=self.is_production,
+            signing_key_b64=self.baton_audit_signing_key,
+            public_keys_json=self.baton_audit_public_keys,
+        )
 
     def identity_key(self) -> bytes:
         """The AES-256 key for reporter identity."""

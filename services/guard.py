@@ -62,8 +62,12 @@ class Guard:
         *,
         proposed_by: str | None = None,
         purpose: str | None = None,
+        record: bool = True,
     ) -> Decision:
-        """Allow `action` on an object of `case`, or refuse: 404 out of scope, else 403."""
+        """Allow `action` on an object of `case`, or refuse: 404 out of scope, else 403.
+
+        With `record=False` an allowed sensitive read is left for the caller to record
+        (`record_allowed`) once it has succeeded."""
         facts = Facts(obj, case.holder, case.held_by, proposed_by, purpose)
         decision = decide(principal(actor), action, facts)
         if not decision.allowed:
@@ -73,9 +77,15 @@ class Guard:
             if hidden:
                 raise not_found()
             raise forbidden(decision.reason, action, obj)
-        if self._sensitive(actor, action, obj):
+        if record and self._sensitive(actor, action, obj):
             self._record(actor, action, obj, "allowed", decision.reason, case.case_id, case.holder)
         return decision
+
+    def record_allowed(
+        self, actor: Actor, action: Action, obj: Object, case: CaseScope, reason: str
+    ) -> None:
+        """Record a sensitive read that was allowed and has happened."""
+        self._record(actor, action, obj, "allowed", reason, case.case_id, case.holder)
 
     def organ(self, actor: Actor, action: Action, obj: Object, organ: str) -> Decision:
         """Allow `action` on an organ's inbox, statistics or log, or refuse with 403."""

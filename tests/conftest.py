@@ -21,8 +21,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    """A PostgreSQL database for this test run."""
+def database_admin_url() -> Iterator[str]:
+    """A PostgreSQL server's superuser URL for this test run."""
     if os.environ.get("DATABASE_URL"):
         yield os.environ["DATABASE_URL"]
         return
@@ -35,6 +35,40 @@ def database_url() -> Iterator[str]:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_owner_url(database_admin_url: str) -> str:
+    """The owner role's URL: schema changes, and the tamper tests' attacker."""
+    return _roles(database_admin_url)[0]
+
+
+@pytest.fixture(scope="session")
+def database_url(database_admin_url: str) -> str:
+    """The runtime role's URL: what every service in the tests connects as.
+
+    Declarations made as this role go to the owner (DATABASE_OWNER_URL), as in
+    development; UPDATE and DELETE on event and audit tables are refused.
+    """
+    return _roles(database_admin_url)[1]
+
+
+def _roles(admin_url: str) -> tuple[str, str]:
+    from infra.dbroles import OWNER_URL_ENV, ensure_roles
+
+    if os.environ.get("DATABASE_URL") and not os.environ.get(OWNER_URL_ENV):
+        return admin_url, admin_url  # an outside server: the URL given is used as is
+    if os.environ.get("DATABASE_URL"):
+        return os.environ[OWNER_URL_ENV], admin_url
+    owner, runtime = ensure_roles(admin_url)
+    os.environ[OWNER_URL_ENV] = owner
+    return owner, runtime
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _audit_keys(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """One development key directory for every relay, consumer and child process."""
+    os.environ.setdefault("BATON_AUDIT_KEY_DIR", str(tmp_path_factory.mktemp("audit-keys")))
 
 
 @pytest.fixture(scope="session")
@@ -88,6 +122,7 @@ def platform(
         "DATABASE_URL": database_url,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "BATON_NAMESPACE": settings.baton_namespace,
+        "AUDIT_CHECKPOINT_SECONDS": "1",  # checkpoints soon enough for the audit tests
         **{key.upper(): str(value) for key, value in ports.items()},
     }
     running = Platform(settings, env=env).start(timeout=90)
@@ -123,16 +158,23 @@ class Staff:
         tree = load_org_tree()
         parts = open_identity(self.settings, tree)  # type: ignore[arg-type]
         try:
-            record = {"username": username, "name": f"测试{username}", "organ": organ,
-                      "office": office, "roles": list(roles)}
-            return provision(parts.store, tree, parts.identity, record, password,
-                             totp_secret=totp_secret)
+            record = {
+                "username": username,
+                "name": f"测试{username}",
+                "organ": organ,
+                "office": office,
+                "roles": list(roles),
+            }
+            return provision(
+                parts.store, tree, parts.identity, record, password, totp_secret=totp_secret
+            )
         finally:
             parts.close()
 
     @staticmethod
-    def login(client: object, username: str, password: str = TEST_PASSWORD,
-              totp_code: str | None = None) -> str:
+    def login(
+        client: object, username: str, password: str = TEST_PASSWORD, totp_code: str | None = None
+    ) -> str:
         """Log the client in (it keeps the cookie); the CSRF token for its mutations."""
         body = client.post(  # type: ignore[attr-defined]
             "/graphql",

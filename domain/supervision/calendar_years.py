@@ -57,7 +57,7 @@ class PublishedYears(Aggregate):
                              holidays=sorted(d.isoformat() for d in override.holidays),
                              workdays=sorted(d.isoformat() for d in override.workdays),
                              source=source, at=aware(at), organ_code=actor.organ_code,
-                             actor=actor.name)
+                             actor=actor.username)
         return override.year
 
     @event("YearPublished")

@@ -15,9 +15,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.errors import DomainError
-
 from gateway.clients import path
-from gateway.graphql import loaders
+from gateway.graphql import actions, loaders
 from gateway.graphql.case_types import (
     AcceptanceNotice,
     Attachment,
@@ -33,9 +32,10 @@ from gateway.graphql.case_types import (
     organ_of,
     suggestion_of,
 )
-from gateway.graphql.context import call, coded, gateway
+from gateway.graphql.context import call, coded, gateway, session
 from gateway.graphql.organs import Organ
 from gateway.graphql.timeline import merged, timeline
+from gateway.identity.service import principal
 
 Row = dict[str, Any]
 
@@ -84,9 +84,15 @@ class Case:
     @strawberry.field(description="Reported persons 被反映人")
     async def reported_persons(self, info: Info) -> list[ReportedPerson]:
         rows = await self._row(info, "reported_persons") or []
-        return [ReportedPerson(name=r.get("name", ""), unit=r.get("unit", ""),
-                               position=r.get("position", ""), cadre_level=r.get("cadre_level"))
-                for r in rows]
+        return [
+            ReportedPerson(
+                name=r.get("name", ""),
+                unit=r.get("unit", ""),
+                position=r.get("position", ""),
+                cadre_level=r.get("cadre_level"),
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Registration facts 登记信息 (no reporter identity)")
     async def facts(self, info: Info) -> CaseFacts:
@@ -103,8 +109,12 @@ class Case:
     @strawberry.field(description="Who holds it now 当前持有, since when")
     async def holder(self, info: Info) -> Holder | None:
         if self.listed is not None and "holder_organ" in self.listed:
-            return Holder(organ_code=self.listed["holder_organ"],
-                          office=self.listed.get("holder_office"), external_body=None, since=None)
+            return Holder(
+                organ_code=self.listed["holder_organ"],
+                office=self.listed.get("holder_office"),
+                external_body=None,
+                since=None,
+            )
         h = await _handling(info, self.id)
         if not h.get("holder"):
             return None
@@ -145,13 +155,14 @@ class Case:
     async def repeats(self, info: Info) -> list[Case]:
         rows = (await _handling(info, self.id)).get("repeats", [])
         ids = [str(r["case_id"]) for r in rows]
-        found = await loaders.loader(info, loaders.PETITIONS).load_many(ids)
+        # Routing's batch read leaves out what the user may not see: one call for them all.
+        found = await loaders.loader(info, loaders.HANDLINGS).load_many(ids)
         return [Case(id=strawberry.ID(i)) for i, row in zip(ids, found, strict=True) if row]
 
     @strawberry.field(description="The first case this one repeats, if in scope")
     async def first_case(self, info: Info) -> Case | None:
         first = (await _petition(info, self.id)).get("first_case_id")
-        if not first or await loaders.petition(info, str(first)) is None:
+        if not first or await loaders.handling(info, str(first)) is None:
             return None
         return Case(id=strawberry.ID(str(first)))
 
@@ -163,8 +174,19 @@ class Case:
             )
         return [
             RepeatCandidate(
-                **{k: r[k] for k in ("case_id", "registration_number", "organ_code", "summary",
-                                     "stage", "score", "reason_zh", "reason_en")},
+                **{
+                    k: r[k]
+                    for k in (
+                        "case_id",
+                        "registration_number",
+                        "organ_code",
+                        "summary",
+                        "stage",
+                        "score",
+                        "reason_zh",
+                        "reason_en",
+                    )
+                },
                 holder_organ_code=(r.get("holder") or {}).get("organ_code"),
                 holder_office=(r.get("holder") or {}).get("office"),
             )
@@ -174,8 +196,9 @@ class Case:
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:
         rows = (await _petition(info, self.id)).get("attachments", [])
-        return [Attachment(**{k: r[k] for k in ("sha256", "size", "media_type", "kind")})
-                for r in rows]
+        return [
+            Attachment(**{k: r[k] for k in ("sha256", "size", "media_type", "kind")}) for r in rows
+        ]
 
     @strawberry.field(description="The no-substance hint 实质内容提示, if any")
     async def substance_hint(self, info: Info) -> SubstanceHint | None:
@@ -190,17 +213,13 @@ class Case:
             )
         return suggestion_of(row)
 
-    @strawberry.field(description="What the current user may do now 可执行操作")
+    @strawberry.field(description="The mutations the current user may run now 可执行操作")
     async def available_actions(self, info: Info) -> list[str]:
         p, h = await asyncio.gather(
             loaders.petition(info, self.id), loaders.handling(info, self.id)
         )
-        actions: list[str] = []
-        for row in (p, h):
-            for action in (row or {}).get("available_actions", []):
-                if action not in actions:
-                    actions.append(action)
-        return actions
+        current = await session(info)
+        return actions.available(principal(current.user), current.user.username, p, h)
 
     @strawberry.field(description="Handling record: disposal, conclusion, reviews, feedback")
     async def handling(self, info: Info) -> HandlingRecord | None:
@@ -254,8 +273,9 @@ class CaseFacts:
     def of(cls, p: Row) -> CaseFacts:
         proposal = p.get("not_accept_proposal")
         notified = p.get("acceptance_notified")
+        plain: dict[str, Any] = {k: p.get(k) for k in _PLAIN_FACTS}
         return cls(
-            **{k: p.get(k) for k in _PLAIN_FACTS},
+            **plain,
             received_at=str(p.get("received_at", "")),
             registered_at=str(p.get("registered_at", "")),
             registered_by=str(p.get("registered_by", "")),
@@ -271,19 +291,31 @@ class CaseFacts:
                 reason=proposal["reason"],
                 proposed_by=str(proposal["proposed_by"]),
                 proposed_at=str(proposal["proposed_at"]),
-            ) if proposal else None,
+            )
+            if proposal
+            else None,
             acceptance_notified=AcceptanceNotice(
                 method=notified["method"],
                 notified_at=str(notified["notified_at"]),
                 outcome=notified["outcome"],
-            ) if notified else None,
+            )
+            if notified
+            else None,
             version=int(p.get("version") or 0),
         )
 
 
 _PLAIN_FACTS = (
-    "channel", "real_name_check", "handed_over_from", "handover_reference", "conduct_period",
-    "conduct_date", "report_type", "diverted_to", "explanation", "not_accepted_reason",
+    "channel",
+    "real_name_check",
+    "handed_over_from",
+    "handover_reference",
+    "conduct_period",
+    "conduct_date",
+    "report_type",
+    "diverted_to",
+    "explanation",
+    "not_accepted_reason",
 )
 
 
@@ -312,6 +344,7 @@ class HandlingRecord:
             feedback=list(h.get("feedback", [])),
             five_in_place=list(h.get("five_in_place", [])),
             five_in_place_missing=list(h.get("five_in_place_missing", [])),
-            archived_by=h.get("archived_by") if isinstance(h.get("archived_by"), str | None)
+            archived_by=h.get("archived_by")
+            if isinstance(h.get("archived_by"), str | None)
             else str(h.get("archived_by")),
         )

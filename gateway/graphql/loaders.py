@@ -43,8 +43,9 @@ HANDLINGS = Source("routing", "/cases/{}", "cases", batch="/cases")
 BATCH_MAX = 100
 
 
-async def fetch_many(client: ServiceClient, source: Source, ids: Sequence[str], bearer: str
-                     ) -> list[Row | None]:
+async def fetch_many(
+    client: ServiceClient, source: Source, ids: Sequence[str], bearer: str
+) -> list[Row | None]:
     """Rows for `ids`, in order; `None` for a case the user may not see or that is gone."""
     unique = list(dict.fromkeys(ids))
     rows: dict[str, Row] = {}
@@ -53,7 +54,7 @@ async def fetch_many(client: ServiceClient, source: Source, ids: Sequence[str], 
         rows = {i: row for i, row in zip(unique, found, strict=True) if row is not None}
     else:
         for start in range(0, len(unique), BATCH_MAX):
-            chunk = unique[start:start + BATCH_MAX]
+            chunk = unique[start : start + BATCH_MAX]
             body = await client.request("GET", source.batch, token=bearer, params={"ids": chunk})
             rows.update({str(row["case_id"]): row for row in (body or {}).get(source.key, [])})
     return [rows.get(i) for i in ids]

@@ -7,7 +7,6 @@ from typing import Any
 from strawberry.tools import merge_types
 
 from gateway.graphql.access_log import AccessLogQuery
-from gateway.graphql.worklists import CaseQuery
 from gateway.graphql.handling import HandlingMutation
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
 from gateway.graphql.organs import OrganQuery
@@ -18,6 +17,7 @@ from gateway.graphql.stats import StatsQuery
 from gateway.graphql.supervision import SupervisionQuery
 from gateway.graphql.supervision_commands import SupervisionMutation
 from gateway.graphql.transfers import TransferMutation
+from gateway.graphql.worklists import CaseQuery
 from gateway.hardening import HardenedSchema, Limits, extensions, schema_config
 from gateway.trusted import TrustedDocuments
 

@@ -25,8 +25,9 @@ def case_id(value: str, field: str = "id") -> str:
     try:
         return str(uuid.UUID(value))
     except (ValueError, AttributeError):
-        raise invalid("case_id_invalid", "案件编号格式不正确", "The case id is not valid",
-                      field=field) from None
+        raise invalid(
+            "case_id_invalid", "案件编号格式不正确", "The case id is not valid", field=field
+        ) from None
 
 
 @strawberry.input
@@ -117,10 +118,13 @@ def _search_params(f: CaseFilter | None, first: int, after: str | None) -> dict[
         params["after"] = after
     if f is not None:
         if f.registered_from and f.registered_to and f.registered_from > f.registered_to:
-            raise invalid("date_range_invalid", "起始日期晚于结束日期",
-                          "The start is after the end", field="registeredFrom")
-        for name in ("registration_number", "reported_person", "text", "stage", "channel",
-                     "organ"):
+            raise invalid(
+                "date_range_invalid",
+                "起始日期晚于结束日期",
+                "The start is after the end",
+                field="registeredFrom",
+            )
+        for name in ("registration_number", "reported_person", "text", "stage", "channel", "organ"):
             value = getattr(f, name)
             if value:
                 params[name] = value
@@ -154,14 +158,20 @@ class CaseQuery:
         with coded():
             await session(info)
             if not 1 <= first <= MAX_PAGE:
-                raise invalid("first_out_of_range", f"first 须在1到{MAX_PAGE}之间",
-                              f"first must be 1 to {MAX_PAGE}", field="first")
+                raise invalid(
+                    "first_out_of_range",
+                    f"first 须在1到{MAX_PAGE}之间",
+                    f"first must be 1 to {MAX_PAGE}",
+                    field="first",
+                )
             params = _search_params(filter, first, after)
             body = await call(info, gateway(info).intake, "GET", "/petitions", params=params)
         items = body.get("items", []) if isinstance(body, dict) else []
         edges = [
-            CaseEdge(cursor=str(row["case_id"]),
-                     node=Case(id=strawberry.ID(str(row["case_id"])), listed=row))
+            CaseEdge(
+                cursor=str(row["case_id"]),
+                node=Case(id=strawberry.ID(str(row["case_id"])), listed=row),
+            )
             for row in items
         ]
         following = body.get("next_cursor") if isinstance(body, dict) else None
@@ -174,8 +184,10 @@ class CaseQuery:
     async def inbox(self, info: Info, office: str | None = None) -> Inbox:
         with coded():
             current = await session(info)
-            params = {"organ_code": current.user.organ_code,
-                      "office": office or current.user.office}
+            params = {
+                "organ_code": current.user.organ_code,
+                "office": office or current.user.office,
+            }
             body = await call(info, gateway(info).routing, "GET", "/inbox", params=params)
         trays = {tray: [_item(r) for r in body.get(tray, [])] for tray in TRAYS}
         counts = body.get("counts") or {tray: len(rows) for tray, rows in trays.items()}

@@ -17,7 +17,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.errors import Conflict, NotFound
 from gateway.identity.users import NewUser, User
-from infra.eventstore import connection_pool, ensure_schema
+from infra.eventstore import connect, connection_pool, ensure_schema
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS users (
@@ -89,7 +89,8 @@ class IdentityStore:
 
     def __init__(self, database_url: str, schema: str) -> None:
         ensure_schema(database_url, schema)
-        with psycopg.connect(database_url, options=f"-c search_path={schema}") as conn:
+        # Through infra: as the runtime role, the declaration goes to the owner role.
+        with connect(database_url, schema) as conn:
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
             conn.execute(TABLES)  # type: ignore[arg-type]
         self._pool: ConnectionPool = connection_pool(database_url, schema)

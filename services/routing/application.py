@@ -10,25 +10,22 @@ as "concurrent_update", as is a command that names a stale `expected_version`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 
 from domain.access import Action, Object
 from domain.contracts import Envelope, PetitionEvents
-from domain.errors import Conflict, NotFound
-from domain.handling import Actor, Handling, TransferState
+from domain.handling import Actor, Handling
 from domain.hierarchy import OrgTree
-from infra.aggregates import catch_up, change, find, get, save
-from infra.eventstore import ServiceApplication
-from services.guard import CaseScope, Guard, held_by
-from services.routing.actions import available_actions
+from infra.aggregates import change, find, save
+from services.guard import Guard
 from services.routing.inbox import HolderIndex
-from services.routing.timeline import timeline_of
-from services.routing.views import case_view, suggestion, suggestion_or_none
+from services.routing.reading import RoutingReading
+from services.routing.views import suggestion_or_none
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -37,11 +34,7 @@ INTAKE_ACTOR = "intake"
 Clock = Callable[[], datetime]
 
 
-def _case_unknown(case_id: UUID) -> NotFound:
-    return NotFound("case_unknown", "案件不存在", "No case has this id", case_id=str(case_id))
-
-
-class RoutingApplication(ServiceApplication):
+class RoutingApplication(RoutingReading):
     """The routing service's event-sourced application: owner of `Handling`."""
 
     def __init__(
@@ -364,72 +357,7 @@ class RoutingApplication(ServiceApplication):
             lambda h: h.archive(actor, at=self.clock()),
         )
 
-    # --- reading ---------------------------------------------------------------------
-
-    def case(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
-        """The case as its holder sees it: holder, status, pending transfer, custody, repeats."""
-        h = self._get(case_id)
-        self.authorise(h, actor, Action.READ, Object.CASE)
-        return self._view(h, actor)
-
-    def cases(self, case_ids: Sequence[UUID], actor: Actor) -> dict[str, Any]:
-        """Several cases at once, in the order asked; missing ones and ones outside the
-        caller's scope are listed as `missing` alike (each refusal is logged)."""
-        found, missing = [], []
-        for case_id in dict.fromkeys(case_ids):
-            h = find(self, Handling, case_id)
-            try:
-                if h is None:
-                    raise _case_unknown(case_id)
-                self.authorise(h, actor, Action.READ, Object.CASE)
-            except NotFound:
-                missing.append(str(case_id))
-                continue
-            found.append(self._view(h, actor))
-        return {"cases": found, "missing": missing}
-
-    def timeline(self, case_id: UUID, actor: Actor) -> list[dict[str, Any]]:
-        """Every routing event of the case, oldest first: what, who, organ, office, when."""
-        h = self._get(case_id)
-        self.authorise(h, actor, Action.READ, Object.CASE)
-        return timeline_of(self.events_of(case_id))
-
-    def _view(self, h: Handling, actor: Actor) -> dict[str, Any]:
-        view = case_view(h)
-        view["available_actions"] = available_actions(h, actor, self.guard, self.scope_of(h))
-        return view
-
-    def events_of(self, case_id: UUID) -> list[Any]:
-        """The stored events of one case, oldest first."""
-        return list(self.repository.event_store.get(case_id))
-
-    def jurisdiction(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
-        """Who should handle the case, how it gets there from its holder, and why."""
-        h = self._get(case_id)
-        self.authorise(h, actor, Action.READ, Object.CASE)
-        suggested = suggestion(self.org_tree, h)
-        if suggested is None:
-            raise Conflict(
-                "jurisdiction_unknown",
-                "缺少被反映人的管理层级，无法建议管辖",
-                "No reported person with a cadre level is known: no suggestion can be made",
-            )
-        return suggested
-
-    def inbox(self, actor: Actor, organ_code: str, office: str | None = None) -> dict[str, Any]:
-        """An organ's (or office's) trays (`services.routing.inbox`), with their counts."""
-        self.org_tree.get(organ_code)
-        self.guard.organ(actor, Action.READ, Object.INBOX, organ_code)
-        with self._index.lock:
-            self._index.position = catch_up(self, self._index.position, self._index_cases)
-            trays = self._index.of(organ_code, office)
-        counts = {tray: len(cases) for tray, cases in trays.items()}
-        return {"organ_code": organ_code, "office": office, **trays, "counts": counts}
-
     # --- helpers ---------------------------------------------------------------------
-
-    def _get(self, case_id: UUID) -> Handling:
-        return get(self, Handling, case_id, _case_unknown(case_id))
 
     def _change(
         self,
@@ -439,7 +367,7 @@ class RoutingApplication(ServiceApplication):
         action: Action,
         obj: Object,
         *rest: Any,
-    ) -> T:
+    ) -> Any:
         """Load, authorise `action` on `obj` for `actor`, run the command, save.
 
         `rest` is the command, or a transfer id and then the command: a transfer's target
@@ -448,45 +376,7 @@ class RoutingApplication(ServiceApplication):
         *transfer, command = rest
         h = self._get(case_id)
         self.authorise(h, actor, action, obj, transfer[0] if transfer else None)
-        result: T = change(self, h, command, expected_version)
-        return result
-
-    def scope_of(self, h: Handling) -> CaseScope:
-        """The organs that hold or have held the case, and the current holder."""
-        organs = [h.registered_organ]
-        for link in h.custody:
-            organs += [link.from_organ, link.to_organ]
-        pending = h.pending_transfer
-        if pending is not None and pending.state == TransferState.DISPATCHED:
-            organs.append(pending.to_organ)  # it must see what it is asked to receive
-        return CaseScope(str(h.id), h.holder_organ or h.registered_organ, held_by(organs))
-
-    def authorise(
-        self,
-        h: Handling,
-        actor: Actor,
-        action: Action,
-        obj: Object,
-        transfer_id: str | None = None,
-    ) -> None:
-        """Apply the policy to the case as loaded (404 out of scope, 403 forbidden)."""
-        scope = self.scope_of(h)
-        transfer = next((t for t in h.transfers if t.id == transfer_id), None)
-        proposed_by = None
-        if transfer is not None:
-            proposed_by = transfer.proposed_by
-            if transfer.state == TransferState.DISPATCHED and transfer.to_organ:
-                # Receipt and refusal belong to the receiving organ.
-                scope = CaseScope(scope.case_id, transfer.to_organ, scope.held_by)
-        self.guard.case(
-            actor, action, obj, scope, lambda: _case_unknown(h.id), proposed_by=proposed_by
-        )
-
-    def _index_cases(self, notifications: Sequence[Notification]) -> None:
-        for case_id in {n.originator_id for n in notifications}:
-            h = find(self, Handling, UUID(str(case_id)))
-            if h is not None:
-                self._index.put(h)
+        return change(self, h, command, expected_version)
 
 
 def _persons(value: Any) -> list[dict[str, Any]]:

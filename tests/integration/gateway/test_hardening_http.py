@@ -64,13 +64,19 @@ def test_a_registration_with_full_text_fits_under_the_cap(gateway_client):
     client = gateway_client()
     mutation = """mutation R($input: RegisterPetitionInput!) {
       registerPetition(input: $input) { caseId } }"""
-    given = {"organCode": "62", "channel": "letter", "summary": "摘要",
-             "receivedAt": "2026-01-02T09:00:00+08:00", "fullText": "举" * 100_000}
+    given = {
+        "organCode": "62",
+        "channel": "letter",
+        "summary": "摘要",
+        "receivedAt": "2026-01-02T09:00:00+08:00",
+        "fullText": "举" * 100_000,
+    }
     # Python escapes every character as \\uXXXX: the largest form a client may send.
     payload = json.dumps({"query": mutation, "variables": {"input": given}})
     assert len(payload) > 600_000
-    response = client.post("/graphql", content=payload,
-                           headers={"Content-Type": "application/json"})
+    response = client.post(
+        "/graphql", content=payload, headers={"Content-Type": "application/json"}
+    )
     assert response.status_code == 200
     assert code_of(response.json()) == "unauthenticated"  # it reached the resolver
 
@@ -93,11 +99,13 @@ def _production(gateway_settings, tmp_path, documents: list[str]) -> TestClient:
     manifest = tmp_path / "trusted-documents.json"
     manifest.write_text(json.dumps({"documents": {digest(d): d for d in documents}}))
     key = base64.b64encode(bytes(range(32))).decode()
-    settings = gateway_settings.model_copy(update={
-        "baton_env": "production",
-        "baton_service_token_private_key": key,
-        "baton_identity_key": key,
-    })
+    settings = gateway_settings.model_copy(
+        update={
+            "baton_env": "production",
+            "baton_service_token_private_key": key,
+            "baton_identity_key": key,
+        }
+    )
     app = build(settings, gateway_settings=GatewaySettings(trusted_documents=manifest))
     return TestClient(app, base_url="https://testserver")
 
@@ -137,9 +145,11 @@ LOGIN = "mutation($u: String!, $p: String!) { login(username: $u, password: $p) 
 
 
 def _login_code(client: TestClient, username: str, forwarded_for: str) -> str:
-    response = client.post("/graphql", json={"query": LOGIN, "variables": {"u": username,
-                                                                            "p": "wrong-pass"}},
-                           headers={"X-Forwarded-For": forwarded_for})
+    response = client.post(
+        "/graphql",
+        json={"query": LOGIN, "variables": {"u": username, "p": "wrong-pass"}},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
     return code_of(response.json())
 
 

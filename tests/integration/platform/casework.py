@@ -48,7 +48,12 @@ def registration(organ: str, **extra: Any) -> dict[str, Any]:
         "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
         "reporter": {"name": "赵六", "idNumber": id_number(), "phone": "13800000000"},
         "reportedPersons": [
-            {"name": "王某某", "unit": "某村委会", "position": "主任", "cadreLevel": "village_cadre"},
+            {
+                "name": "王某某",
+                "unit": "某村委会",
+                "position": "主任",
+                "cadreLevel": "village_cadre",
+            },
             {"name": "李某", "unit": "某村委会", "position": "会计", "cadreLevel": "village_cadre"},
         ],
         "categories": ["integrity_discipline"],

@@ -3,6 +3,8 @@ signed off and receipted, the case page's timeline, and scope."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .casework import ACCEPT, CASE, PROPOSE, REGISTER, ok, registration, wait_for
@@ -49,15 +51,24 @@ def test_a_township_report_goes_up_to_the_county_signed_off_and_receipted(client
     assert case["facts"]["visitors"] == 3 and case["facts"]["realName"] is True
     assert [p["name"] for p in case["facts"]["reportedPersons"]] == ["王某某", "李某"]
     assert case["stage"] == "received"
+    assert {"acceptPetition", "divertPetition", "proposeNotAccept"} <= set(case["availableActions"])
 
     assert ok(clerk.post(ACCEPT, id=case_id))["acceptPetition"]["stage"] == "accepted"
-    case = wait_for(clerk, case_id, lambda c: "propose_transfer" in c["availableActions"])
+    case = wait_for(clerk, case_id, lambda c: "proposeTransfer" in c["availableActions"])
     assert case["holder"]["organCode"] == "620102001"
 
-    proposed = ok(clerk.post(PROPOSE, input={
-        "caseId": case_id, "kind": "report_up", "reason": "涉及区管干部，报送区纪委",
-        "toOrgan": "620102", "toOffice": "petition",
-    }))["proposeTransfer"]
+    proposed = ok(
+        clerk.post(
+            PROPOSE,
+            input={
+                "caseId": case_id,
+                "kind": "report_up",
+                "reason": "涉及区管干部，报送区纪委",
+                "toOrgan": "620102",
+                "toOffice": "petition",
+            },
+        )
+    )["proposeTransfer"]
     transfer = proposed["pendingTransfer"]
     assert transfer["state"] == "proposed"
 
@@ -97,7 +108,12 @@ def test_a_user_of_an_unrelated_county_sees_none_of_it(clients):
     outsider = clients("casemanager.330683")
     body = outsider.post(CASE, id=case_id)
     assert body["data"] is None
-    assert body["errors"][0]["extensions"]["code"] in ("case_not_found", "not_found")
+    # The same answer as for a case that does not exist.
+    assert body["errors"][0]["extensions"]["code"] == "petition_unknown"
+    missing = outsider.post(CASE, id="0b6f1c7e-2f41-4a55-9d8e-2a3f4b5c6d7e")
+    assert missing["errors"][0]["extensions"]["code"] == "petition_unknown"
+    inbox = ok(outsider.post(INBOX))["inbox"]
+    assert case_id not in json.dumps(inbox)
     found = ok(outsider.post(SEARCH, f={"registrationNumber": "620102001-"}, n=50))["cases"]
     assert found["edges"] == []
 

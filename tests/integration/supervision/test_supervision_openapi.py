@@ -23,11 +23,12 @@ from services.supervision import usecases
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app
 from tests.actors import staff
+from tests.service_tokens import VERIFIER, bearer
 
 pytestmark = pytest.mark.integration
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
-APP = create_app(SupervisionApplication(load_org_tree()))
+APP = create_app(SupervisionApplication(load_org_tree()), verifier=VERIFIER)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 _turn = itertools.count()
 T0 = datetime(2026, 11, 2, 9, tzinfo=CHINA_TZ)
@@ -84,4 +85,4 @@ def _aim(case: Any, app: SupervisionApplication) -> None:
 def test_the_api_keeps_to_its_openapi_document(case: Any,
                                                on_postgres: SupervisionApplication) -> None:
     _aim(case, on_postgres)
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=bearer(staff("处长", CITY, "supervision")))

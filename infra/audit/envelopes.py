@@ -1,0 +1,193 @@
+"""Authentic events between services 事件来源认证: the relay signs each record it publishes;
+a consumer applies a record only if the source's key signed it and it is the next link of
+its case's chain. Everything else goes to the consumer's `quarantine` table with the
+reason, and neither the read models nor the tracking rows move.
+
+Signed bytes: a fixed label, the topic and the record's value (the envelope's JSON), so a
+record cannot be moved to another topic. The signature travels in Kafka headers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from psycopg_pool import ConnectionPool
+
+from domain.contracts import GENESIS_HASH, Envelope
+from domain.errors import DomainError
+from infra.audit.keys import sign, signature_holds
+
+log = logging.getLogger(__name__)
+
+SIGNATURE_HEADER = "baton-signature"
+SIGNER_HEADER = "baton-signer"
+
+INBOX_SCHEMA = """
+CREATE TABLE IF NOT EXISTS inbox_chain (
+    consumer text NOT NULL,
+    topic text NOT NULL,
+    case_id text NOT NULL,
+    sequence integer NOT NULL,
+    hash text NOT NULL,
+    PRIMARY KEY (consumer, topic, case_id)
+);
+CREATE TABLE IF NOT EXISTS quarantine (
+    id bigserial PRIMARY KEY,
+    consumer text NOT NULL,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    reason text NOT NULL,
+    detail text NOT NULL,
+    case_id text,
+    event_type text,
+    sequence integer,
+    value bytea,
+    received_at timestamptz NOT NULL DEFAULT now()
+);
+"""
+
+
+def signed_bytes(topic: str, value: bytes) -> bytes:
+    return b"baton-envelope-v1\n" + topic.encode() + b"\n" + value
+
+
+def signature_headers(key: Ed25519PrivateKey, topic: str, value: bytes) -> dict[str, str]:
+    """The headers that let consumers check who published this record."""
+    return {SIGNATURE_HEADER: sign(key, signed_bytes(topic, value))}
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a record was not applied."""
+
+    reason: str
+    detail: str
+
+
+class InboundGuard:
+    """Checks each record of one topic before a consumer applies it."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool,
+        consumer: str,
+        topic: str,
+        source: str,
+        public_key: Ed25519PublicKey,
+    ) -> None:
+        self.pool = pool
+        self.consumer = consumer
+        self.topic = topic
+        self.source = source
+        self.public_key = public_key
+        with pool.connection() as conn:
+            conn.execute(INBOX_SCHEMA)
+
+    def admit(
+        self, partition: int, offset: int, value: bytes, headers: dict[str, bytes]
+    ) -> Envelope | None:
+        """The envelope if it may be applied; otherwise it is quarantined and None."""
+        envelope: Envelope | None = None
+        refusal: Refusal | None
+        try:
+            envelope = Envelope.from_json(value)
+        except DomainError as exc:
+            refusal = Refusal("malformed", exc.code)
+        else:
+            refusal = self._check(envelope, value, headers)
+        if refusal is None:
+            return envelope
+        self.quarantine(partition, offset, value, refusal, envelope)
+        return None
+
+    def _check(self, envelope: Envelope, value: bytes, headers: dict[str, bytes]) -> Refusal | None:
+        signature = headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return Refusal("unsigned", "the record carries no signature")
+        signed = signed_bytes(self.topic, value)
+        if not signature_holds(self.public_key, signed, signature.decode()):
+            return Refusal("bad_signature", f"not signed by {self.source}'s key")
+        if envelope.source != self.source:
+            return Refusal("wrong_source", f"source {envelope.source!r} on {self.source}'s topic")
+        if envelope.hash != envelope.compute_hash():
+            return Refusal("bad_hash", "the envelope's hash does not match its fields")
+        last_sequence, last_hash = self._head(envelope.case_id)
+        if envelope.sequence <= last_sequence:
+            return Refusal("replayed", f"sequence {envelope.sequence}, already at {last_sequence}")
+        if envelope.sequence != last_sequence + 1:
+            return Refusal(
+                "out_of_order", f"sequence {envelope.sequence}, expected {last_sequence + 1}"
+            )
+        if envelope.prev_hash != last_hash:
+            return Refusal("broken_chain", "prev_hash is not the hash of the case's last event")
+        return None
+
+    def _head(self, case_id: str) -> tuple[int, str]:
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "SELECT sequence, hash FROM inbox_chain "
+                "WHERE consumer = %s AND topic = %s AND case_id = %s",
+                (self.consumer, self.topic, case_id),
+            ).fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+
+    def applied(self, envelope: Envelope) -> None:
+        """Move the case's chain head once the handler has applied the envelope."""
+        with self.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
+                "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
+                (self.consumer, self.topic, envelope.case_id, envelope.sequence, envelope.hash),
+            )
+
+    def quarantine(
+        self,
+        partition: int,
+        offset: int,
+        value: bytes,
+        refusal: Refusal,
+        envelope: Envelope | None = None,
+    ) -> None:
+        log.error(
+            "consumer %s quarantines %s@%s:%s: %s (%s)",
+            self.consumer,
+            self.topic,
+            partition,
+            offset,
+            refusal.reason,
+            refusal.detail,
+        )
+        with self.pool.connection() as conn:
+            conn.execute(
+                'INSERT INTO quarantine (consumer, topic, partition, "offset", reason, detail, '
+                "case_id, event_type, sequence, value) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                (
+                    self.consumer,
+                    self.topic,
+                    partition,
+                    offset,
+                    refusal.reason,
+                    refusal.detail,
+                    envelope.case_id if envelope else None,
+                    envelope.type if envelope else None,
+                    envelope.sequence if envelope else None,
+                    value,
+                ),
+            )
+
+    def quarantined(self) -> list[dict[str, Any]]:
+        """This consumer's quarantined records, oldest first (for status and tests)."""
+        with self.pool.connection() as conn:
+            cur = conn.execute(
+                'SELECT topic, partition, "offset", reason, detail, case_id, event_type, '
+                "sequence FROM quarantine WHERE consumer = %s ORDER BY id",
+                (self.consumer,),
+            )
+            names = [c.name for c in cur.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

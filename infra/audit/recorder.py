@@ -1,0 +1,105 @@
+"""The audited process recorder: eventsourcing's PostgreSQL process recorder, plus one
+audit row per stored event written in the same transaction as the event.
+
+The library takes an EXCLUSIVE lock on the events table before inserting, so concurrent
+writers reach the audit table one at a time and the chain stays dense and valid. Chosen
+through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL, Identifier
+
+from infra import dbroles
+from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
+
+log = logging.getLogger(__name__)
+
+RECORDER_TOPIC = "infra.audit.recorder:AuditedProcessRecorder"
+
+
+def audit_table_of(events_table: str) -> str:
+    """`intakeapplication_events` → `intakeapplication_audit`."""
+    return events_table.removesuffix("_events") + "_audit"
+
+
+class AuditedProcessRecorder(PostgresProcessRecorder):
+    """Chains every stored event into `<app>_audit` inside the insert transaction."""
+
+    def __init__(
+        self,
+        datastore: PostgresDatastore,
+        *,
+        events_table_name: str = "stored_events",
+        tracking_table_name: str = "notification_tracking",
+    ) -> None:
+        super().__init__(
+            datastore,
+            events_table_name=events_table_name,
+            tracking_table_name=tracking_table_name,
+        )
+        self.audit_table_name = audit_table_of(events_table_name)
+        self.check_identifier_length(self.audit_table_name)
+        table = Identifier(datastore.schema, self.audit_table_name)
+        self.sql_create_statements.append(
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {0} ("
+                "sequence bigint PRIMARY KEY, "
+                "notification_id bigint NOT NULL UNIQUE, "
+                "leaf bytea NOT NULL, "
+                "head bytea NOT NULL, "
+                "recorded_at timestamptz NOT NULL DEFAULT now())"
+            ).format(table)
+        )
+        self.select_head_statement = SQL(
+            "SELECT sequence, head FROM {0} ORDER BY sequence DESC LIMIT 1"
+        ).format(table)
+        self.insert_audit_statement = SQL(
+            "INSERT INTO {0} (sequence, notification_id, leaf, head) VALUES (%s, %s, %s, %s)"
+        ).format(table)
+
+    def create_table(self) -> None:
+        """Declare the tables as the owner; as the runtime role, only through the owner."""
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn:
+            allowed = dbroles.can_declare(conn, schema)
+            runtime = dbroles.current_user(conn)
+        if allowed:
+            super().create_table()
+            dbroles.DECLARED_SCHEMAS.add(schema)
+            return
+        if not dbroles.declare_as_owner(self.sql_create_statements, schema, runtime):
+            log.debug("schema %s is managed by the owner role; declarations skipped", schema)
+        self.datastore.register_type_adapters()
+
+    def _fetch_ids_after_insert_events(
+        self,
+        curs: Cursor[DictRow],
+        stored_events: Sequence[StoredEvent],
+        **kwargs: Any,
+    ) -> Sequence[int] | None:
+        notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert notification_ids is not None and len(notification_ids) == len(stored_events)
+        curs.execute(self.select_head_statement, prepare=True)
+        row = curs.fetchone()
+        sequence, head = (int(row["sequence"]), bytes(row["head"])) if row else (0, GENESIS_HEAD)
+        rows = []
+        for stored, notification_id in zip(stored_events, notification_ids, strict=True):
+            leaf = leaf_hash(
+                leaf_data(
+                    stored.originator_id, stored.originator_version, stored.topic, stored.state
+                )
+            )
+            sequence += 1
+            head = next_head(head, leaf)
+            rows.append((sequence, notification_id, leaf, head))
+        curs.executemany(self.insert_audit_statement, rows)
+        return notification_ids
