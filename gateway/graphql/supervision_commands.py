@@ -10,7 +10,6 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.guards import invalid
-from domain.vocabulary import Role
 from gateway.clients import path
 from gateway.graphql.context import call, coded, gateway, session
 from gateway.graphql.supervision import month_checked
@@ -21,19 +20,11 @@ ORDER_ACTIONS = ("acknowledge", "progress", "remind", "accept", "escalate")
 MAX_CALENDAR_FILE = 64_000
 
 
-async def post(info: Info, url: str, body: dict[str, Any], *prefer: Role) -> Any:
-    """POST a command to supervision as the session's user (CSRF checked).
-
-    The body names the acting person until supervision reads it from the token; of the
-    user's roles the one the command calls for goes first.
-    """
-    current = await session(info, mutation=True)
-    user = current.user
-    role = next((r.value for r in prefer if r.value in user.roles),
-                user.roles[0] if user.roles else Role.HANDLER.value)
-    actor = {"name": user.name, "organ_code": user.organ_code, "office": user.office,
-             "role": role}
-    payload = {**{k: v for k, v in body.items() if v is not None}, "actor": actor}
+async def post(info: Info, url: str, body: dict[str, Any]) -> Any:
+    """POST a command to supervision as the session's user (CSRF checked); the service
+    takes the actor from the user's token."""
+    await session(info, mutation=True)
+    payload = {k: v for k, v in body.items() if v is not None}
     return await call(info, gateway(info).supervision, "POST", url, json=payload)
 
 
@@ -77,13 +68,13 @@ class SupervisionMutation:
             checked = uuid_checked(str(case_id), "caseId")
             row = await post(info, "/orders", {
                 "case_id": checked, "level": level, "requirements": requirements,
-                "working_days": working_days}, Role.HANDLER, Role.LEADER)
+                "working_days": working_days})
         return SupervisionOrder.of(row)
 
     @strawberry.mutation(description="A leader signs the order off; its clock starts 审批")
     async def approve_supervision_order(self, info: Info, id: strawberry.ID) -> SupervisionOrder:
         with coded():
-            row = await post(info, _order_path(id, "approval"), {}, Role.LEADER)
+            row = await post(info, _order_path(id, "approval"), {})
         return SupervisionOrder.of(row)
 
     @strawberry.mutation(description="Acknowledge, report progress, remind 催办, accept the "
@@ -97,8 +88,7 @@ class SupervisionMutation:
                 raise invalid("order_action_invalid", "不支持的督办操作",
                               "Unknown order action", field="action")
             row = await post(info, _order_path(id, action),
-                             {"note": note, "expected_version": expected_version},
-                             Role.HANDLER, Role.LEADER)
+                             {"note": note, "expected_version": expected_version})
         return SupervisionOrder.of(row)
 
     @strawberry.mutation(description="Extend a deadline 延期 (the acting leader approves)")
@@ -107,7 +97,7 @@ class SupervisionMutation:
         with coded():
             url = path("/deadlines/{}/extensions", uuid_checked(str(id), "id"))
             row = await post(info, url, {"days": days, "reason": reason,
-                                         "expected_version": expected_version}, Role.LEADER)
+                                         "expected_version": expected_version})
         return Deadline.of(row)
 
     @strawberry.mutation(description="Draw the month's evaluation sample 抽样 (seed recorded)")
@@ -115,8 +105,7 @@ class SupervisionMutation:
                               size: int | None = None, seed: str | None = None) -> Evaluation:
         with coded():
             row = await post(info, "/evaluations", {
-                "month": month_checked(month), "organs": organs, "size": size, "seed": seed},
-                Role.EVALUATOR)
+                "month": month_checked(month), "organs": organs, "size": size, "seed": seed})
         return Evaluation.of(row)
 
     @strawberry.mutation(description="Score a sampled case: points lost per item 评分")
@@ -128,7 +117,7 @@ class SupervisionMutation:
                               "Lost points are given per item", field="lost")
             checked = uuid_checked(str(case_id), "caseId")
             row = await post(info, _evaluation_path(evaluation_id, "/scores"),
-                             {"case_id": checked, "lost": lost}, Role.EVALUATOR)
+                             {"case_id": checked, "lost": lost})
         return Evaluation.of(row)
 
     @strawberry.mutation(description="Record the rectification 整改 of an item, with evidence")
@@ -136,7 +125,7 @@ class SupervisionMutation:
                                    evidence: str) -> Evaluation:
         with coded():
             url = _evaluation_path(evaluation_id, path("/items/{}/rectification", item_id))
-            row = await post(info, url, {"evidence": evidence}, Role.HANDLER, Role.LEADER)
+            row = await post(info, url, {"evidence": evidence})
         return Evaluation.of(row)
 
     @strawberry.mutation(description="Accept a rectification, or reject it with a reason")
@@ -145,7 +134,7 @@ class SupervisionMutation:
                                    reason: str | None = None) -> Evaluation:
         with coded():
             url = _evaluation_path(evaluation_id, path("/items/{}/review", item_id))
-            row = await post(info, url, {"accept": accept, "reason": reason}, Role.EVALUATOR)
+            row = await post(info, url, {"accept": accept, "reason": reason})
         return Evaluation.of(row)
 
     @strawberry.mutation(description="The holder's monthly feedback on a key-field case 月反馈")
@@ -162,4 +151,4 @@ class SupervisionMutation:
                 raise invalid("calendar_year_invalid", "年份不正确", "The year is not valid",
                               field="year")
             url = path("/calendar/years/{}", year)
-            return await post(info, url, calendar_year(year, file), Role.ADMINISTRATOR)
+            return await post(info, url, calendar_year(year, file))

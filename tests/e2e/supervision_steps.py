@@ -122,7 +122,14 @@ def shift_supervision_clock(platform: object, days: int) -> dict:
     """Move supervision's test clock (`/testing/clock`) and run its scheduler once."""
     import httpx
 
-    url = platform.settings.url_of("supervision")  # type: ignore[attr-defined]
-    response = httpx.post(f"{url}/testing/clock", json={"days": days}, timeout=30)
+    from infra.auth import signing_key
+    from tests.actors import staff
+    from tests.service_tokens import bearer
+
+    settings = platform.settings  # type: ignore[attr-defined]
+    tester = staff("e2e.clock", "62", "case_management", "administrator")
+    response = httpx.post(f"{settings.url_of('supervision')}/testing/clock",
+                          json={"days": days}, timeout=30,
+                          headers=bearer(tester, key=signing_key(settings), expires_in=600))
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]

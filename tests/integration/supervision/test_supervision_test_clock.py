@@ -14,6 +14,8 @@ from infra.reference_data import load_org_tree
 from services.supervision.api import testing
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app
+from tests.actors import staff
+from tests.service_tokens import VERIFIER, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -26,7 +28,9 @@ def client(database_url: str, unique_schema: str) -> Iterator[tuple[TestClient,
     app = SupervisionApplication(load_org_tree(), database_url=database_url,
                                  schema=unique_schema, clock=lambda: T0)
     try:
-        yield TestClient(create_app(app)), app
+        http = TestClient(create_app(app, verifier=VERIFIER))
+        http.headers.update(bearer(staff("tester", "62", "case_management", "administrator")))
+        yield http, app
     finally:
         app.close()
 
@@ -49,6 +53,13 @@ def test_bad_offsets_are_refused_and_the_route_is_not_documented(client) -> None
         assert refused.status_code == 422, refused.text
     assert app.today().isoformat() == "2026-11-23"
     assert "/testing/clock" not in http.get("/openapi.json").json()["paths"]
+
+
+def test_the_test_clock_needs_a_service_token(client) -> None:
+    http, app = client
+    refused = http.post("/testing/clock", json={"days": 16}, headers={"Authorization": ""})
+    assert refused.status_code == 401
+    assert app.today().isoformat() == "2026-11-23"
 
 
 def test_production_refuses_the_test_clock(client, monkeypatch) -> None:
