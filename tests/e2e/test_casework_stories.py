@@ -171,3 +171,69 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         sibling.goto(f"{base}/cases/{first.case_id}")
         expect(sibling.get_by_test_id("case-not-found")).to_be_visible()
         expect(sibling.get_by_test_id("case-facts")).to_have_count(0)
+
+
+def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there(
+    platform, browser: Browser
+) -> None:
+    base = _base(platform)
+    with people(browser, base) as crowd:
+        clerk = crowd.page("clerk.620102")
+        judge = unique_name("赵")
+        case = register(
+            clerk, base, channel="来信",
+            persons=[(judge, "城关区人民法院", "审判员", "乡科级及以下干部")], category="违反廉洁纪律",
+            summary=f"反映{judge}2026年3月在某酒店收受当事人礼金二万元",
+        )
+        open_case(clerk, base, case.case_id)
+        act(clerk, "acceptPetition", choices={"reportType": "检举控告"})
+        # The jurisdiction suggestion and its reason come first in the transfer dialog.
+        button = clerk.get_by_test_id("action-proposeTransfer")
+        until_visible(clerk, button, clerk.reload)
+        button.click()
+        suggestion = clerk.get_by_test_id("jurisdiction-suggestion")
+        expect(suggestion).to_contain_text("派驻区人民法院纪检监察组")
+        expect(clerk.get_by_test_id("jurisdiction-reason")).not_to_be_empty()
+        shot(clerk, "2-suggestion")
+        clerk.get_by_test_id("action-cancel").click()
+        act(clerk, "proposeTransfer", choices={"kind": "转派驻机构", "toOffice": "监督检查室"},
+            organs={"toOrgan": STATIONED}, fill={"reason": "被反映人系区法院干部，由派驻纪检监察组办理"})
+        approve(crowd.page("leader.620102"), base, case.number)
+        open_case(clerk, base, case.case_id)
+        act(clerk, "dispatchTransfer")
+
+        handler = crowd.page("handler.620102z01")
+        from_inbox(handler, base, "incoming", case.number)
+        act(handler, "receiveTransfer")
+        expect_holder(handler, STATIONED)
+        act(handler, "decideDisposal", choices={"mode": "初步核实"}, fill={"reason": "线索具体"})
+        act(handler, "concludeCase", choices={"outcome": "党纪处分", "substantiation": "属实"},
+            fill={"findings": "经初核，收受礼金问题属实"})
+        expect(handler.get_by_test_id("case-status")).to_have_attribute(
+            "data-status", re.compile("^(concluded|under_review)$"))
+        whats = handler.get_by_test_id("timeline-what").evaluate_all(
+            "els => els.map(e => e.dataset.what)")
+        assert "transfer_received" in whats and "concluded" in whats
+        shot(handler, "2-stationed")
+
+
+def test_story_3_a_rejected_not_accept_proposal_is_then_accepted(platform, browser: Browser) -> None:
+    base = _base(platform)
+    with people(browser, base) as crowd:
+        clerk = crowd.page("clerk.620102001")
+        case = register(
+            clerk, base, channel="来信", persons=[(unique_name("孙"), "某街道办事处", "干部")],
+            summary="反映某干部有问题",
+        )
+        open_case(clerk, base, case.case_id)
+        act(clerk, "proposeNotAccept", fill={"reason": "仅列举人员，无实质内容"})
+        leader = crowd.page("leader.620102001")
+        approve(leader, base, case.number, reject_with="反映对象明确，应予受理后核实")
+        shot(leader, "3-rejected")
+        open_case(clerk, base, case.case_id)
+        whats = clerk.get_by_test_id("timeline-what").evaluate_all(
+            "els => els.map(e => e.dataset.what)")
+        assert "not_accept_proposed" in whats
+        act(clerk, "acceptPetition", choices={"reportType": "检举控告"})
+        expect(clerk.get_by_test_id("case-stage")).to_have_attribute(
+            "data-stage", re.compile("^(accepted|in_handling)$"))
