@@ -67,11 +67,6 @@ class Gateway:
     def services(self) -> tuple[ServiceClient, ...]:
         return (self.intake, self.routing, self.stats)
 
-    async def close(self) -> None:
-        for client in self.services:
-            await client.close()
-        self.identity.close()
-
 
 def build(
     settings: Settings,
@@ -110,6 +105,12 @@ def build(
     app.include_router(graphql, prefix="/graphql")
     app.include_router(attachments)
     app.state.gateway = gateway
+
+    @app.on_event("shutdown")
+    async def close_service_clients() -> None:
+        for client in gateway.services:
+            await client.close()
+
     if (WEB_DIST / "index.html").exists():
         # Mounted last: /graphql and the health routes above take precedence.
         app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")

@@ -15,8 +15,9 @@ from opentelemetry import propagate
 
 from domain.errors import DomainError
 
-# Enough connections for the gateway's concurrent users; idle ones are kept for reuse.
-POOL = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=30)
+# Enough connections for the gateway's concurrent users; idle ones are kept for reuse, but
+# dropped before uvicorn closes them on its side (5 s), so a reused one is never half-dead.
+POOL = httpx.Limits(max_connections=64, max_keepalive_connections=32, keepalive_expiry=4)
 
 
 class ServiceError(DomainError):

@@ -14,8 +14,10 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from domain.errors import DomainError
+
 from gateway.clients import path
-from gateway.graphql import loaders
+from gateway.graphql import actions, loaders
 from gateway.graphql.case_types import (
     AcceptanceNotice,
     Attachment,
@@ -31,9 +33,10 @@ from gateway.graphql.case_types import (
     organ_of,
     suggestion_of,
 )
-from gateway.graphql.context import call, coded, gateway
+from gateway.graphql.context import call, coded, gateway, session
+from gateway.identity.service import principal
 from gateway.graphql.organs import Organ
-from gateway.graphql.timeline import timeline
+from gateway.graphql.timeline import merged, timeline
 
 Row = dict[str, Any]
 
@@ -51,14 +54,40 @@ class Case:
     """A report and its handling, as far as the user may see it."""
 
     id: strawberry.ID
+    # The search row this case came from: what a results table shows, without more calls.
+    listed: strawberry.Private[Row | None] = None
+
+    async def _row(self, info: Info, name: str) -> Any:
+        if self.listed is not None and name in self.listed:
+            return self.listed[name]
+        return (await _petition(info, self.id)).get(name)
 
     @strawberry.field
     async def registration_number(self, info: Info) -> str:
-        return str((await _petition(info, self.id)).get("registration_number", ""))
+        return str(await self._row(info, "registration_number") or "")
 
     @strawberry.field(description="The registering organ 登记机关")
     async def organ(self, info: Info) -> Organ | None:
-        return organ_of(info, (await _petition(info, self.id)).get("organ_code"))
+        return organ_of(info, await self._row(info, "organ_code"))
+
+    @strawberry.field(description="The problem summary 问题摘要")
+    async def summary(self, info: Info) -> str:
+        return str(await self._row(info, "summary") or "")
+
+    @strawberry.field(description="The channel 来源渠道")
+    async def channel(self, info: Info) -> str | None:
+        return await self._row(info, "channel")
+
+    @strawberry.field(description="When it was registered 登记时间")
+    async def registered_at(self, info: Info) -> str:
+        return str(await self._row(info, "registered_at") or "")
+
+    @strawberry.field(description="Reported persons 被反映人")
+    async def reported_persons(self, info: Info) -> list[ReportedPerson]:
+        rows = await self._row(info, "reported_persons") or []
+        return [ReportedPerson(name=r.get("name", ""), unit=r.get("unit", ""),
+                               position=r.get("position", ""), cadre_level=r.get("cadre_level"))
+                for r in rows]
 
     @strawberry.field(description="Registration facts 登记信息 (no reporter identity)")
     async def facts(self, info: Info) -> CaseFacts:
@@ -66,14 +95,17 @@ class Case:
 
     @strawberry.field(description="Screening stage 甄别阶段 (intake)")
     async def stage(self, info: Info) -> str:
-        return str((await _petition(info, self.id)).get("stage", ""))
+        return str(await self._row(info, "stage") or "")
 
     @strawberry.field(description="Handling status 办理状态 (routing)")
     async def status(self, info: Info) -> str | None:
         return (await _handling(info, self.id)).get("status")
 
-    @strawberry.field(description="Who holds it now 当前持有")
+    @strawberry.field(description="Who holds it now 当前持有, since when")
     async def holder(self, info: Info) -> Holder | None:
+        if self.listed is not None and "holder_organ" in self.listed:
+            return Holder(organ_code=self.listed["holder_organ"],
+                          office=self.listed.get("holder_office"), external_body=None, since=None)
         h = await _handling(info, self.id)
         if not h.get("holder"):
             return None
@@ -96,6 +128,15 @@ class Case:
 
     @strawberry.field(description="Every intake and routing event in order 办理时间线")
     async def timeline(self, info: Info) -> list[TimelineEntry]:
+        client = gateway(info)
+        with coded():
+            given = await asyncio.gather(
+                _events(info, client.intake, "/petitions/{}/timeline", self.id),
+                _events(info, client.routing, "/cases/{}/timeline", self.id),
+            )
+        if all(events is not None for events in given):
+            return [TimelineEntry(**e) for e in merged(*given)]  # type: ignore[arg-type]
+        # A service without its timeline route yet: derived from its view of the case.
         p, h = await asyncio.gather(
             loaders.petition(info, self.id), loaders.handling(info, self.id)
         )
@@ -105,13 +146,14 @@ class Case:
     async def repeats(self, info: Info) -> list[Case]:
         rows = (await _handling(info, self.id)).get("repeats", [])
         ids = [str(r["case_id"]) for r in rows]
-        found = await loaders.loader(info, loaders.PETITIONS).load_many(ids)
+        # Routing's batch read leaves out what the user may not see: one call for them all.
+        found = await loaders.loader(info, loaders.HANDLINGS).load_many(ids)
         return [Case(id=strawberry.ID(i)) for i, row in zip(ids, found, strict=True) if row]
 
     @strawberry.field(description="The first case this one repeats, if in scope")
     async def first_case(self, info: Info) -> Case | None:
         first = (await _petition(info, self.id)).get("first_case_id")
-        if not first or await loaders.petition(info, str(first)) is None:
+        if not first or await loaders.handling(info, str(first)) is None:
             return None
         return Case(id=strawberry.ID(str(first)))
 
@@ -150,22 +192,31 @@ class Case:
             )
         return suggestion_of(row)
 
-    @strawberry.field(description="What the current user may do now 可执行操作")
+    @strawberry.field(description="The mutations the current user may run now 可执行操作")
     async def available_actions(self, info: Info) -> list[str]:
         p, h = await asyncio.gather(
             loaders.petition(info, self.id), loaders.handling(info, self.id)
         )
-        actions: list[str] = []
-        for row in (p, h):
-            for action in (row or {}).get("available_actions", []):
-                if action not in actions:
-                    actions.append(action)
-        return actions
+        current = await session(info)
+        return actions.available(principal(current.user), current.user.username, p, h)
 
     @strawberry.field(description="Handling record: disposal, conclusion, reviews, feedback")
     async def handling(self, info: Info) -> HandlingRecord | None:
         h = await _handling(info, self.id)
         return HandlingRecord.of(h) if h else None
+
+
+async def _events(info: Info, client: Any, template: str, case_id: str) -> list[Row] | None:
+    """A service's timeline of the case; None if it has no timeline route (405)."""
+    try:
+        rows: list[Row] = await call(info, client, "GET", path(template, case_id))
+    except DomainError as error:
+        if error.details.get("status") == 405:
+            return None
+        if error.details.get("status") == 404:
+            return []
+        raise
+    return rows
 
 
 @strawberry.type

@@ -34,8 +34,16 @@ def graphql_error(error: DomainError) -> GraphQLError:
     }
     # The form shows the message next to this field.
     if isinstance(error.details.get("field"), str):
-        extensions["field"] = error.details["field"]
+        extensions["field"] = camel(error.details["field"])
     return GraphQLError(error.message_en, extensions=extensions)
+
+
+def camel(field: str) -> str:
+    """A service's field path (`reporter.id_number`) as the GraphQL input names it."""
+    return ".".join(
+        head + "".join(part.title() for part in rest)
+        for head, *rest in (segment.split("_") for segment in field.split("."))
+    )
 
 
 @contextmanager

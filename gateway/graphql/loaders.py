@@ -1,11 +1,10 @@
 """Per-request DataLoaders: a page of cases costs a bounded number of service calls.
 
-Each loader gathers the ids its resolvers ask for in one tick and fetches them in one
-batch read per service (`POST /petitions/batch`, `POST /cases/batch`). The services
-answer only the cases the user may see, so an id missing from the answer is `None` here:
-nested edges (a case's repeats, a repeat's holder) never lead out of the user's scope.
-Until a service offers its batch read, the loader falls back to one read per id, all
-concurrent.
+Each loader gathers the ids its resolvers ask for in one tick and fetches them with one
+batch read per service and 100 ids (routing: `GET /cases?ids=…`). The services answer
+only the cases the user may see, so an id missing from the answer is `None` here: nested
+edges (a case's repeats, a repeat's holder) never lead out of the user's scope. A service
+without a batch read (intake, for now) is read once per id, all concurrently.
 """
 
 from __future__ import annotations
@@ -20,43 +19,43 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from domain.errors import DomainError
-from gateway.clients import ServiceClient, ServiceError, path
+from gateway.clients import ServiceClient, path
 from gateway.graphql.context import gateway, token
 
 Row = dict[str, Any]
 # A refusal by the service means "not for this user": the edge is left out.
 _HIDDEN = frozenset({"not_found", "forbidden", "case_not_found", "petition_not_found"})
-_NO_BATCH = frozenset({"method_not_allowed", "not_found"})
 
 
 @dataclass(frozen=True)
 class Source:
-    """Where one kind of row comes from: a batch route, a single route, the answer's key."""
+    """Where one kind of row comes from: a batch route (GET with `ids`, answering
+    `{key: [rows], "missing": [ids]}`) if the service has one, and the single route."""
 
     service: str
-    batch: str
     single: str
     key: str
+    batch: str | None = None
 
 
-PETITIONS = Source("intake", "/petitions/batch", "/petitions/{}", "petitions")
-HANDLINGS = Source("routing", "/cases/batch", "/cases/{}", "cases")
+PETITIONS = Source("intake", "/petitions/{}", "petitions")
+HANDLINGS = Source("routing", "/cases/{}", "cases", batch="/cases")
+BATCH_MAX = 100
 
 
 async def fetch_many(client: ServiceClient, source: Source, ids: Sequence[str], bearer: str
                      ) -> list[Row | None]:
     """Rows for `ids`, in order; `None` for a case the user may not see or that is gone."""
     unique = list(dict.fromkeys(ids))
-    try:
-        body = await client.request(
-            "POST", source.batch, token=bearer, json={"case_ids": unique}
-        )
-        rows = {str(row["case_id"]): row for row in (body or {}).get(source.key, [])}
-    except ServiceError as error:
-        if error.code not in _NO_BATCH and error.details.get("status") not in (404, 405):
-            raise
+    rows: dict[str, Row] = {}
+    if source.batch is None:
         found = await asyncio.gather(*(_one(client, source, i, bearer) for i in unique))
         rows = {i: row for i, row in zip(unique, found, strict=True) if row is not None}
+    else:
+        for start in range(0, len(unique), BATCH_MAX):
+            chunk = unique[start:start + BATCH_MAX]
+            body = await client.request("GET", source.batch, token=bearer, params={"ids": chunk})
+            rows.update({str(row["case_id"]): row for row in (body or {}).get(source.key, [])})
     return [rows.get(i) for i in ids]
 
 

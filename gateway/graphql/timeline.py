@@ -129,3 +129,14 @@ def _moment(text: str) -> datetime:
     except ValueError:
         return datetime.max.replace(tzinfo=UTC)
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def merged(intake: list[Row], routing: list[Row]) -> list[Row]:
+    """The services' own timelines (`{sequence, what, who, organ, office, at}`) as one."""
+    events = [
+        {"what": e["what"], "who": e.get("who"), "organ_code": e.get("organ"),
+         "office": e.get("office"), "at": str(e["at"]), "source": source, "detail": None}
+        for source, rows in (("intake", intake), ("routing", routing))
+        for e in rows
+    ]
+    return sorted(events, key=lambda e: _moment(e["at"]))

@@ -9,8 +9,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from domain.errors import NotFound
 from domain.guards import invalid
+from gateway.clients import path
 from gateway.graphql import loaders
 from gateway.graphql.case_types import Transfer
 from gateway.graphql.cases import Case
@@ -29,11 +29,6 @@ def case_id(value: str, field: str = "id") -> str:
                       field=field) from None
 
 
-def not_found() -> NotFound:
-    # The same answer for a missing case and one outside the user's scope.
-    return NotFound("case_not_found", "未找到该案件", "No such case")
-
-
 @strawberry.input
 class CaseFilter:
     """Search 案件查询: every given condition must hold."""
@@ -43,8 +38,8 @@ class CaseFilter:
     text: str | None = None
     stage: str | None = None
     channel: str | None = None
-    received_from: dt.date | None = None
-    received_to: dt.date | None = None
+    registered_from: dt.date | None = None
+    registered_to: dt.date | None = None
     organ: str | None = None
 
 
@@ -66,7 +61,6 @@ class CaseConnection:
 
     edges: list[CaseEdge]
     page_info: PageInfo
-    total_count: int | None
 
 
 @strawberry.type
@@ -93,9 +87,7 @@ class Inbox:
     came_back: list[InboxItem]
     sent_elsewhere: list[InboxItem]
 
-    @strawberry.field
-    def counts(self) -> InboxCounts:
-        return InboxCounts(**{tray: len(getattr(self, tray)) for tray in TRAYS})
+    counts: InboxCounts
 
 
 @strawberry.type
@@ -124,18 +116,18 @@ def _search_params(f: CaseFilter | None, first: int, after: str | None) -> dict[
     if after:
         params["after"] = after
     if f is not None:
-        if f.received_from and f.received_to and f.received_from > f.received_to:
+        if f.registered_from and f.registered_to and f.registered_from > f.registered_to:
             raise invalid("date_range_invalid", "起始日期晚于结束日期",
-                          "The start is after the end", field="receivedFrom")
+                          "The start is after the end", field="registeredFrom")
         for name in ("registration_number", "reported_person", "text", "stage", "channel",
                      "organ"):
             value = getattr(f, name)
             if value:
                 params[name] = value
-        if f.received_from:
-            params["from"] = f.received_from.isoformat()
-        if f.received_to:
-            params["to"] = f.received_to.isoformat()
+        if f.registered_from:
+            params["from"] = f.registered_from.isoformat()
+        if f.registered_to:
+            params["to"] = f.registered_to.isoformat()
     return params
 
 
@@ -146,8 +138,9 @@ class CaseQuery:
         with coded():
             await session(info)
             checked = case_id(str(id))
-            if await loaders.petition(info, checked) is None:
-                raise not_found()
+            # Read directly, not through the loader: a refusal keeps its own code here.
+            row = await call(info, gateway(info).intake, "GET", path("/petitions/{}", checked))
+        loaders.prime(info, loaders.PETITIONS, row)
         return Case(id=strawberry.ID(checked))
 
     @strawberry.field(description="Search the user's scope 案件查询, newest first, paginated")
@@ -166,20 +159,15 @@ class CaseQuery:
             params = _search_params(filter, first, after)
             body = await call(info, gateway(info).intake, "GET", "/petitions", params=params)
         items = body.get("items", []) if isinstance(body, dict) else []
-        for row in items:
-            loaders.prime(info, loaders.PETITIONS, row)
         edges = [
-            CaseEdge(cursor=str(row.get("cursor") or row["case_id"]),
-                     node=Case(id=strawberry.ID(str(row["case_id"]))))
+            CaseEdge(cursor=str(row["case_id"]),
+                     node=Case(id=strawberry.ID(str(row["case_id"])), listed=row))
             for row in items
         ]
+        following = body.get("next_cursor") if isinstance(body, dict) else None
         return CaseConnection(
             edges=edges,
-            page_info=PageInfo(
-                has_next_page=bool(body.get("has_next_page")),
-                end_cursor=body.get("end_cursor") or (edges[-1].cursor if edges else None),
-            ),
-            total_count=body.get("total"),
+            page_info=PageInfo(has_next_page=following is not None, end_cursor=following),
         )
 
     @strawberry.field(description="What the user's office holds and waits for 待办")
@@ -189,8 +177,11 @@ class CaseQuery:
             params = {"organ_code": current.user.organ_code,
                       "office": office or current.user.office}
             body = await call(info, gateway(info).routing, "GET", "/inbox", params=params)
+        trays = {tray: [_item(r) for r in body.get(tray, [])] for tray in TRAYS}
+        counts = body.get("counts") or {tray: len(rows) for tray, rows in trays.items()}
         return Inbox(
             organ_code=body.get("organ_code", current.user.organ_code),
             office=body.get("office"),
-            **{tray: [_item(r) for r in body.get(tray, [])] for tray in TRAYS},
+            counts=InboxCounts(**{tray: int(counts.get(tray, 0)) for tray in TRAYS}),
+            **trays,
         )

@@ -37,6 +37,11 @@ INTAKE_ACTOR = "intake"
 Clock = Callable[[], datetime]
 
 
+_SHOWN_TO_TARGET = frozenset(
+    {TransferState.DISPATCHED, TransferState.RECEIVED, TransferState.REFUSED}
+)
+
+
 def _case_unknown(case_id: UUID) -> NotFound:
     return NotFound("case_unknown", "案件不存在", "No case has this id", case_id=str(case_id))
 
@@ -439,7 +444,7 @@ class RoutingApplication(ServiceApplication):
         action: Action,
         obj: Object,
         *rest: Any,
-    ) -> T:
+    ) -> Any:
         """Load, authorise `action` on `obj` for `actor`, run the command, save.
 
         `rest` is the command, or a transfer id and then the command: a transfer's target
@@ -448,17 +453,16 @@ class RoutingApplication(ServiceApplication):
         *transfer, command = rest
         h = self._get(case_id)
         self.authorise(h, actor, action, obj, transfer[0] if transfer else None)
-        result: T = change(self, h, command, expected_version)
-        return result
+        return change(self, h, command, expected_version)
 
     def scope_of(self, h: Handling) -> CaseScope:
-        """The organs that hold or have held the case, and the current holder."""
-        organs = [h.registered_organ]
+        """The organs that hold or have held the case (or were sent it), and the holder."""
+        organs: list[str | None] = [h.registered_organ]
         for link in h.custody:
             organs += [link.from_organ, link.to_organ]
-        pending = h.pending_transfer
-        if pending is not None and pending.state == TransferState.DISPATCHED:
-            organs.append(pending.to_organ)  # it must see what it is asked to receive
+        # An organ a transfer was dispatched to has been shown the case: it must read what
+        # it is asked to receive, and it keeps seeing a case it refused.
+        organs += [t.to_organ for t in h.transfers if t.state in _SHOWN_TO_TARGET]
         return CaseScope(str(h.id), h.holder_organ or h.registered_organ, held_by(organs))
 
     def authorise(

@@ -11,6 +11,8 @@ import logging
 from fastapi import FastAPI
 
 from domain.contracts import Envelope
+from infra.access_log import AccessLog
+from infra.auth import TokenVerifier, verification_key
 from infra.service import Worker, consumer_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
@@ -36,6 +38,9 @@ def build(settings: Settings) -> tuple[FastAPI, list[tuple[str, Worker]]]:
     app = create_service_app(
         "supervision",
         readiness=readiness_checks(settings),
+        # Its routes (deadlines, orders) put `infra.auth.verified_identity` on their routers.
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access")),
     )
     workers = [
         consumer_worker(settings, "supervision", source, log_event, group=f"supervision-{source}")

@@ -57,10 +57,6 @@ def routing() -> RoutingApplication:
     return RoutingApplication(org_tree(), clock=Clock())
 
 
-
-
-
-
 @pytest.fixture
 def access_log() -> MemoryAccessLog:
     return MemoryAccessLog()

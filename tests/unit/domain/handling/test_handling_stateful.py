@@ -98,7 +98,7 @@ class CustodyMachine(RuleBasedStateMachine):
         h = self.handling
         if h.holder_organ is None or h.holder_office is None:
             return None
-        return staff("持有人", h.holder_organ, h.holder_office, role)
+        return staff(f"持有人-{role}", h.holder_organ, h.holder_office, role)
 
     def _draw_actor(self, data: st.DataObject, *entitled: Actor | None) -> Actor:
         candidates = [a for a in entitled if a is not None]
@@ -123,7 +123,8 @@ class CustodyMachine(RuleBasedStateMachine):
         if needs == "holder":
             assert (actor.organ_code, actor.office) == before, "a non-holder succeeded"
         elif needs == "leader":
-            assert actor.organ_code == before[0] and actor.role == Role.LEADER.value
+            assert actor.organ_code == before[0] and actor.is_leader
+            assert pending is not None and pending.proposed_by != actor.username
         elif needs == "target":
             assert pending is not None
             where = (
