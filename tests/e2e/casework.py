@@ -71,8 +71,28 @@ def dialog(page: Page) -> Locator:
     return page.locator(".el-dialog:visible")
 
 
+def choose_organ(page: Page, field: Locator, code: str) -> None:
+    """Picks an organ in the organ picker by typing its code."""
+    field.click()
+    page.keyboard.type(code)
+    page.locator(".el-select-dropdown__item:visible", has_text=re.compile(rf"· {code}$")).first.click()
+
+
+def until_visible(page: Page, target: Locator, refresh, tries: int = 15) -> None:
+    """Waits for `target`, refreshing the page's data between waits: routing and intake
+    follow each other's events through the broker, so a step shows up a moment later."""
+    for _ in range(tries - 1):
+        try:
+            expect(target).to_be_visible(timeout=1_000)
+            return
+        except AssertionError:
+            refresh()
+    expect(target).to_be_visible(timeout=2_000)
+
+
 def act(page: Page, action: str, fill: dict[str, str] | None = None,
-        choices: dict[str, str] | None = None, many: dict[str, list[str]] | None = None) -> None:
+        choices: dict[str, str] | None = None, many: dict[str, list[str]] | None = None,
+        organs: dict[str, str] | None = None, verdict: str | None = None) -> None:
     """Runs one action of the case page: its button, its dialog's fields, confirm.
 
     `fill` types into text fields, `choices` picks one option by its label, `many` picks
@@ -80,15 +100,22 @@ def act(page: Page, action: str, fill: dict[str, str] | None = None,
     (or with the next state).
     """
     button = page.get_by_test_id(f"action-{action}")
-    expect(button).to_be_visible()
+    until_visible(page, button, page.reload)
     button.click()
     box = dialog(page)
     expect(box).to_be_visible()
     for key, text in (choices or {}).items():
         choose(page, box.get_by_test_id(f"field-{key}"), text)
+    for key, code in (organs or {}).items():
+        choose_organ(page, box.get_by_test_id(f"field-{key}"), code)
+    if verdict is not None:
+        box.get_by_test_id(f"verdict-{verdict.replace('_', '-')}").click()
     for key, texts in (many or {}).items():
+        select = box.get_by_test_id(f"field-{key}")
+        select.click()  # a multiple select stays open while options are picked
         for text in texts:
-            choose(page, box.get_by_test_id(f"field-{key}"), text)
+            page.locator(".el-select-dropdown__item:visible", has_text=text).first.click()
+            expect(select).to_contain_text(text)
         page.keyboard.press("Escape")
     for key, text in (fill or {}).items():
         field = box.get_by_test_id(f"field-{key}")
@@ -96,8 +123,39 @@ def act(page: Page, action: str, fill: dict[str, str] | None = None,
         target.fill(text)
     submit = box.get_by_test_id("action-submit")
     submit.click()
+    refused = box.get_by_test_id("action-error").or_(box.locator(".el-form-item__error"))
+    expect(page.locator(".el-message--success").last.or_(refused).first).to_be_visible()
+    assert not refused.count(), f"{action} refused: {refused.all_inner_texts()}"
     expect(page.locator(".el-message--success").last).to_be_visible()
     expect(box).to_have_count(0)
+
+
+def approve(page: Page, base: str, number: str, *, reject_with: str | None = None) -> None:
+    """A leader's one click on the approvals page (a rejection asks for the reason)."""
+    page.goto(f"{base}/approvals")
+    row = page.get_by_test_id(f"approval-{number}")
+    until_visible(page, row, page.reload)
+    if reject_with is None:
+        row.get_by_test_id("approve").click()
+    else:
+        row.get_by_test_id("reject").click()
+        box = page.locator(".el-message-box:visible")
+        box.locator("input, textarea").first.fill(reject_with)
+        box.locator(".el-button--primary").click()
+    expect(page.locator(".el-message--success").last).to_be_visible()
+    expect(page.get_by_test_id(f"approval-{number}")).to_have_count(0)
+
+
+def from_inbox(page: Page, base: str, tab: str, number: str) -> None:
+    """Opens the case from the workbench's inbox tab (its count says it is there)."""
+    page.goto(f"{base}/")
+    page.get_by_test_id(f"inbox-tab-{tab}").click()
+    link = page.get_by_test_id(f"inbox-table-{tab}").get_by_test_id(f"inbox-case-{number}")
+    until_visible(page, link, lambda: page.get_by_test_id("inbox-refresh").click())
+    count = page.get_by_test_id(f"inbox-tab-{tab}").get_attribute("data-count") or "0"
+    assert int(count) >= 1
+    link.click()
+    expect(page.get_by_test_id("case-number")).to_have_text(number)
 
 
 def stage_of(page: Page) -> str:

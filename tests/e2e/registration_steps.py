@@ -36,7 +36,7 @@ def register(
     *,
     channel: str,
     summary: str,
-    persons: list[tuple[str, str, str]],
+    persons: list[tuple[str, ...]],
     visitors: int | None = None,
     reporter: tuple[str, str, str] | None = None,
     category: str | None = None,
@@ -54,13 +54,15 @@ def register(
         _input(page.get_by_test_id("reporter-name")).fill(name)
         _input(page.get_by_test_id("reporter-id-number")).fill(id_number)
         _input(page.get_by_test_id("reporter-phone")).fill(phone)
-    for i, (name, unit, position) in enumerate(persons):
+    for i, (name, unit, position, *level) in enumerate(persons):
         if i > 0:
             page.get_by_test_id("person-add").click()
         row = page.get_by_test_id(f"person-{i}")
         _input(row.get_by_test_id("person-name")).fill(name)
         _input(row.get_by_test_id("person-unit")).fill(unit)
         _input(row.get_by_test_id("person-position")).fill(position)
+        if level:
+            choose(page, row.get_by_test_id("person-level"), level[0])
     if category:
         choose(page, page.get_by_test_id("categories-select"), category)
         page.keyboard.press("Escape")

@@ -200,8 +200,7 @@ const caseworkEn: typeof caseworkZh = {
     received: 'Received',
     organ: 'Organ subtree',
     export: 'Export to Excel',
-    total: '{n} cases',
-    more: 'more follow',
+    page: 'Page {n} · {rows} cases',
     columns: {
       number: 'Registration no.',
       organ: 'Registered by',

@@ -198,8 +198,7 @@ export default {
     received: '收到日期',
     organ: '机关范围',
     export: '导出 Excel',
-    total: '共 {n} 件',
-    more: '还有更多',
+    page: '第 {n} 页 · 本页 {rows} 件',
     columns: {
       number: '登记编号',
       organ: '登记机关',

@@ -6,7 +6,6 @@ import { graphql } from '@/graphql/generated'
 export const CASES = graphql(`
   query Cases($filter: CaseFilter!, $first: Int!, $after: String) {
     cases(filter: $filter, first: $first, after: $after) {
-      totalCount
       pageInfo { hasNextPage endCursor }
       edges {
         node {
