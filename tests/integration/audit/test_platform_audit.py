@@ -15,7 +15,6 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import psycopg
 import pytest
 
@@ -23,6 +22,8 @@ from deploy import audit_cli
 from deploy.cli import main as baton
 from infra.audit.keys import public_bytes
 from infra.settings import Settings
+
+from ..platform.logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
 
@@ -53,9 +54,11 @@ def register(url: str) -> None:
             "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
         }
     }
-    body = httpx.post(
-        f"{url}/graphql", json={"query": REGISTER, "variables": variables}, timeout=20
-    ).json()
+    clerk = StaffClient(url)  # the county clerk of the demo users
+    try:
+        body = clerk.post(REGISTER, **variables)
+    finally:
+        clerk.close()
     assert "errors" not in body, body
 
 
@@ -193,7 +196,7 @@ def test_the_runtime_role_holds_exactly_its_grants_on_every_platform_table(
         }
     names = {table for _, table in tables}
     assert {"intakeapplication_events", "intakeapplication_audit", "audit_checkpoints"} <= names
-    assert {"audit_witness", "quarantine", "inbox_chain", "case_summary"} <= names
+    assert {"audit_witness", "quarantine", "inbox_chain", "case_fact", "users"} <= names
     assert owners == {"baton_owner"}
     for schema, table in tables:
         expected = set(privileges_for(table))

@@ -189,9 +189,9 @@ def test_a_reordered_case_is_quarantined_from_the_gap_on(line: Line):
     assert line.stats.case_count() == 3  # the first and second links applied
     with line.stats.pool.connection() as conn:
         status = conn.execute(
-            "SELECT last_event_type FROM case_summary WHERE case_id = %s", (first.case_id,)
+            "SELECT stage, report_type FROM case_fact WHERE case_id = %s", (first.case_id,)
         ).fetchone()
-    assert status == ("Petition.Accepted",)
+    assert status == ("accepted", "accusation")
 
 
 def test_a_record_moved_from_another_topic_is_quarantined(line: Line):

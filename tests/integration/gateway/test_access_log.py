@@ -128,18 +128,28 @@ def test_bad_filters_get_codes(trail, gateway_client, variables, code):
     assert code_of(gql(auditor(gateway_client, "auditor.62"), LOG, **variables)) == code
 
 
-def test_the_log_refuses_update_and_delete_and_its_chain_names_a_change(trail, gateway_settings):
+def test_the_log_refuses_update_and_delete_and_its_chain_names_a_change(
+    trail, gateway_settings, database_owner_url, database_admin_url
+):
     table = f'"{gateway_settings.schema_of("access")}".access_log'
     log = AccessLog(gateway_settings.database_url, gateway_settings.schema_of("access"))
+    changes = (f"UPDATE {table} SET reason = 'x'", f"DELETE FROM {table}")
     try:
         assert log.verify() is None
+        # The services' runtime role has no right to change a row at all...
         with psycopg.connect(gateway_settings.database_url, autocommit=True) as conn:
             before = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
-            for statement in (f"UPDATE {table} SET reason = 'x'", f"DELETE FROM {table}"):
+            for statement in changes:
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+        # ...and the owner role, which has it, is stopped by the append-only trigger.
+        with psycopg.connect(database_owner_url, autocommit=True) as conn:
+            for statement in changes:
                 with pytest.raises(psycopg.errors.RaiseException):
                     conn.execute(statement)
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == before
-            # A superuser who switches the trigger off still leaves a broken chain.
+        # A superuser who switches the trigger off still leaves a broken chain.
+        with psycopg.connect(database_admin_url, autocommit=True) as conn:
             [third] = conn.execute(f"SELECT id FROM {table} ORDER BY id OFFSET 2 LIMIT 1")
             conn.execute(f"ALTER TABLE {table} DISABLE TRIGGER access_log_append_only")
             conn.execute(f"UPDATE {table} SET reason = 'tampered' WHERE id = %s", third)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -174,6 +175,8 @@ def run_cli(settings, tmp_path, *args: str, stdin: str = "") -> subprocess.Compl
         "BATON_NAMESPACE": settings.baton_namespace,
         "BATON_DATA_DIR": str(tmp_path),
         "PATH": "/usr/bin:/bin",
+        # As in a real deployment, the schema is declared by the owner role.
+        "DATABASE_OWNER_URL": os.environ.get("DATABASE_OWNER_URL", ""),
     }
     return subprocess.run(
         [sys.executable, "-m", "deploy.cli", "users", *args],
