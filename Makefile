@@ -26,8 +26,8 @@ $(STAMPS)/web-deps: $(WEB)/package.json $(WEB)/package-lock.json
 	cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
-$(STAMPS)/web: $(STAMPS)/venv $(STAMPS)/web-deps $(GRAPHQL_PY) $(WEB_SRC) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json
-	cd $(WEB) && npm run schema && npm run codegen && npm run typecheck && npx vite build
+$(STAMPS)/web: $(STAMPS)/venv $(STAMPS)/web-deps $(GRAPHQL_PY) $(WEB_SRC) $(WEB)/index.html $(WEB)/vite.config.ts $(WEB)/codegen.ts $(WEB)/tsconfig.json $(WEB)/scripts/trusted-documents.mjs
+	cd $(WEB) && npm run schema && npm run codegen && npm run typecheck && npx vite build && npm run trusted
 	@touch $@
 
 web: $(STAMPS)/web

@@ -2,8 +2,9 @@
 
 Thin on purpose: the file (the format of deploy/data/calendar/) goes to supervision's REST
 API as it is, and supervision validates it, records it and recomputes every provisional
-deadline. Until the identity work lands, the command acts as an administrator of the
-first root organ of the org tree (or `--organ`).
+deadline. The command acts as an administrator of the first root organ of the org tree
+(or `--organ`), with a service token it signs with the platform's private key (so only
+an operator holding that key can run it).
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    import time
+
+    from infra.auth import ServiceIdentity, sign, signing_key
     from infra.reference_data import load_org_tree
     from infra.settings import get_settings
 
@@ -37,14 +41,21 @@ def run(args: argparse.Namespace) -> int:
         print(f"{args.file}: not a holiday schedule", file=sys.stderr)
         return 2
     organ = args.organ or load_org_tree().roots()[0].code
+    operator = ServiceIdentity(
+        f"cli:{args.name}", args.name, args.name, organ, "case_management", ("administrator",)
+    )
+    token = sign(operator, signing_key(get_settings()), time.time())
     body = {
-        "actor": {"name": args.name, "organ_code": organ, "office": "case_management",
-                  "role": "administrator"},
         "holidays": [str(d) for d in data.get("holidays") or []],
         "workdays": [str(d) for d in data.get("workdays") or []],
         "source": str(data.get("source") or ""),
     }
     base = args.url or get_settings().url_of("supervision")
-    response = httpx.post(f"{base}/calendar/years/{args.year}", json=body, timeout=60)
+    response = httpx.post(
+        f"{base}/calendar/years/{args.year}",
+        json=body,
+        headers={"Authorization": f"Bearer {token}"},
+        timeout=60,
+    )
     print(json.dumps(response.json(), ensure_ascii=False, indent=2))
     return 0 if response.is_success else 1

@@ -1,8 +1,8 @@
-"""The person acting: a named staff member at an office of an organ, in a role.
+"""The person acting: a named staff member at an office of an organ, holding roles.
 
 Shared by every aggregate, so that a sign-off in intake and one in routing check the same
-facts. Until the identity issue lands, services build it from what the client sends; after
-it, only from the verified token.
+facts. Services build it only from the verified service token (`services/auth.py`); events
+record the `username`, which never changes, rather than the display name.
 """
 
 from __future__ import annotations
@@ -17,15 +17,17 @@ __all__ = ["Actor"]
 
 @dataclass(frozen=True)
 class Actor:
-    """A named staff member at an office of an organ, acting in a role."""
+    """A named staff member at an office of an organ, acting in one or more roles."""
 
+    user_id: str
+    username: str
     name: str
     organ_code: str
     office: str
-    role: str = Role.HANDLER.value
+    roles: tuple[str, ...] = (Role.HANDLER.value,)
 
     def __post_init__(self) -> None:
-        if not self.name.strip():
+        if not self.username.strip():
             raise InvalidInput(
                 "actor_name_required", "必须写明经办人姓名", "The actor must be named"
             )
@@ -34,13 +36,19 @@ class Actor:
                 "actor_organ_required", "必须写明经办人所在机关", "The actor's organ is required"
             )
         parse(Office, self.office)
-        parse(Role, self.role)
+        for role in self.roles:
+            parse(Role, role)
+        object.__setattr__(self, "roles", tuple(self.roles))
 
     def at(self, organ_code: str | None, office: str | None) -> bool:
         """Whether the actor works at this office of this organ."""
         return self.organ_code == organ_code and self.office == office
 
+    def has_role(self, role: Role | str) -> bool:
+        """Whether the actor holds this role."""
+        return str(getattr(role, "value", role)) in self.roles
+
     @property
     def is_leader(self) -> bool:
         """A leader in charge 分管领导, who signs off transfers and non-acceptance."""
-        return self.role == Role.LEADER.value
+        return self.has_role(Role.LEADER)

@@ -115,9 +115,7 @@ def _parse_record(index: int, record: Any) -> Organ:
             organ=code,
         )
     supervises = record.get("supervises") or ()
-    if isinstance(supervises, str) or not all(
-        isinstance(s, str) and s.strip() for s in supervises
-    ):
+    if isinstance(supervises, str) or not all(isinstance(s, str) and s.strip() for s in supervises):
         raise _invalid(
             "organ_invalid_record",
             f"机关 {label} 的监督单位必须是名称列表",

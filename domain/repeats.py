@@ -178,6 +178,4 @@ def probe(
     categories: Iterable[ProblemCategory] = (),
 ) -> RepeatProbe:
     """Convenience constructor from `(name, unit)` pairs."""
-    return RepeatProbe(
-        case_id, tuple(PersonKey(n, u) for n, u in persons), frozenset(categories)
-    )
+    return RepeatProbe(case_id, tuple(PersonKey(n, u) for n, u in persons), frozenset(categories))

@@ -91,8 +91,8 @@ class Rules:
             values["rectification_in_working_days"] = flat["rectification_in_working_days"]
         if "yellow_days_before" in flat:
             raw = flat["yellow_days_before"]
-            values["yellow_days_before"] = None if raw is None else _int_at_least(
-                "yellow_days_before", raw, 0
+            values["yellow_days_before"] = (
+                None if raw is None else _int_at_least("yellow_days_before", raw, 0)
             )
         if "yellow_fraction" in flat:
             raw = flat["yellow_fraction"]
@@ -183,8 +183,10 @@ class Rules:
         """Before or after the cut-off; conduct on the cut-off day counts as after."""
         if when is None:
             return ConductPeriod.UNKNOWN
-        return ConductPeriod.BEFORE_CUTOFF if when < self.conduct_cutoff else (
-            ConductPeriod.AFTER_CUTOFF
+        return (
+            ConductPeriod.BEFORE_CUTOFF
+            if when < self.conduct_cutoff
+            else (ConductPeriod.AFTER_CUTOFF)
         )
 
     def evaluation_grade(self, score: float) -> EvaluationGrade:

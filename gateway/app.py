@@ -13,17 +13,21 @@ from starlette.types import Scope
 from strawberry.fastapi import GraphQLRouter
 
 from domain.hierarchy import OrgTree
+from gateway.attachments import router as attachments
 from gateway.clients import ServiceClient
-from gateway.graphql.schema import schema
+from gateway.config import ClientAddress, GatewaySettings
+from gateway.graphql.schema import build_schema
+from gateway.http_guard import GraphQLHttpGuard
 from gateway.identity import IdentityParts, open_identity
 from gateway.identity.service import Clock, utc_now
+from gateway.trusted import load_manifest
 from infra.reference_data import load_org_tree
 from infra.settings import Settings
 from infra.web import create_service_app
 
 WEB_DIST = Path(__file__).resolve().parent / "web" / "dist"
 # First path segments that are never pages of the front end: their 404s stay 404s.
-NOT_PAGES = frozenset({"assets", "graphql", "healthz", "readyz"})
+NOT_PAGES = frozenset({"assets", "attachments", "graphql", "healthz", "readyz"})
 
 
 class SinglePageApp(StaticFiles):
@@ -49,34 +53,66 @@ def _is_page_path(path: str) -> bool:
 
 @dataclass
 class Gateway:
-    """What resolvers need: the org tree, identity, and a client per service."""
+    """What resolvers need: the org tree, identity, a client per service, and who the
+    real client of a request is."""
 
     org_tree: OrgTree
     identity: IdentityParts
     intake: ServiceClient
+    routing: ServiceClient
     stats: ServiceClient
+    supervision: ServiceClient
+    client_address: ClientAddress
+
+    @property
+    def services(self) -> tuple[ServiceClient, ...]:
+        return (self.intake, self.routing, self.stats, self.supervision)
 
 
-def build(settings: Settings, clock: Clock = utc_now) -> FastAPI:
+def build(
+    settings: Settings,
+    clock: Clock = utc_now,
+    gateway_settings: GatewaySettings | None = None,
+) -> FastAPI:
+    config = gateway_settings or GatewaySettings()
     tree = load_org_tree()
     gateway = Gateway(
         org_tree=tree,
         identity=open_identity(settings, tree, clock),
         intake=ServiceClient("intake", settings.url_of("intake")),
+        routing=ServiceClient("routing", settings.url_of("routing")),
         stats=ServiceClient("stats", settings.url_of("stats")),
+        supervision=ServiceClient("supervision", settings.url_of("supervision")),
+        client_address=ClientAddress(config.trusted_proxies),
     )
 
     def context(request: Request, response: Response) -> dict[str, Any]:
         return {"gateway": gateway, "request": request, "response": response}
 
-    app = create_service_app("gateway", docs_url=None, redoc_url=None)
+    trusted = None
+    if settings.is_production:
+        trusted = load_manifest(config.trusted_documents or WEB_DIST / "trusted-documents.json")
+    # The app-wide cap is for attachment uploads; /graphql has its own, smaller one.
+    app = create_service_app(
+        "gateway", docs_url=None, redoc_url=None, max_body_bytes=config.max_upload_bytes
+    )
+    app.add_middleware(GraphQLHttpGuard, path="/graphql", max_body_bytes=config.max_body_bytes)
     graphql = GraphQLRouter(
-        schema,
+        build_schema(settings.is_production, trusted),
         context_getter=context,
         graphql_ide="graphiql" if not settings.is_production else None,
+        allow_queries_via_get=False,
+        multipart_uploads_enabled=False,
     )
     app.include_router(graphql, prefix="/graphql")
+    app.include_router(attachments)
     app.state.gateway = gateway
+
+    @app.on_event("shutdown")
+    async def close_service_clients() -> None:
+        for client in gateway.services:
+            await client.close()
+
     if (WEB_DIST / "index.html").exists():
         # Mounted last: /graphql and the health routes above take precedence.
         app.mount("/", SinglePageApp(directory=WEB_DIST, html=True), name="web")

@@ -19,10 +19,13 @@ import strawberry
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
     MaxAliasesLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
@@ -104,6 +107,17 @@ class ParseLimits(SchemaExtension):
         yield
 
 
+class CachedParse(ParserCache):
+    """Parses each distinct document once (a shared LRU cache); a refusal keeps its code
+    (raised from here it bypasses `CodedErrors`)."""
+
+    def on_parse(self) -> Iterator[None]:
+        try:
+            yield from super().on_parse()
+        except GraphQLError as error:
+            raise classify(error) from error
+
+
 class CodedErrors(SchemaExtension):
     """Gives every error of the result a stable code; masks uncoded failures."""
 
@@ -126,13 +140,21 @@ def extensions(production: bool, limits: Limits | None = None) -> list[Any]:
     """The schema extensions: limits always, introspection off in production."""
     limits = limits or Limits()
     # Factories, so that each request gets fresh extension instances.
+    # The limiters' rule classes are made once: the validation cache is keyed by them, so
+    # fresh classes per request would never hit it.
+    rules = [
+        *QueryDepthLimiter(max_depth=limits.max_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=limits.max_aliases).validation_rules,
+        *(DisableIntrospection().validation_rules if production else ()),
+    ]
+    # The web front end sends the same few documents over and over: parse and validate
+    # each once (a new document still goes through every limit).
     chosen: list[Any] = [
         lambda: ParseLimits(limits),
-        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
-        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        lambda: CachedParse(maxsize=256),
+        lambda: AddValidationRules(rules),
+        lambda: ValidationCache(maxsize=256),
     ]
-    if production:
-        chosen.append(DisableIntrospection)
     chosen.append(CodedErrors)
     return chosen
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from gateway.app import build
 from infra.service import serve
 from infra.settings import get_settings
@@ -10,6 +12,8 @@ from infra.telemetry import configure_logging, setup_telemetry
 
 def main() -> None:
     configure_logging()
+    # uvicorn logs each request already; a line per service call would double the log.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = get_settings()
     setup_telemetry("gateway")
     serve(build(settings), settings.baton_host, settings.gateway_port)

@@ -15,13 +15,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, Protocol
 
 from psycopg.rows import dict_row
 
 from infra.eventstore import connect, connection_pool, ensure_schema
 
-__all__ = ["AccessEntry", "AccessLog", "AccessQuery", "Outcome"]
+__all__ = [
+    "AccessEntry",
+    "AccessLog",
+    "AccessQuery",
+    "AccessRecorder",
+    "MemoryAccessLog",
+    "Outcome",
+]
 
 Outcome = Literal["allowed", "refused"]
 MAX_ROWS = 1000
@@ -89,6 +96,22 @@ class AccessQuery:
     # Entries with no organ (anonymous refusals) belong to no subtree; top-level auditors
     # see them.
     include_anonymous: bool = False
+
+
+class AccessRecorder(Protocol):
+    """Where services write their entries: the PostgreSQL log, or a list in unit tests."""
+
+    def record(self, entry: AccessEntry) -> None: ...
+
+
+class MemoryAccessLog:
+    """Entries kept in a list, for unit tests of services without a database."""
+
+    def __init__(self) -> None:
+        self.entries: list[AccessEntry] = []
+
+    def record(self, entry: AccessEntry) -> None:
+        self.entries.append(entry)
 
 
 class AccessLog:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -17,7 +18,7 @@ from typing import Annotated, Any
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from fastapi import Header
+from fastapi import Header, Request
 
 from domain.errors import Unauthenticated
 from infra.settings import Settings, development_key
@@ -27,7 +28,10 @@ __all__ = [
     "ISSUER",
     "ServiceIdentity",
     "TokenVerifier",
+    "REPORTER",
     "identity_dependency",
+    "sign",
+    "verified_identity",
     "signing_key",
     "verification_key",
 ]
@@ -61,6 +65,25 @@ class ServiceIdentity:
             "office": self.office,
             "roles": list(self.roles),
         }
+
+
+# The identity the gateway signs for an anonymous reporter's progress query: no organ and
+# no office, the single role `reporter`. Services accept empty organ and office only for it.
+REPORTER = ServiceIdentity("anonymous", "anonymous", "信访举报人", "", "", ("reporter",))
+
+
+def sign(identity: ServiceIdentity, key: Ed25519PrivateKey, now: float, lifetime: int = 60) -> str:
+    """A service token for `identity` (what the gateway signs per call; operators' tools
+    holding the private key, like `baton calendar publish`, sign their own)."""
+    claims = {
+        **identity.claims(),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": int(now),
+        "exp": int(now) + lifetime,
+        "jti": uuid.uuid4().hex,
+    }
+    return jwt.encode(claims, key, algorithm=ALGORITHM)
 
 
 def _decode_key_text(text: str, private: bool) -> Ed25519PrivateKey | Ed25519PublicKey:
@@ -148,13 +171,27 @@ class TokenVerifier:
 
 def _identity(claims: dict[str, Any]) -> ServiceIdentity:
     roles = claims.get("roles")
-    fields = [claims.get(name) for name in ("sub", "username", "name", "organ", "office")]
+    reporter = roles == list(REPORTER.roles)
+    names = ("sub", "username", "name") + (() if reporter else ("organ", "office"))
+    fields = [claims.get(name) for name in names]
     if not all(isinstance(value, str) and value for value in fields) or not (
         isinstance(roles, list) and roles and all(isinstance(role, str) for role in roles)
     ):
         raise _refused("token_invalid", "调用凭证内容不完整", "The service token lacks claims")
-    user_id, username, name, organ, office = (str(value) for value in fields)
+    user_id, username, name = (str(value) for value in fields[:3])
+    organ, office = (
+        (str(claims.get("organ") or ""), str(claims.get("office") or ""))
+        if reporter
+        else (str(fields[3]), str(fields[4]))
+    )
     return ServiceIdentity(user_id, username, name, organ, office, tuple(roles))
+
+
+def _bearer(verifier: TokenVerifier, authorization: str | None) -> ServiceIdentity:
+    scheme, _, token = (authorization or "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _refused("token_missing", "缺少调用凭证", "The request carries no service token")
+    return verifier.verify(token.strip())
 
 
 def identity_dependency(verifier: TokenVerifier) -> Callable[..., ServiceIdentity]:
@@ -163,9 +200,16 @@ def identity_dependency(verifier: TokenVerifier) -> Callable[..., ServiceIdentit
     def verified_identity(
         authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
     ) -> ServiceIdentity:
-        scheme, _, token = (authorization or "").partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise _refused("token_missing", "缺少调用凭证", "The request carries no service token")
-        return verifier.verify(token.strip())
+        return _bearer(verifier, authorization)
 
     return verified_identity
+
+
+def verified_identity(
+    request: Request,
+    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> ServiceIdentity:
+    """The caller's verified identity, by the verifier the service app was built with; 401
+    otherwise. Services put it on every router but health and readiness."""
+    verifier: TokenVerifier = request.app.state.token_verifier
+    return _bearer(verifier, authorization)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError
@@ -16,7 +17,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from infra.access_log import AccessEntry, AccessRecorder
 from infra.aggregates import concurrent_update
+from infra.auth import TokenVerifier
 from infra.settings import Settings
 from infra.telemetry import instrument_app
 
@@ -140,14 +143,25 @@ def create_service_app(
     readiness: Sequence[Callable[[], None]] = (),
     title: str | None = None,
     max_body_bytes: int = 32 * 1024 * 1024,
+    verifier: TokenVerifier | None = None,
+    access_log: AccessRecorder | None = None,
     **fastapi_kwargs: Any,
 ) -> FastAPI:
-    """A FastAPI app with /healthz, /readyz and the error conventions."""
+    """A FastAPI app with /healthz, /readyz and the error conventions.
+
+    A service passes the `verifier` of its callers' tokens (`infra.auth.verified_identity`
+    reads it) and the `access_log` its refusals and sensitive reads go to; a 401 is written
+    there with the route, never the token.
+    """
     app = FastAPI(title=title or f"Baton {service}", **fastapi_kwargs)
     app.add_middleware(BodySizeLimit, max_bytes=max_body_bytes)
+    app.state.token_verifier = verifier
+    app.state.access_log = access_log
 
     @app.exception_handler(DomainError)
     def domain_error(request: Request, exc: DomainError) -> JSONResponse:
+        if exc.kind == "unauthenticated" and app.state.access_log is not None:
+            _record_unauthenticated(app.state.access_log, service, request, exc.code)
         return error_json(
             STATUS_BY_KIND[exc.kind], exc.code, exc.message_zh, exc.message_en, **exc.details
         )
@@ -200,6 +214,24 @@ def create_service_app(
 
     instrument_app(app, service)
     return app
+
+
+def _record_unauthenticated(
+    log_to: AccessRecorder, service: str, request: Request, code: str
+) -> None:
+    route = request.scope.get("route")
+    path = getattr(route, "path", None) or "unrouted"
+    case_id = request.path_params.get("case_id")
+    log_to.record(
+        AccessEntry(
+            at=datetime.now(UTC),
+            action=request.method.lower(),
+            object=f"{service}:{path}",
+            outcome="refused",
+            reason=code,
+            case_id=None if case_id is None else str(case_id),
+        )
+    )
 
 
 def readiness_checks(settings: Settings) -> list[Callable[[], None]]:

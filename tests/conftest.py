@@ -164,16 +164,23 @@ class Staff:
         tree = load_org_tree()
         parts = open_identity(self.settings, tree)  # type: ignore[arg-type]
         try:
-            record = {"username": username, "name": f"测试{username}", "organ": organ,
-                      "office": office, "roles": list(roles)}
-            return provision(parts.store, tree, parts.identity, record, password,
-                             totp_secret=totp_secret)
+            record = {
+                "username": username,
+                "name": f"测试{username}",
+                "organ": organ,
+                "office": office,
+                "roles": list(roles),
+            }
+            return provision(
+                parts.store, tree, parts.identity, record, password, totp_secret=totp_secret
+            )
         finally:
             parts.close()
 
     @staticmethod
-    def login(client: object, username: str, password: str = TEST_PASSWORD,
-              totp_code: str | None = None) -> str:
+    def login(
+        client: object, username: str, password: str = TEST_PASSWORD, totp_code: str | None = None
+    ) -> str:
         """Log the client in (it keeps the cookie); the CSRF token for its mutations."""
         body = client.post(  # type: ignore[attr-defined]
             "/graphql",

@@ -208,6 +208,14 @@ def leader_required() -> Forbidden:
     )
 
 
+def proposer_cannot_approve() -> Forbidden:
+    return Forbidden(
+        "proposer_cannot_approve",
+        "提出流转的人不能自行签批",
+        "Whoever proposed a transfer cannot sign it off",
+    )
+
+
 def transfer_already_approved(transfer_id: str) -> Conflict:
     return Conflict(
         "transfer_already_approved",

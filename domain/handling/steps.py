@@ -56,7 +56,7 @@ def decide_disposal(
         mode=mode.value,
         reason=reason,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -87,7 +87,7 @@ def conclude(
         findings=findings,
         report_back_required=bool(self.assignments),
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -104,7 +104,7 @@ def report_back(self: Handling, actor: Actor, summary: str, *, at: datetime) -> 
         to_office=assigner["office"],
         summary=summary,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -122,7 +122,7 @@ def review(
             reason=(reason or "").strip() or None,
             report_back_required=len(self.assignments) > 1,
             organ_code=actor.organ_code,
-            actor=actor.name,
+            actor=actor.username,
             at=aware(at),
         )
         return
@@ -132,7 +132,7 @@ def review(
         holder_organ=redo.from_organ,
         holder_office=redo.from_office,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -156,7 +156,7 @@ def record_feedback(
         content=content,
         satisfaction=level,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -172,7 +172,7 @@ def confirm_five_in_place(
     new = [c for c in dict.fromkeys(confirmed) if c not in self.five_in_place]
     if new:
         self._five_in_place_confirmed(
-            items=new, organ_code=actor.organ_code, actor=actor.name, at=aware(at)
+            items=new, organ_code=actor.organ_code, actor=actor.username, at=aware(at)
         )
 
 
@@ -183,7 +183,7 @@ def archive(self: Handling, actor: Actor, *, at: datetime) -> None:
         raise refusals.report_back_required(self.assignments[-1]["organ_code"])
     if self.five_in_place_missing:
         raise refusals.five_in_place_incomplete(self.five_in_place_missing)
-    self._archived(organ_code=actor.organ_code, actor=actor.name, at=aware(at))
+    self._archived(organ_code=actor.organ_code, actor=actor.username, at=aware(at))
 
 
 def link_repeat(

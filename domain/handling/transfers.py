@@ -67,7 +67,7 @@ def propose_transfer(
         deadline=deadline.isoformat() if deadline else None,
         suggestion=dict(suggestion) if suggestion else None,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
     return self.transfers[-1].id
@@ -81,10 +81,12 @@ def approve_transfer(self: Handling, actor: Actor, transfer_id: str, *, at: date
         raise refusals.not_leader_of_holder(self.holder_organ, actor)
     if not actor.is_leader:
         raise refusals.leader_required()
+    if transfer.proposed_by == actor.username:
+        raise refusals.proposer_cannot_approve()
     if transfer.state != TransferState.PROPOSED:
         raise refusals.transfer_already_approved(transfer.id)
     self._transfer_approved(
-        transfer_id=transfer.id, organ_code=actor.organ_code, actor=actor.name, at=aware(at)
+        transfer_id=transfer.id, organ_code=actor.organ_code, actor=actor.username, at=aware(at)
     )
 
 
@@ -103,7 +105,7 @@ def dispatch_transfer(
         transfer_id=transfer.id,
         notified_offices=offices_to_notify(transfer.kind, transfer.from_organ, routes),
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -122,7 +124,7 @@ def withdraw_transfer(
         transfer_id=transfer.id,
         reason=reason,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -141,7 +143,7 @@ def receive_transfer(
         holder_organ=transfer.to_organ,
         holder_office=transfer.to_office,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )
 
@@ -158,6 +160,6 @@ def refuse_transfer(
         transfer_id=transfer.id,
         reason=reason,
         organ_code=actor.organ_code,
-        actor=actor.name,
+        actor=actor.username,
         at=aware(at),
     )

@@ -225,7 +225,7 @@ class Petition(Aggregate):
         require_proposer(actor, self.organ_code)
         reason = require_text(reason, "reason", MAX_SUMMARY)
         self._not_accept_proposed(
-            organ_code=self.organ_code, actor=actor.name, proposed_at=at, reason=reason
+            organ_code=self.organ_code, actor=actor.username, proposed_at=at, reason=reason
         )
 
     @event("NotAcceptProposed")
@@ -239,11 +239,11 @@ class Petition(Aggregate):
         proposal = self._require_decider(actor)
         self._not_accepted(
             organ_code=self.organ_code,
-            actor=actor.name,
+            actor=actor.username,
             decided_at=at,
             reason=proposal["reason"],
             proposed_by=proposal["proposed_by"],
-            approved_by=actor.name,
+            approved_by=actor.username,
         )
 
     @event("NotAccepted")
@@ -270,7 +270,7 @@ class Petition(Aggregate):
         self._require_decider(actor)
         reason = require_text(reason, "reason", MAX_SUMMARY)
         self._not_accept_rejected(
-            organ_code=self.organ_code, actor=actor.name, rejected_at=at, reason=reason
+            organ_code=self.organ_code, actor=actor.username, rejected_at=at, reason=reason
         )
 
     @event("NotAcceptRejected")

@@ -15,7 +15,7 @@ __all__ = ["require_decider", "require_proposer"]
 
 def require_proposer(actor: Actor, organ_code: str) -> None:
     """Refuse anyone but a petition clerk of this organ's petition office."""
-    if not actor.at(organ_code, Office.PETITION.value) or actor.role != Role.PETITION_CLERK:
+    if not actor.at(organ_code, Office.PETITION.value) or not actor.has_role(Role.PETITION_CLERK):
         raise refusals.petition_clerk_required(organ=organ_code, actor_organ=actor.organ_code)
 
 
@@ -23,5 +23,5 @@ def require_decider(actor: Actor, organ_code: str, proposed_by: str) -> None:
     """Refuse anyone but a leader of this organ who did not make the proposal."""
     if actor.organ_code != organ_code or not actor.is_leader:
         raise refusals.leader_of_organ_required(organ=organ_code, actor_organ=actor.organ_code)
-    if actor.name == proposed_by:
+    if actor.username == proposed_by:
         raise refusals.proposer_cannot_decide()

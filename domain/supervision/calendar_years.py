@@ -44,7 +44,7 @@ class PublishedYears(Aggregate):
     def publish(self, year: Any, data: Mapping[str, Any], actor: Actor, *, at: datetime,
                 known: bool) -> int:
         """Record one year's schedule (validated); `known` refuses a year already counted."""
-        if actor.role not in (Role.ADMINISTRATOR.value, Role.LEADER.value):
+        if not (actor.has_role(Role.ADMINISTRATOR) or actor.has_role(Role.LEADER)):
             raise Forbidden("calendar_publish_forbidden", "只有管理员可以发布节假日安排",
                             "Only an administrator publishes a holiday schedule")
         override = parse_override(year, data)
@@ -57,7 +57,7 @@ class PublishedYears(Aggregate):
                              holidays=sorted(d.isoformat() for d in override.holidays),
                              workdays=sorted(d.isoformat() for d in override.workdays),
                              source=source, at=aware(at), organ_code=actor.organ_code,
-                             actor=actor.name)
+                             actor=actor.username)
         return override.year
 
     @event("YearPublished")

@@ -241,7 +241,7 @@ class CaseDeadline(Aggregate):
         self._require_open()
         if self.suspended_on is not None:
             raise Conflict("deadline_suspended", "该期限已中止", "This deadline is suspended")
-        self._suspended(on=on.isoformat(), reason=reason, at=aware(at), actor=actor.name,
+        self._suspended(on=on.isoformat(), reason=reason, at=aware(at), actor=actor.username,
                         organ_code=actor.organ_code)
 
     def resume(self, on: date, calendar: WorkingCalendar, rules: Rules, *, at: datetime,
@@ -260,7 +260,7 @@ class CaseDeadline(Aggregate):
         self._resumed(on=on.isoformat(), working_days=left, due=computed.date.isoformat(),
                       provisional=computed.provisional,
                       calendar_version=computed.calendar_version, at=aware(at),
-                      actor=actor.name, organ_code=actor.organ_code)
+                      actor=actor.username, organ_code=actor.organ_code)
 
     # --- events ----------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ class ItemStatus:
 
 
 def _require_evaluator(actor: Actor) -> None:
-    if actor.role not in (Role.EVALUATOR.value, Role.LEADER.value):
+    if not (actor.has_role(Role.EVALUATOR) or actor.has_role(Role.LEADER)):
         raise Forbidden("evaluator_only", "只有评查人员可以评查", "Only an evaluator may do this")
 
 
@@ -154,7 +154,7 @@ class MonthlyEvaluation(Aggregate):
             raise Conflict("item_not_open", "该问题不在待整改状态",
                            "The item is not waiting for rectification", state=item["status"])
         self._rectification_submitted(item_id=item_id, evidence=evidence, at=aware(at),
-                                      organ_code=actor.organ_code, actor=actor.name)
+                                      organ_code=actor.organ_code, actor=actor.username)
 
     def review_rectification(self, evaluator: Actor, item_id: str, accept: bool,
                              reason: str | None = None, *, at: datetime) -> None:

@@ -92,7 +92,7 @@ class KeyFieldLoop(Aggregate):
         if month in self.feedback:
             raise Conflict("month_already_fed_back", "该月已反馈", "That month is fed back")
         self._fed_back(month=month, note=note, at=aware(at), organ_code=actor.organ_code,
-                       actor=actor.name)
+                       actor=actor.username)
 
     def move_to(self, organ: str, *, at: datetime, actor: str) -> bool:
         if not self.is_open or organ == self.holder_organ:

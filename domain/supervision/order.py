@@ -174,14 +174,14 @@ class SupervisionOrder(Aggregate):
     def acknowledge(self, actor: Actor, *, at: datetime) -> None:
         self._require(OrderStatus.ISSUED)
         self._require_holder(actor)
-        self._acknowledged(at=aware(at), organ_code=actor.organ_code, actor=actor.name)
+        self._acknowledged(at=aware(at), organ_code=actor.organ_code, actor=actor.username)
 
     def report_progress(self, actor: Actor, note: str, *, at: datetime) -> None:
         note = require_text(note, "note", 2000)
         self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
         self._require_holder(actor)
         self._progress_reported(note=note, at=aware(at), organ_code=actor.organ_code,
-                                actor=actor.name)
+                                actor=actor.username)
 
     def remind(self, actor: Actor, note: str, *, at: datetime) -> None:
         """The issuer reminds the holder by hand 催办."""
@@ -189,7 +189,7 @@ class SupervisionOrder(Aggregate):
         self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
         self._require_issuer(actor)
         self._reminded(note=note, automatic=False, at=aware(at), organ_code=actor.organ_code,
-                       actor=actor.name)
+                       actor=actor.username)
 
     def remind_automatically(self, *, at: datetime) -> None:
         self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
@@ -212,7 +212,7 @@ class SupervisionOrder(Aggregate):
         reason = require_text(reason, "reason", 2000)
         self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
         self._require_issuer(actor)
-        self._closed(reason=reason, at=aware(at), organ_code=actor.organ_code, actor=actor.name)
+        self._closed(reason=reason, at=aware(at), organ_code=actor.organ_code, actor=actor.username)
 
     def escalate(self, actor: Actor, reason: str, *, at: datetime) -> None:
         """The issuer escalates the order 升级督办 (e.g. to a red card); this order ends."""
@@ -220,7 +220,7 @@ class SupervisionOrder(Aggregate):
         self._require(OrderStatus.ISSUED, OrderStatus.ACKNOWLEDGED)
         self._require_issuer(actor)
         self._escalated(reason=reason, at=aware(at), organ_code=actor.organ_code,
-                        actor=actor.name)
+                        actor=actor.username)
 
     # --- events ----------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from enum import Enum
 from typing import Annotated
@@ -53,7 +54,7 @@ class AccessLogEntry:
 @strawberry.type
 class AccessLogQuery:
     @strawberry.field(description="The access log of the auditor's subtree, newest first")
-    def access_log(
+    async def access_log(
         self,
         info: Info,
         user: str | None = None,
@@ -64,10 +65,11 @@ class AccessLogQuery:
         first: int | None = 100,
     ) -> list[AccessLogEntry]:
         with coded():
-            current = session(info)
+            current = await session(info)
             parts = gateway(info).identity
             organ = current.user.organ_code
-            parts.identity.authorize(current.user, Action.LIST, Facts(Object.ACCESS_LOG, organ))
+            facts = Facts(Object.ACCESS_LOG, organ)
+            await asyncio.to_thread(parts.identity.authorize, current.user, Action.LIST, facts)
             first = 100 if first is None else first
             if not 1 <= first <= MAX_ROWS:
                 raise invalid(
@@ -91,9 +93,14 @@ class AccessLogQuery:
                 first=first,
                 include_anonymous=gateway(info).org_tree.get(organ).parent is None,
             )
-            entries = parts.access_log.query(query)
+            entries = await asyncio.to_thread(parts.access_log.query, query)
             # Reads by auditors are themselves recorded.
-            parts.identity.record(
-                "list", "access_log", "allowed", "auditor_reads_access_log", current.user
+            await asyncio.to_thread(
+                parts.identity.record,
+                "list",
+                "access_log",
+                "allowed",
+                "auditor_reads_access_log",
+                current.user,
             )
             return [AccessLogEntry.of(entry) for entry in entries]

@@ -1,8 +1,14 @@
 """What every resolver shares: the gateway, coded errors, the session and CSRF checks, and
-calls to services carrying the user's token."""
+calls to services carrying the user's token.
+
+Resolvers are async: the session lookup and access-log writes (blocking database calls)
+run in worker threads, and services are called with the shared async clients, so one
+user's slow request never holds up another's.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -21,13 +27,22 @@ if TYPE_CHECKING:
 
 
 def graphql_error(error: DomainError) -> GraphQLError:
-    return GraphQLError(
-        error.message_en,
-        extensions={
-            "code": error.code,
-            "message_zh": error.message_zh,
-            "message_en": error.message_en,
-        },
+    extensions: dict[str, Any] = {
+        "code": error.code,
+        "message_zh": error.message_zh,
+        "message_en": error.message_en,
+    }
+    # The form shows the message next to this field.
+    if isinstance(error.details.get("field"), str):
+        extensions["field"] = camel(error.details["field"])
+    return GraphQLError(error.message_en, extensions=extensions)
+
+
+def camel(field: str) -> str:
+    """A service's field path (`reporter.id_number`) as the GraphQL input names it."""
+    return ".".join(
+        head + "".join(part.title() for part in rest)
+        for head, *rest in (segment.split("_") for segment in field.split("."))
     )
 
 
@@ -45,11 +60,12 @@ def gateway(info: Info) -> Gateway:
 
 
 def client_address(info: Info) -> str | None:
-    client = getattr(info.context.get("request"), "client", None)
-    return client.host if client and client.host else None
+    """The real client: the peer, or what a trusted proxy says it forwarded for."""
+    request = info.context.get("request")
+    return gateway(info).client_address(request) if request is not None else None
 
 
-def session(info: Info, *, mutation: bool = False) -> CurrentSession:
+async def session(info: Info, *, mutation: bool = False) -> CurrentSession:
     """The caller's valid session (mutations also need its CSRF token); refusals are logged.
 
     Raise inside `coded()`.
@@ -60,23 +76,36 @@ def session(info: Info, *, mutation: bool = False) -> CurrentSession:
     if current is None:
         request = info.context["request"]
         try:
-            current = identity.current(request.cookies.get(COOKIE))
+            current = await asyncio.to_thread(identity.current, request.cookies.get(COOKIE))
         except DomainError as error:
-            identity.record(operation, "session", "refused", error.code)
+            await asyncio.to_thread(identity.record, operation, "session", "refused", error.code)
             raise
         info.context["session"] = current
     if mutation:
         try:
             csrf.check(current.csrf_token, info.context["request"].headers.get(csrf.HEADER))
         except DomainError as error:
-            identity.record(operation, "session", "refused", error.code, current.user)
+            await asyncio.to_thread(
+                identity.record, operation, "session", "refused", error.code, current.user
+            )
             raise
     return current
 
 
-def call(info: Info, client: ServiceClient, method: str, path: str, **kwargs: Any) -> Any:
-    """Call a service for the session's user, with a freshly signed service token."""
-    current = session(info)
-    parts = gateway(info).identity
-    token = parts.signer.sign(current.user, parts.identity.clock())
-    return client.request(method, path, token=token, **kwargs)
+async def token(info: Info) -> str:
+    """The session user's service token, signed once per request."""
+    signed: str | None = info.context.get("service_token")
+    if signed is None:
+        current = await session(info)
+        parts = gateway(info).identity
+        signed = parts.signer.sign(current.user, parts.identity.clock())
+        info.context["service_token"] = signed
+    return signed
+
+
+async def call(info: Info, client: ServiceClient, method: str, url: str, **kwargs: Any) -> Any:
+    """Call a service for the session's user, with their service token."""
+    signed = await token(info)
+    # Until every service reads the actor from the token (phase 2 of the identity work).
+    headers = {"X-Baton-Actor": info.context["session"].user.username, **kwargs.pop("headers", {})}
+    return await client.request(method, url, token=signed, headers=headers, **kwargs)

@@ -70,15 +70,15 @@ def session_of(info: Info, current: CurrentSession) -> Session:
 @strawberry.type
 class IdentityQuery:
     @strawberry.field(description="The current session 当前会话")
-    def me(self, info: Info) -> Session:
+    async def me(self, info: Info) -> Session:
         with coded():
-            return session_of(info, session(info))
+            return session_of(info, await session(info))
 
     @strawberry.field(description="Users of an organ's subtree (administrators)")
-    def users(self, info: Info, organ: str | None = None) -> list[User]:
+    async def users(self, info: Info, organ: str | None = None) -> list[User]:
         with coded():
-            current = session(info)
-            found = gateway(info).identity.admin.list(current.user, organ)
+            current = await session(info)
+            found = await asyncio.to_thread(gateway(info).identity.admin.list, current.user, organ)
             return [user_of(info, user) for user in found]
 
 
@@ -94,7 +94,9 @@ class IdentityMutation:
             session_id, current = await asyncio.to_thread(
                 parts.identity.login, username, password, totp_code, client_address(info)
             )
-        parts.identity.forget(info.context["request"].cookies.get(sessions.COOKIE))
+        await asyncio.to_thread(
+            parts.identity.forget, info.context["request"].cookies.get(sessions.COOKIE)
+        )
         config = parts.identity.config
         info.context["response"].set_cookie(
             value=session_id, **sessions.cookie_options(config.production, config.absolute_timeout)
@@ -103,10 +105,10 @@ class IdentityMutation:
         return session_of(info, current)
 
     @strawberry.mutation(description="Log out 退出; ends the session")
-    def logout(self, info: Info) -> bool:
+    async def logout(self, info: Info) -> bool:
         with coded():
-            current = session(info, mutation=True)
-            gateway(info).identity.identity.logout(current)
+            current = await session(info, mutation=True)
+            await asyncio.to_thread(gateway(info).identity.identity.logout, current)
         config = gateway(info).identity.identity.config
         options = sessions.cookie_options(config.production, config.absolute_timeout)
         info.context["response"].delete_cookie(
@@ -120,15 +122,17 @@ class IdentityMutation:
         return True
 
     @strawberry.mutation(description="Set the interface language: zh-CN or en")
-    def set_language(self, info: Info, language: str) -> Session:
+    async def set_language(self, info: Info, language: str) -> Session:
         with coded():
-            current = session(info, mutation=True)
-            return session_of(info, gateway(info).identity.identity.set_language(current, language))
+            current = await session(info, mutation=True)
+            identity = gateway(info).identity.identity
+            changed = await asyncio.to_thread(identity.set_language, current, language)
+            return session_of(info, changed)
 
     @strawberry.mutation(description="Create a user (administrators, in their subtree)")
-    def create_user(self, info: Info, input: CreateUserInput) -> User:
+    async def create_user(self, info: Info, input: CreateUserInput) -> User:
         with coded():
-            current = session(info, mutation=True)
+            current = await session(info, mutation=True)
             record = {
                 "username": input.username,
                 "name": input.name,
@@ -137,19 +141,22 @@ class IdentityMutation:
                 "roles": input.roles,
                 "language": input.language,
             }
-            created = gateway(info).identity.admin.create(current.user, record, input.password)
+            admin = gateway(info).identity.admin
+            created = await asyncio.to_thread(admin.create, current.user, record, input.password)
             return user_of(info, created)
 
     @strawberry.mutation(description="Enable or disable a user (administrators)")
-    def set_user_enabled(self, info: Info, username: str, enabled: bool) -> User:
+    async def set_user_enabled(self, info: Info, username: str, enabled: bool) -> User:
         with coded():
-            current = session(info, mutation=True)
-            user = gateway(info).identity.admin.set_enabled(current.user, username, enabled)
+            current = await session(info, mutation=True)
+            admin = gateway(info).identity.admin
+            user = await asyncio.to_thread(admin.set_enabled, current.user, username, enabled)
             return user_of(info, user)
 
     @strawberry.mutation(description="Set a user's password (administrators)")
-    def reset_password(self, info: Info, username: str, password: str) -> User:
+    async def reset_password(self, info: Info, username: str, password: str) -> User:
         with coded():
-            current = session(info, mutation=True)
-            user = gateway(info).identity.admin.reset_password(current.user, username, password)
+            current = await session(info, mutation=True)
+            admin = gateway(info).identity.admin
+            user = await asyncio.to_thread(admin.reset_password, current.user, username, password)
             return user_of(info, user)

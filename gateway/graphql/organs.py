@@ -77,19 +77,19 @@ VOCABULARY = tuple(
 @strawberry.type
 class OrganQuery:
     @strawberry.field(description="Every organ of the hierarchy")
-    def organs(self, info: Info) -> list[Organ]:
+    async def organs(self, info: Info) -> list[Organ]:
         with coded():
-            session(info)
+            await session(info)
         return [Organ.of(o) for o in gateway(info).org_tree.organs()]
 
     @strawberry.field(description="The channels a report can come in by 来源渠道")
-    def channels(self, info: Info) -> list[Choice]:
+    async def channels(self, info: Info) -> list[Choice]:
         with coded():
-            session(info)
+            await session(info)
         return [Choice(code=c.value, label_zh=c.label_zh, label_en=c.label_en) for c in Channel]
 
     @strawberry.field(description="Every enumeration of the domain with its labels 业务词表")
-    def vocabulary(self, info: Info) -> list[VocabularyTerm]:
+    async def vocabulary(self, info: Info) -> list[VocabularyTerm]:
         with coded():
-            session(info)
+            await session(info)
         return list(VOCABULARY)

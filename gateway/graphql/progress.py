@@ -38,11 +38,11 @@ class Progress:
 @strawberry.type
 class ProgressQuery:
     @strawberry.field(description="A reporter's progress by receipt code 进度查询")
-    def progress(self, info: Info, code: str) -> Progress:
+    async def progress(self, info: Info, code: str) -> Progress:
         address = client_address(info)
         headers = {"X-Forwarded-For": address} if address else {}
         with coded():
-            data = gateway(info).intake.request(
+            data = await gateway(info).intake.request(
                 "POST", "/public/progress", json={"receipt_code": code}, headers=headers
             )
         return Progress(**{name: data.get(name) for name in _PROGRESS_FIELDS})

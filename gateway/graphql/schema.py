@@ -1,42 +1,52 @@
-"""The GraphQL schema: every resource's queries and mutations in one schema."""
+"""The GraphQL schema: every resource's queries and mutations in one hardened schema."""
 
 from __future__ import annotations
 
-import logging
+from typing import Any
 
-import strawberry
-from graphql import GraphQLError
 from strawberry.tools import merge_types
-from strawberry.types import ExecutionContext
 
 from gateway.graphql.access_log import AccessLogQuery
+from gateway.graphql.handling import HandlingMutation
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
 from gateway.graphql.organs import OrganQuery
 from gateway.graphql.petitions import PetitionMutation
 from gateway.graphql.progress import ProgressQuery
+from gateway.graphql.screening import ScreeningMutation
 from gateway.graphql.stats import StatsQuery
+from gateway.graphql.supervision import SupervisionQuery
+from gateway.graphql.supervision_commands import SupervisionMutation
+from gateway.graphql.transfers import TransferMutation
+from gateway.graphql.worklists import CaseQuery
+from gateway.hardening import HardenedSchema, Limits, extensions, schema_config
+from gateway.trusted import TrustedDocuments
 
-log = logging.getLogger("gateway.graphql")
-
-Query = merge_types("Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, PetitionMutation))
-
-
-class BatonSchema(strawberry.Schema):
-    """Coded refusals are logged as one line (code and path), not as a traceback."""
-
-    def process_errors(
-        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
-    ) -> None:
-        unexpected = []
-        for error in errors:
-            code = (error.extensions or {}).get("code")
-            if code:
-                log.info("refused %s: %s", ".".join(map(str, error.path or ())), code)
-            else:
-                unexpected.append(error)
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
+Query = merge_types(
+    "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
+     SupervisionQuery)
+)
+Mutation = merge_types(
+    "Mutation",
+    (IdentityMutation, PetitionMutation, ScreeningMutation, TransferMutation, HandlingMutation,
+     SupervisionMutation),
+)
 
 
-schema = BatonSchema(query=Query, mutation=Mutation)
+def build_schema(
+    production: bool = False,
+    trusted: frozenset[str] | None = None,
+    limits: Limits | None = None,
+) -> HardenedSchema:
+    """The schema with its limits; in production introspection and suggestions are off,
+    and with `trusted` only those documents are run."""
+    chosen: list[Any] = []
+    if trusted is not None:
+        chosen.append(lambda: TrustedDocuments(trusted))
+    chosen += extensions(production, limits)
+    return HardenedSchema(
+        query=Query, mutation=Mutation, extensions=chosen, config=schema_config(production)
+    )
+
+
+# The development schema: what `npm run schema` exports for the web build's codegen.
+schema = build_schema()

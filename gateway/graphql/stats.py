@@ -8,6 +8,7 @@ from typing import Annotated
 import strawberry
 from strawberry.types import Info
 
+from gateway.clients import path
 from gateway.graphql.context import call, coded, gateway
 
 
@@ -31,7 +32,7 @@ class OrganStats:
 @strawberry.type
 class StatsQuery:
     @strawberry.field(description="Counts for an organ and its subtree, days inclusive")
-    def organ_stats(
+    async def organ_stats(
         self,
         info: Info,
         organ: str,
@@ -39,11 +40,11 @@ class StatsQuery:
         end: Annotated[dt.date, strawberry.argument(name="to")],
     ) -> OrganStats:
         with coded():
-            data = call(
+            data = await call(
                 info,
                 gateway(info).stats,
                 "GET",
-                f"/organs/{organ}/stats",
+                path("/organs/{}/stats", organ),
                 params={"from": start.isoformat(), "to": end.isoformat()},
             )
         return OrganStats(

@@ -16,8 +16,13 @@ from infra.reference_data import load_org_tree
 from infra.settings import Settings
 
 
+def org_tree() -> OrgTree:
+    """The org tree the identity commands check organs against (tests provision with it)."""
+    return load_org_tree()
+
+
 def _open(settings: Settings) -> tuple[OrgTree, IdentityParts]:
-    tree = load_org_tree()
+    tree = org_tree()
     return tree, open_identity(settings, tree)
 
 

@@ -1,10 +1,12 @@
 """Intake REST API 受理登记接口: one router per resource, plain `def` routes.
 
-Staff routes take the acting staff member from the `X-Baton-Actor` header (set by the
-gateway from its session); the not-accept sign-off takes an `actor` object in the body,
-in routing's shape, until verified tokens replace both. The public progress route takes
-the receipt code in the body, is rate-limited per client and answers in a fixed minimum
-time.
+Every route needs the gateway's service token (`infra.auth.verified_identity`, put on
+each router by `main.create_app`); staff routes take the acting person from it
+(`CurrentActor`) and nothing else. A case outside the caller's scope answers 404 like a
+missing one; a forbidden action on a visible case 403 `forbidden`. The public progress
+route takes any valid token (the gateway signs an anonymous reporter's, see
+`infra.auth.REPORTER`) and the receipt code in the body, is rate-limited per client and
+answers in a fixed minimum time.
 """
 
 from __future__ import annotations
@@ -13,12 +15,15 @@ from collections.abc import Iterator
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, File, Form, Header, Path, Request, UploadFile, status
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, status
 from fastapi.responses import StreamingResponse
 
+from domain.petition import Stage
 from infra.web import ErrorBody, error_responses
+from services.auth import CurrentActor
 from services.intake.application import IntakeApplication
 from services.intake.attachments import ALLOWED_TYPES
+from services.intake.casework_api import casework
 from services.intake.ratelimit import TokenBuckets
 from services.intake.schemas import (
     AcceptIn,
@@ -47,21 +52,12 @@ from services.intake.schemas import (
     SubstanceHintOut,
 )
 
-ACTOR_PATTERN = r"^[A-Za-z0-9_.@:\-]{1,64}$"
 SHA256_PATTERN = r"^[0-9a-f]{64}$"
+STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
 
 
 def get_intake(request: Request) -> IntakeApplication:
     return request.app.state.intake  # type: ignore[no-any-return]
-
-
-def get_actor(
-    x_baton_actor: Annotated[
-        str | None,
-        Header(pattern=ACTOR_PATTERN, description="The staff member acting (from the gateway)"),
-    ] = None,
-) -> str:
-    return x_baton_actor or "system"
 
 
 def client_key(request: Request) -> str:
@@ -80,7 +76,7 @@ def throttle(request: Request) -> None:
 
 
 Intake = Annotated[IntakeApplication, Depends(get_intake)]
-Actor = Annotated[str, Depends(get_actor)]
+Actor = CurrentActor
 CaseId = Annotated[UUID, Path(description="The case id 案件编号 (the petition's id)")]
 
 _400: dict[int | str, dict[str, Any]] = {
@@ -98,7 +94,7 @@ def with_body(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 _DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {t: {} for t in ALLOWED_TYPES}, "description": "The stored content"},
-    **error_responses(404, 422),
+    **error_responses(403, 404, 409, 422),
 }
 
 
@@ -145,10 +141,10 @@ def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
     )
 
 
-@petitions.get("/{case_id}", response_model=PetitionOut, responses=error_responses(404, 422))
-def get_petition(case_id: CaseId, intake: Intake) -> Any:
+@petitions.get("/{case_id}", response_model=PetitionOut, responses=error_responses(403, 404, 422))
+def get_petition(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
     """A case as staff see it, without the reporter's identity."""
-    return intake.petition(case_id)
+    return intake.petition(case_id, actor)
 
 
 @petitions.post(
@@ -174,7 +170,7 @@ def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -
     response_model=list[CandidateOut],
     responses=error_responses(404, 422),
 )
-def repeat_candidates(case_id: CaseId, intake: Intake) -> list[CandidateOut]:
+def repeat_candidates(case_id: CaseId, intake: Intake, actor: Actor) -> list[CandidateOut]:
     """Earlier cases anywhere in the province this report may repeat, best first, with
     the reason and who holds each now."""
     return [
@@ -191,7 +187,7 @@ def repeat_candidates(case_id: CaseId, intake: Intake) -> list[CandidateOut]:
                 organ_code=c.holder_organ, organ_name=c.holder_organ_name, office=c.holder_office
             ),
         )
-        for c in intake.repeat_candidates(case_id)
+        for c in intake.repeat_candidates(case_id, actor)
     ]
 
 
@@ -230,30 +226,34 @@ _DECISION_ERRORS = with_body(403, 404, 409, 422)
 
 
 @screening.post("/not-accept", response_model=StageOut, responses=_DECISION_ERRORS)
-def propose_not_accept(case_id: CaseId, body: NotAcceptProposalIn, intake: Intake) -> StageOut:
+def propose_not_accept(
+    case_id: CaseId, body: NotAcceptProposalIn, intake: Intake, actor: Actor
+) -> StageOut:
     """A petition clerk proposes not to accept 不予受理 (no substance); a leader decides."""
     intake.propose_not_accept(
-        case_id, body.reason, actor=body.actor.domain(), expected_version=body.expected_version
+        case_id, body.reason, actor=actor, expected_version=body.expected_version
     )
-    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id, actor)["stage"])
 
 
 @screening.post("/not-accept/approve", response_model=StageOut, responses=_DECISION_ERRORS)
-def approve_not_accept(case_id: CaseId, body: NotAcceptApprovalIn, intake: Intake) -> StageOut:
+def approve_not_accept(
+    case_id: CaseId, body: NotAcceptApprovalIn, intake: Intake, actor: Actor
+) -> StageOut:
     """A leader of the organ, not the proposer, approves: not accepted."""
-    intake.approve_not_accept(
-        case_id, actor=body.actor.domain(), expected_version=body.expected_version
-    )
+    intake.approve_not_accept(case_id, actor=actor, expected_version=body.expected_version)
     return StageOut(case_id=str(case_id), stage="not_accepted")
 
 
 @screening.post("/not-accept/reject", response_model=StageOut, responses=_DECISION_ERRORS)
-def reject_not_accept(case_id: CaseId, body: NotAcceptRejectionIn, intake: Intake) -> StageOut:
+def reject_not_accept(
+    case_id: CaseId, body: NotAcceptRejectionIn, intake: Intake, actor: Actor
+) -> StageOut:
     """A leader of the organ rejects the proposal; the petition is screened again."""
     intake.reject_not_accept(
-        case_id, body.reason, actor=body.actor.domain(), expected_version=body.expected_version
+        case_id, body.reason, actor=actor, expected_version=body.expected_version
     )
-    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id, actor)["stage"])
 
 
 @screening.post("/link-repeat", response_model=StageOut, responses=_SCREENING_ERRORS)
@@ -269,7 +269,7 @@ def real_name_check(
 ) -> StageOut:
     """Record that the report was confirmed as real-name (by phone or in person)."""
     intake.verify_real_name(case_id, body.method, actor=actor)
-    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id, actor)["stage"])
 
 
 # --- reporter feedback and progress 告知与进度 -------------------------------------------
@@ -283,7 +283,7 @@ def acceptance_notification(
 ) -> StageOut:
     """Record how a real-name reporter was told of acceptance (SMS, phone, letter, in person)."""
     intake.notify_acceptance(case_id, body.method, body.notified_at, actor=actor)
-    return StageOut(case_id=str(case_id), stage=intake.petition(case_id)["stage"])
+    return StageOut(case_id=str(case_id), stage=intake.petition(case_id, actor)["stage"])
 
 
 @feedback.post(
@@ -334,9 +334,10 @@ def download_attachment(
     case_id: CaseId,
     sha256: Annotated[str, Path(pattern=SHA256_PATTERN)],
     intake: Intake,
+    actor: Actor,
 ) -> StreamingResponse:
-    """The stored content of one attachment of the case."""
-    handle, media_type = intake.open_attachment(case_id, sha256)
+    """The content of one attachment of the case, decrypted; every download is logged."""
+    handle, media_type = intake.open_attachment(case_id, sha256, actor)
 
     def chunks() -> Iterator[bytes]:
         with handle:
@@ -362,4 +363,4 @@ def progress(body: ProgressIn, intake: Intake) -> Any:
     return intake.progress(body.receipt_code)
 
 
-ROUTERS = (petitions, screening, feedback, attachments, public)
+ROUTERS = (casework, petitions, screening, feedback, attachments, public)

@@ -8,16 +8,16 @@ moment comes from the injected clock.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, BinaryIO
 from uuid import UUID, uuid4
 
+from domain.access import Action, Object
 from domain.actors import Actor
 from domain.contracts import Envelope
-from domain.errors import Conflict, InvalidInput, NotFound
+from domain.errors import InvalidInput, NotFound
 from domain.guards import CHINA_TZ, aware, require_text
 from domain.hierarchy import OrgTree
 from domain.petition import (
@@ -32,18 +32,18 @@ from domain.petition import (
 )
 from domain.repeats import TextNormaliser
 from domain.rules import Rules
-from domain.vocabulary import Channel, KeyFieldCatalogue, Office, parse
+from domain.vocabulary import Channel, KeyFieldCatalogue, parse
 from infra import aggregates
-from infra.eventstore import ServiceApplication
-from services.intake import repeats
+from services.guard import CaseScope, Guard, held_by
 from services.intake.attachments import AttachmentStore
 from services.intake.index import catch_up_index
-from services.intake.progress import progress_by_receipt, public_progress
+from services.intake.progress import public_progress
+from services.intake.reading import IntakeReading
 from services.intake.references import References
 from services.intake.routing_events import RoutingEventHandlers
-from services.intake.sealing import SealedDataUnreadable, Sealer
+from services.intake.sealing import Sealer
 from services.intake.sidestore import MemorySideStore, PostgresSideStore, SideStore
-from services.intake.views import staff_view, substance_hint
+from services.intake.views import substance_hint
 
 # Kept under its old name: registration years and dates follow Beijing time 北京时间.
 CHINA = CHINA_TZ
@@ -72,7 +72,7 @@ class StoredAttachment:
     added: bool
 
 
-class IntakeApplication(ServiceApplication):
+class IntakeApplication(IntakeReading):
     """The intake service's event-sourced application."""
 
     def __init__(
@@ -89,6 +89,7 @@ class IntakeApplication(ServiceApplication):
         min_answer_seconds: float = DEFAULT_MIN_ANSWER_SECONDS,
         env: dict[str, str] | None = None,
         normaliser: TextNormaliser | None = None,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__("intake", database_url=database_url, schema=schema, env=env)
         self.sealer = sealer
@@ -108,6 +109,7 @@ class IntakeApplication(ServiceApplication):
             else PostgresSideStore(self.datastore_connection)
         )
         self.routing_events = RoutingEventHandlers(self.side, self.now)
+        self.guard = guard or Guard(None, self.now)
 
     def now(self) -> datetime:
         """The injected clock's time, refused when it carries no time zone."""
@@ -119,7 +121,7 @@ class IntakeApplication(ServiceApplication):
         self,
         *,
         organ_code: str,
-        actor: str,
+        actor: Actor,
         channel: str,
         summary: str,
         received_at: datetime,
@@ -137,8 +139,10 @@ class IntakeApplication(ServiceApplication):
     ) -> Registration:
         """Register a report from any channel; returns the case id, number and code."""
         now = self.now()
-        require_text(actor, "actor", MAX_NAME)
+        require_text(actor.username, "actor", MAX_NAME)
         self.references.require_organ(organ_code)
+        # Only staff of the organ register its reports (the policy: the holder works a case).
+        self.guard.organ(actor, Action.CHANGE, Object.CASE, organ_code)
         channel = parse(Channel, channel).value
         if received_at.tzinfo is None:
             raise _naive("received_at")
@@ -175,7 +179,7 @@ class IntakeApplication(ServiceApplication):
         number = registration_number(organ_code, year, self.side.next_number(organ_code, year))
         petition = Petition.register(
             organ_code=organ_code,
-            actor=actor,
+            actor=actor.username,
             registration_number=number,
             registered_at=now,
             description=description,
@@ -190,14 +194,18 @@ class IntakeApplication(ServiceApplication):
 
     # --- screening 甄别 ----------------------------------------------------------------
 
-    def accept(self, case_id: UUID, report_type: str, *, actor: str) -> None:
+    def accept(self, case_id: UUID, report_type: str, *, actor: Actor) -> None:
         """In scope and substantive: accept for handling 受理."""
-        self._change(case_id, lambda p: p.accept(report_type, actor=actor, at=self.now()))
+        self._change(
+            case_id, actor, lambda p: p.accept(report_type, actor=actor.username, at=self.now())
+        )
 
-    def divert(self, case_id: UUID, department: str, explanation: str, *, actor: str) -> None:
+    def divert(self, case_id: UUID, department: str, explanation: str, *, actor: Actor) -> None:
         """Out of scope: divert, recording where the reporter was told to go 分流."""
         self._change(
-            case_id, lambda p: p.divert(department, explanation, actor=actor, at=self.now())
+            case_id,
+            actor,
+            lambda p: p.divert(department, explanation, actor=actor.username, at=self.now()),
         )
 
     def propose_not_accept(
@@ -206,6 +214,7 @@ class IntakeApplication(ServiceApplication):
         """A petition clerk proposes not to accept 不予受理 (no substance); a leader decides."""
         self._change(
             case_id,
+            actor,
             lambda p: p.propose_not_accept(reason, actor=actor, at=self.now()),
             expected_version,
         )
@@ -215,7 +224,11 @@ class IntakeApplication(ServiceApplication):
     ) -> None:
         """A leader of the organ approves the proposal: not accepted."""
         self._change(
-            case_id, lambda p: p.approve_not_accept(actor=actor, at=self.now()), expected_version
+            case_id,
+            actor,
+            lambda p: p.approve_not_accept(actor=actor, at=self.now()),
+            expected_version,
+            Action.APPROVE,
         )
 
     def reject_not_accept(
@@ -224,51 +237,32 @@ class IntakeApplication(ServiceApplication):
         """A leader of the organ rejects the proposal; the petition is screened again."""
         self._change(
             case_id,
+            actor,
             lambda p: p.reject_not_accept(reason, actor=actor, at=self.now()),
             expected_version,
+            Action.APPROVE,
         )
 
-    def link_as_repeat(self, case_id: UUID, first_case_id: UUID, reason: str, *, actor: str) -> str:
+    def link_as_repeat(
+        self, case_id: UUID, first_case_id: UUID, reason: str, *, actor: Actor
+    ) -> str:
         """Link a repeat report 重复举报 to its first case; returns the first case id."""
-        petition = self._get(case_id)
+        petition = self._authorised(case_id, actor, Action.CHANGE, Object.CASE)
         first = self._get(first_case_id, code="first_case_unknown")
-        linked = petition.link_as_repeat(first, reason, actor=actor, at=self.now())
+        linked = petition.link_as_repeat(first, reason, actor=actor.username, at=self.now())
         self._save(petition)
         return linked
 
-    def repeat_candidates(self, case_id: UUID) -> list[repeats.Candidate]:
-        """Earlier cases anywhere in the province this one may repeat, best first.
-
-        A repeat may come in at any level (ancestors, siblings and their subtrees, stationed
-        units and enterprise commissions), so the whole province is searched: every organ
-        code starts with its province's two digits.
-        """
-        self._get(case_id)
-        catch_up_index(self, self.side)
-        with self.side.index_batch() as batch:
-            row = batch.get(str(case_id))
-        if row is None:  # pragma: no cover - the index caught up above
-            return []
-        province = row["organ_code"][:2]
-        found = repeats.candidates(
-            row, self.side.index_rows(province), self.rules.repeat_min_score, self.normaliser
-        )
-        held = self.side.handling_of([UUID(c.case_id) for c in found])
-        return [self._with_holder(c, held.get(c.case_id, {})) for c in found]
-
-    def _with_holder(self, candidate: repeats.Candidate, view: Mapping[str, Any]) -> Any:
-        # Until routing says otherwise, the registering organ's petition office holds it.
-        organ = view.get("holder_organ") or candidate.organ_code
-        office = view.get("holder_office") or Office.PETITION.value
-        name = self.org_tree.get(organ).name if organ in self.org_tree else ""
-        return replace(candidate, holder_organ=organ, holder_organ_name=name, holder_office=office)
-
-    def verify_real_name(self, case_id: UUID, method: str, *, actor: str) -> None:
+    def verify_real_name(self, case_id: UUID, method: str, *, actor: Actor) -> None:
         """Record the real-name check 实名核实 (by phone or in person)."""
-        self._change(case_id, lambda p: p.verify_real_name(method, actor=actor, at=self.now()))
+        self._change(
+            case_id,
+            actor,
+            lambda p: p.verify_real_name(method, actor=actor.username, at=self.now()),
+        )
 
     def notify_acceptance(
-        self, case_id: UUID, method: str, notified_at: datetime | None, *, actor: str
+        self, case_id: UUID, method: str, notified_at: datetime | None, *, actor: Actor
     ) -> None:
         """Record that a real-name reporter was told, and how 受理告知."""
         now = self.now()
@@ -276,21 +270,26 @@ class IntakeApplication(ServiceApplication):
             raise _naive("notified_at")
         self._change(
             case_id,
-            lambda p: p.notify_acceptance(method, notified_at or now, actor=actor, at=now),
+            actor,
+            lambda p: p.notify_acceptance(method, notified_at or now, actor=actor.username, at=now),
         )
 
-    def note_handling_started(self, case_id: UUID, *, actor: str) -> bool:
+    def note_handling_started(self, case_id: UUID, *, actor: Actor) -> bool:
         """The handling office has started (reported by routing); idempotent."""
-        petition = self._get(case_id)
-        started = petition.note_handling_started(actor=actor, at=self.now())
+        petition = self._authorised(case_id, actor, Action.CHANGE, Object.CASE)
+        started = petition.note_handling_started(actor=actor.username, at=self.now())
         if started:
             self._save(petition)
         return started
 
-    def publish_result(self, case_id: UUID, result_zh: str, result_en: str, *, actor: str) -> None:
+    def publish_result(
+        self, case_id: UUID, result_zh: str, result_en: str, *, actor: Actor
+    ) -> None:
         """Concluded: record the result the reporter may be told 办结."""
         self._change(
-            case_id, lambda p: p.publish_result(result_zh, result_en, actor=actor, at=self.now())
+            case_id,
+            actor,
+            lambda p: p.publish_result(result_zh, result_en, actor=actor.username, at=self.now()),
         )
 
     def handle_routing_event(self, envelope: Envelope, tracking_name: str) -> None:
@@ -318,12 +317,12 @@ class IntakeApplication(ServiceApplication):
         reason: str,
         changes: Mapping[str, Any],
         *,
-        actor: str,
+        actor: Actor,
         reporter: ReporterIdentity | None = None,
         expected_version: int | None = None,
     ) -> list[str]:
         """Correct registration data; returns the fields that changed."""
-        petition = self._get(case_id)
+        petition = self._authorised(case_id, actor, Action.CHANGE, Object.CASE)
         changes = dict(changes)
         if "reported_persons" in changes:
             changes["reported_persons"] = [
@@ -348,7 +347,7 @@ class IntakeApplication(ServiceApplication):
             self,
             petition,
             lambda p: p.correct(
-                reason, changes, actor=actor, at=self.now(), sealed_reporter=sealed
+                reason, changes, actor=actor.username, at=self.now(), sealed_reporter=sealed
             ),
             expected_version,
         )
@@ -356,10 +355,10 @@ class IntakeApplication(ServiceApplication):
     # --- attachments 附件 --------------------------------------------------------------
 
     def add_attachment(
-        self, case_id: UUID, source: BinaryIO, media_type: str, kind: str, *, actor: str
+        self, case_id: UUID, source: BinaryIO, media_type: str, kind: str, *, actor: Actor
     ) -> StoredAttachment:
         """Store a file content-addressed and attach it; refused files leave nothing."""
-        petition = self._get(case_id)
+        petition = self._authorised(case_id, actor, Action.CHANGE, Object.ATTACHMENT)
         if kind not in AttachmentKind.ALL:
             raise InvalidInput(
                 "attachment_kind_unknown",
@@ -369,77 +368,68 @@ class IntakeApplication(ServiceApplication):
             )
         stored = self.attachments.put(source, media_type)
         attachment = Attachment.create(stored.sha256, stored.size, stored.media_type, kind)
-        added = petition.add_attachment(attachment, actor=actor, at=self.now())
+        added = petition.add_attachment(attachment, actor=actor.username, at=self.now())
         if added:
             self._save(petition)
         return StoredAttachment(**attachment.to_dict(), added=added)
 
-    def open_attachment(self, case_id: UUID, sha256: str) -> tuple[BinaryIO, str]:
-        """The content and type of an attachment of this case."""
-        petition = self._get(case_id)
-        for attachment in petition.attachments:
-            if attachment["sha256"] == sha256:
-                return self.attachments.open(sha256), attachment["media_type"]
-        raise NotFound("attachment_unknown", "附件不存在", "No such attachment")
-
-    # --- reading 查询 ------------------------------------------------------------------
-
-    def petition(self, case_id: UUID) -> dict[str, Any]:
-        """The case as staff see it, without the reporter's identity."""
-        return staff_view(self._get(case_id))
-
-    def reveal_reporter(self, case_id: UUID, purpose: str, *, actor: str) -> ReporterIdentity:
-        """Open the sealed identity for the petition office; the read is recorded."""
-        petition = self._get(case_id)
-        sealed = petition.record_reveal(purpose, actor=actor, at=self.now())
-        try:
-            identity = self.sealer.open(sealed, petition.id)
-        except SealedDataUnreadable:
-            raise Conflict(
-                "reporter_identity_unreadable",
-                "举报人身份无法解密(密钥不符)",
-                "The reporter's identity cannot be opened with the configured key",
-            ) from None
-        self._save(petition)
-        return identity
-
-    def progress(self, receipt_code: str) -> dict[str, Any]:
-        """What a reporter may see, by receipt code; takes the same time for any code."""
-        started = time.monotonic()
-        try:
-            return progress_by_receipt(
-                receipt_code,
-                self.sealer,
-                self.side,
-                lambda case_id: aggregates.find(self, Petition, case_id),
-            )
-        finally:
-            remaining = self.min_answer_seconds - (time.monotonic() - started)
-            if remaining > 0:
-                time.sleep(remaining)
-
     # --- helpers -----------------------------------------------------------------------
 
     def _get(self, case_id: UUID, code: str = "petition_unknown") -> Petition:
-        return aggregates.get(
-            self,
-            Petition,
-            case_id,
-            NotFound(code, "信访件不存在", "No petition has this case id", case_id=str(case_id)),
+        return aggregates.get(self, Petition, case_id, _unknown(case_id, code))
+
+    def scope_of(self, petition: Petition) -> CaseScope:
+        """The registering organ and every organ routing said held the case; the holder
+        now is routing's last word, else the registering organ."""
+        view = self.side.handling_of([petition.id]).get(str(petition.id), {})
+        holders = self.side.holders_of(petition.id)
+        holder = view.get("holder_organ") or petition.organ_code
+        return CaseScope(str(petition.id), holder, held_by(petition.organ_code, holders, holder))
+
+    def _authorised(
+        self,
+        case_id: UUID,
+        actor: Actor,
+        action: Action,
+        obj: Object,
+        *,
+        purpose: str | None = None,
+        record: bool = True,
+    ) -> Petition:
+        """Load the petition and apply the policy (404 out of scope, 403 forbidden)."""
+        petition = self._get(case_id)
+        proposal = petition.not_accept_proposal or {}
+        self.guard.case(
+            actor,
+            action,
+            obj,
+            self.scope_of(petition),
+            lambda: _unknown(case_id),
+            proposed_by=proposal.get("proposed_by") if action is Action.APPROVE else None,
+            purpose=purpose,
+            record=record,
         )
+        return petition
 
     def _change(
         self,
         case_id: UUID,
+        actor: Actor,
         command: Callable[[Petition], Any],
         expected_version: int | None = None,
+        action: Action = Action.CHANGE,
     ) -> None:
-        aggregates.change(self, self._get(case_id), command, expected_version)
+        petition = self._authorised(case_id, actor, action, Object.CASE)
+        aggregates.change(self, petition, command, expected_version)
         catch_up_index(self, self.side)
 
     def _save(self, petition: Petition) -> None:
         aggregates.save(self, petition)
         catch_up_index(self, self.side)
+
+
+def _unknown(case_id: UUID, code: str = "petition_unknown") -> NotFound:
+    return NotFound(code, "信访件不存在", "No petition has this case id", case_id=str(case_id))
 
 
 def _naive(field: str) -> InvalidInput:

@@ -52,6 +52,7 @@ def _registered(batch: IndexBatch, case_id: str, data: dict[str, Any]) -> None:
             "case_id": case_id,
             "organ_code": data["organ_code"],
             "registration_number": data["registration_number"],
+            "channel": data.get("channel"),
             "registered_at": data["registered_at"].astimezone(UTC).isoformat(),
             "stage": Stage.RECEIVED,
             "summary": data["summary"],
@@ -66,7 +67,7 @@ def _corrected(row: dict[str, Any], data: dict[str, Any]) -> None:
     changes = data["changes"]
     if "reported_persons" in changes:
         row["persons"] = _persons(changes["reported_persons"])
-    for key in ("summary", "categories"):
+    for key in ("summary", "categories", "channel"):
         if key in changes:
             row[key] = changes[key]
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.hierarchy import OrgTree
 from domain.repeats import TextNormaliser
+from infra.access_log import AccessLog, AccessRecorder
+from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.chinese_text import traditional_to_simplified_map
 from infra.reference_data import load_key_fields, load_org_tree, load_rules
 from infra.service import consumer_worker, relay_worker, serve
@@ -55,7 +57,9 @@ def build(
         rules=load_rules(),
         key_fields=load_key_fields(),
         attachments=AttachmentStore(
-            settings.baton_data_dir / "attachments", max_bytes=config.max_attachment_bytes
+            settings.baton_data_dir / "attachments",
+            key=settings.identity_key(),
+            max_bytes=config.max_attachment_bytes,
         ),
         database_url=settings.database_url,
         schema=schema or settings.schema_of("intake"),
@@ -63,19 +67,36 @@ def build(
         # The full traditional→simplified map, built once per process for repeat matching.
         normaliser=TextNormaliser(traditional_to_simplified_map()),
     )
-    return create_app(intake, config, readiness=readiness_checks(settings)), intake
+    app = create_app(
+        intake,
+        config,
+        readiness=readiness_checks(settings),
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access"))
+        if settings.database_url
+        else None,
+    )
+    return app, intake
 
 
 def create_app(
     intake: IntakeApplication,
     config: IntakeSettings | None = None,
     readiness: Sequence[Callable[[], None]] = (),
+    *,
+    verifier: TokenVerifier,
+    access_log: AccessRecorder | None = None,
 ) -> FastAPI:
-    """The web app around an intake application (swap `app.state.intake` in tests)."""
+    """The web app around an intake application (swap `app.state.intake` in tests); every
+    route but health needs a service token."""
     config = config or IntakeSettings()
+    if access_log is not None:
+        intake.guard.access_log = access_log
     app = create_service_app(
         "intake",
         readiness=readiness,
+        verifier=verifier,
+        access_log=intake.guard.access_log,
         title="Baton intake 受理登记",
         description="Register and screen every petition and report; protect the reporter.",
     )
@@ -85,7 +106,7 @@ def create_app(
     )
     app.state.trusted_proxies = frozenset(config.trusted_proxies)
     for router in ROUTERS:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(verified_identity)])
     _refuse_oversized_uploads(app, config.max_attachment_bytes)
     return app
 

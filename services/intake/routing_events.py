@@ -116,8 +116,11 @@ class RoutingEventHandlers:
             self._note(envelope, petition, holder_organ=organ, holder_office=office)
 
     def _note(self, envelope: Envelope, petition: Petition, **changes: Any) -> None:
-        """Remember what routing said of the case, for its sequence (idempotent)."""
+        """Remember what routing said of the case, for its sequence (idempotent), and every
+        organ that held it (inserted once)."""
         self.side.note_handling(UUID(str(petition.id)), envelope.sequence, changes)
+        if changes.get("holder_organ"):
+            self.side.note_holder(UUID(str(petition.id)), str(changes["holder_organ"]))
 
 
 def _actor(envelope: Envelope) -> str:

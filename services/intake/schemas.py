@@ -8,7 +8,6 @@ from uuid import UUID
 
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, SecretStr
 
-from domain.actors import Actor
 from domain.guards import ORGAN_CODE
 from domain.petition import (
     MAX_FULL_TEXT,
@@ -26,11 +25,9 @@ from domain.vocabulary import (
     Channel,
     ConductPeriod,
     NotificationMethod,
-    Office,
     ProblemCategory,
     RealNameCheck,
     ReportType,
-    Role,
 )
 
 _EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
@@ -271,27 +268,12 @@ OrganCode = Annotated[str, Field(pattern=ORGAN_CODE.pattern, max_length=12)]
 Version = Annotated[int | None, Field(ge=1, le=2**31)]
 
 
-class ActorIn(BaseModel):
-    """The person acting 经办人, in the shape routing takes (until verified tokens exist)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
-    organ_code: OrganCode
-    office: Office
-    role: Role = Role.HANDLER
-
-    def domain(self) -> Actor:
-        return Actor(self.name, self.organ_code, self.office.value, self.role.value)
-
-
 class NotAcceptProposalIn(BaseModel):
     """A petition clerk proposes not to accept 不予受理 for lack of substance."""
 
     model_config = ConfigDict(extra="forbid")
 
     reason: Long
-    actor: ActorIn
     expected_version: Version = None
 
 
@@ -300,7 +282,6 @@ class NotAcceptApprovalIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    actor: ActorIn
     expected_version: Version = None
 
 
@@ -310,7 +291,6 @@ class NotAcceptRejectionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     reason: Long
-    actor: ActorIn
     expected_version: Version = None
 
 

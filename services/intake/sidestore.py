@@ -11,6 +11,9 @@
 - `handling_view`: what intake knows of each case from routing.events (who holds it, the
   outcome awaiting review). A row changes only for a later routing sequence of its case,
   so a redelivered event changes nothing even before its tracking row is stored.
+- `case_holders`: every organ routing said held each case (one row per case and organ,
+  inserted once), so scope (`domain.access`: who holds or has held it) is decided, and
+  searches are filtered, from intake's own data.
 
 `PostgresSideStore` keeps them in the service's schema; `MemorySideStore` in memory, for
 unit tests of the application.
@@ -21,10 +24,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
 from psycopg.types.json import Jsonb
+
+from services.intake.search import SearchQuery, matches, search_sql
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS registration_counter (
@@ -52,6 +58,12 @@ CREATE TABLE IF NOT EXISTS handling_view (
     sequence bigint NOT NULL,
     row jsonb NOT NULL
 );
+CREATE TABLE IF NOT EXISTS case_holders (
+    case_id uuid NOT NULL,
+    organ_code text NOT NULL,
+    PRIMARY KEY (case_id, organ_code)
+);
+CREATE INDEX IF NOT EXISTS case_holders_organ ON case_holders (organ_code text_pattern_ops);
 """
 
 IndexRow = dict[str, Any]
@@ -82,6 +94,12 @@ class SideStore(Protocol):
 
     def handling_of(self, case_ids: list[UUID]) -> dict[str, dict[str, Any]]: ...
 
+    def note_holder(self, case_id: UUID, organ_code: str) -> None: ...
+
+    def holders_of(self, case_id: UUID) -> list[str]: ...
+
+    def search(self, query: SearchQuery) -> list[tuple[IndexRow, dict[str, Any]]]: ...
+
 
 class _MemoryBatch:
     def __init__(self, store: MemorySideStore) -> None:
@@ -106,6 +124,7 @@ class MemorySideStore:
         self.index: dict[str, IndexRow] = {}
         self.position = 0
         self.handling: dict[str, tuple[int, dict[str, Any]]] = {}
+        self.holders: dict[str, set[str]] = {}
         self._lock = threading.Lock()
 
     def next_number(self, organ_code: str, year: int) -> int:
@@ -144,6 +163,25 @@ class MemorySideStore:
     def handling_of(self, case_ids: list[UUID]) -> dict[str, dict[str, Any]]:
         wanted = {str(c) for c in case_ids}
         return {c: dict(row) for c, (_, row) in self.handling.items() if c in wanted}
+
+    def note_holder(self, case_id: UUID, organ_code: str) -> None:
+        with self._lock:
+            self.holders.setdefault(str(case_id), set()).add(organ_code)
+
+    def holders_of(self, case_id: UUID) -> list[str]:
+        return sorted(self.holders.get(str(case_id), ()))
+
+    def search(self, query: SearchQuery) -> list[tuple[IndexRow, dict[str, Any]]]:
+        found = [
+            (dict(row), dict(self.handling.get(case_id, (0, {}))[1]))
+            for case_id, row in self.index.items()
+            if matches(query, row, self.holders.get(case_id, set()))
+        ]
+        found.sort(
+            key=lambda r: (datetime.fromisoformat(r[0]["registered_at"]), r[0]["case_id"]),
+            reverse=True,
+        )
+        return found[: query.first + 1]
 
 
 class _PostgresBatch:
@@ -249,6 +287,28 @@ class PostgresSideStore:
                 (list(case_ids),),
             ).fetchall()
         return {str(r[0]): dict(r[1]) for r in rows}
+
+    def note_holder(self, case_id: UUID, organ_code: str) -> None:
+        with self._connect() as conn:
+            conn.execute(
+                "INSERT INTO case_holders (case_id, organ_code) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (case_id, organ_code),
+            )
+
+    def holders_of(self, case_id: UUID) -> list[str]:
+        with self._connect() as conn:
+            rows = conn.execute(
+                "SELECT organ_code FROM case_holders WHERE case_id = %s ORDER BY organ_code",
+                (case_id,),
+            ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def search(self, query: SearchQuery) -> list[tuple[IndexRow, dict[str, Any]]]:
+        sql, params = search_sql(query)
+        with self._connect() as conn:
+            rows = conn.execute(sql, params).fetchall()
+        return [(dict(r[0]), dict(r[1] or {})) for r in rows]
 
 
 def _like_prefix(prefix: str) -> str:

@@ -10,21 +10,22 @@ as "concurrent_update", as is a command that names a stale `expected_version`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 
+from domain.access import Action, Object
 from domain.contracts import Envelope, PetitionEvents
-from domain.errors import Conflict, NotFound
 from domain.handling import Actor, Handling
 from domain.hierarchy import OrgTree
-from infra.aggregates import catch_up, change, find, get, save
-from infra.eventstore import ServiceApplication
+from infra.aggregates import change, find, save
+from services.guard import Guard
 from services.routing.inbox import HolderIndex
-from services.routing.views import case_view, suggestion, suggestion_or_none
+from services.routing.reading import RoutingReading
+from services.routing.views import suggestion_or_none
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -33,11 +34,7 @@ INTAKE_ACTOR = "intake"
 Clock = Callable[[], datetime]
 
 
-def _case_unknown(case_id: UUID) -> NotFound:
-    return NotFound("case_unknown", "案件不存在", "No case has this id", case_id=str(case_id))
-
-
-class RoutingApplication(ServiceApplication):
+class RoutingApplication(RoutingReading):
     """The routing service's event-sourced application: owner of `Handling`."""
 
     def __init__(
@@ -48,10 +45,12 @@ class RoutingApplication(ServiceApplication):
         schema: str | None = None,
         env: dict[str, str] | None = None,
         clock: Clock | None = None,
+        guard: Guard | None = None,
     ) -> None:
         super().__init__("routing", database_url=database_url, schema=schema, env=env)
         self.org_tree = org_tree
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        self.guard = guard or Guard(None, self.clock)
         self._index = HolderIndex()
         # What each intake event means to routing; every other type is only tracked.
         self._from_intake: dict[str, Callable[[Envelope], list[Handling]]] = {
@@ -163,7 +162,9 @@ class RoutingApplication(ServiceApplication):
                 suggestion=suggestion_or_none(self.org_tree, h),
             )
 
-        return self._change(case_id, expected_version, propose)
+        return self._change(
+            case_id, expected_version, actor, Action.CHANGE, Object.TRANSFER, propose
+        )
 
     def approve_transfer(
         self, case_id: UUID, transfer_id: str, actor: Actor, expected_version: int | None = None
@@ -171,6 +172,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.APPROVE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.approve_transfer(actor, transfer_id, at=self.clock()),
         )
 
@@ -180,6 +185,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.dispatch_transfer(actor, transfer_id, self.org_tree, at=self.clock()),
         )
 
@@ -194,6 +203,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.receive_transfer(actor, transfer_id, received_by, at=self.clock()),
         )
 
@@ -208,6 +221,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.refuse_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
@@ -222,6 +239,10 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.TRANSFER,
+            transfer_id,
             lambda h: h.withdraw_transfer(actor, transfer_id, reason, at=self.clock()),
         )
 
@@ -238,6 +259,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.decide_disposal(actor, mode, reason, at=self.clock()),
         )
 
@@ -253,6 +277,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.conclude(actor, outcome, substantiation, findings, at=self.clock()),
         )
 
@@ -260,7 +287,12 @@ class RoutingApplication(ServiceApplication):
         self, case_id: UUID, actor: Actor, summary: str, expected_version: int | None = None
     ) -> None:
         self._change(
-            case_id, expected_version, lambda h: h.report_back(actor, summary, at=self.clock())
+            case_id,
+            expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
+            lambda h: h.report_back(actor, summary, at=self.clock()),
         )
 
     def review(
@@ -274,6 +306,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.review(actor, accept, reason, at=self.clock()),
         )
 
@@ -289,6 +324,9 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.record_feedback(actor, method, content, satisfaction, at=self.clock()),
         )
 
@@ -303,56 +341,42 @@ class RoutingApplication(ServiceApplication):
         self._change(
             case_id,
             expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
             lambda h: h.confirm_five_in_place(actor, items, at=self.clock()),
         )
 
     def archive(self, case_id: UUID, actor: Actor, expected_version: int | None = None) -> None:
-        self._change(case_id, expected_version, lambda h: h.archive(actor, at=self.clock()))
-
-    # --- reading ---------------------------------------------------------------------
-
-    def case(self, case_id: UUID) -> dict[str, Any]:
-        """The case as its holder sees it: holder, status, pending transfer, custody, repeats."""
-        return case_view(self._get(case_id))
-
-    def events_of(self, case_id: UUID) -> list[Any]:
-        """The stored events of one case, oldest first."""
-        return list(self.repository.event_store.get(case_id))
-
-    def jurisdiction(self, case_id: UUID) -> dict[str, Any]:
-        """Who should handle the case, how it gets there from its holder, and why."""
-        suggested = suggestion(self.org_tree, self._get(case_id))
-        if suggested is None:
-            raise Conflict(
-                "jurisdiction_unknown",
-                "缺少被反映人的管理层级，无法建议管辖",
-                "No reported person with a cadre level is known: no suggestion can be made",
-            )
-        return suggested
-
-    def inbox(self, organ_code: str, office: str | None = None) -> dict[str, Any]:
-        """Cases an office holds, and transfers waiting for it to receive or refuse."""
-        self.org_tree.get(organ_code)
-        with self._index.lock:
-            self._index.position = catch_up(self, self._index.position, self._index_cases)
-        held, incoming = self._index.of(organ_code, office)
-        return {"organ_code": organ_code, "office": office, "held": held, "incoming": incoming}
+        self._change(
+            case_id,
+            expected_version,
+            actor,
+            Action.CHANGE,
+            Object.CASE,
+            lambda h: h.archive(actor, at=self.clock()),
+        )
 
     # --- helpers ---------------------------------------------------------------------
 
-    def _get(self, case_id: UUID) -> Handling:
-        return get(self, Handling, case_id, _case_unknown(case_id))
-
     def _change(
-        self, case_id: UUID, expected_version: int | None, command: Callable[[Handling], T]
-    ) -> T:
-        return change(self, self._get(case_id), command, expected_version)
+        self,
+        case_id: UUID,
+        expected_version: int | None,
+        actor: Actor,
+        action: Action,
+        obj: Object,
+        *rest: Any,
+    ) -> Any:
+        """Load, authorise `action` on `obj` for `actor`, run the command, save.
 
-    def _index_cases(self, notifications: Sequence[Notification]) -> None:
-        for case_id in {n.originator_id for n in notifications}:
-            h = find(self, Handling, UUID(str(case_id)))
-            if h is not None:
-                self._index.put(h)
+        `rest` is the command, or a transfer id and then the command: a transfer's target
+        organ decides its receipt or refusal, and its proposer may not approve it.
+        """
+        *transfer, command = rest
+        h = self._get(case_id)
+        self.authorise(h, actor, action, obj, transfer[0] if transfer else None)
+        return change(self, h, command, expected_version)
 
 
 def _persons(value: Any) -> list[dict[str, Any]]:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from domain.hierarchy import OrgTree
+from infra.access_log import AccessLog, AccessRecorder
+from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.reference_data import load_org_tree
 from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
@@ -17,19 +19,27 @@ from services.routing.application import RoutingApplication
 
 
 def create_app(
-    routing: RoutingApplication, readiness: Sequence[Callable[[], None]] = ()
+    routing: RoutingApplication,
+    readiness: Sequence[Callable[[], None]] = (),
+    *,
+    verifier: TokenVerifier,
+    access_log: AccessRecorder | None = None,
 ) -> FastAPI:
-    """The REST API over one routing application."""
+    """The REST API over one routing application; every route but health needs a token."""
+    if access_log is not None:
+        routing.guard.access_log = access_log
     app = create_service_app(
         "routing",
         readiness=readiness,
+        verifier=verifier,
+        access_log=routing.guard.access_log,
         title="Baton routing 流转",
         description="The custody chain of each case: transfers between levels, offices and "
         "stationed units, handling, report-back, review and archiving.",
     )
     app.state.routing = routing
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(verified_identity)])
     return app
 
 
@@ -45,6 +55,8 @@ def build(
     app = create_app(
         routing,
         readiness_checks(settings),
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access")),
     )
     workers = [
         relay_worker(routing, settings),

@@ -2,6 +2,10 @@
 
 Field names are those the gateway's GraphQL will expose (`previousTotal`,
 `changePercent`...), so the gateway passes the answers through unchanged.
+
+Every route needs the gateway's token, and the organ asked must be in the caller's subtree
+(`domain.access`, statistics: read): another organ's figures are refused with 403 and the
+refusal logged.
 """
 
 from __future__ import annotations
@@ -12,7 +16,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.access import Action, Object
+from domain.guards import require_organ_code
 from infra.web import error_responses
+from services.auth import CurrentActor
+from services.guard import Guard
 from services.stats.application import StatsApplication
 
 
@@ -118,15 +126,30 @@ def get_stats(request: Request) -> StatsApplication:
     return request.app.state.stats  # type: ignore[no-any-return]
 
 
+def get_guard(request: Request) -> Guard:
+    return request.app.state.guard  # type: ignore[no-any-return]
+
+
+def organ_in_scope(
+    organ: Annotated[str, Path(max_length=16)],
+    actor: CurrentActor,
+    guard: Annotated[Guard, Depends(get_guard)],
+) -> str:
+    """The organ asked, once its code is well formed and it is in the caller's subtree."""
+    require_organ_code(organ)
+    guard.organ(actor, Action.READ, Object.STATISTICS, organ)
+    return organ
+
+
 Stats = Annotated[StatsApplication, Depends(get_stats)]
-OrganCode = Annotated[str, Path(max_length=16)]
+OrganCode = Annotated[str, Depends(organ_in_scope)]
 Start = Annotated[dt.date, Query(alias="from")]
 End = Annotated[dt.date, Query(alias="to")]
 
 router = APIRouter(prefix="/organs", tags=["stats"])
 
 
-@router.get("/{organ}/stats", response_model=OrganStats, responses=error_responses(422))
+@router.get("/{organ}/stats", response_model=OrganStats, responses=error_responses(403, 422))
 def organ_stats(stats: Stats, organ: OrganCode, start: Start, end: End) -> OrganStats:
     """Total and per-channel counts for the organ and everything under it."""
     data = stats.organ_stats(organ, start, end)
@@ -143,7 +166,7 @@ def organ_stats(stats: Stats, organ: OrganCode, start: Start, end: End) -> Organ
     "/{organ}/case-statistics",
     response_model=CaseStatistics,
     response_model_by_alias=True,
-    responses=error_responses(404, 422),
+    responses=error_responses(403, 404, 422),
 )
 def case_statistics(
     stats: Stats,
@@ -163,7 +186,7 @@ def case_statistics(
     "/{organ}/subordinate-status",
     response_model=SubordinateStatus,
     response_model_by_alias=True,
-    responses=error_responses(404, 422),
+    responses=error_responses(403, 404, 422),
 )
 def subordinate_status(stats: Stats, organ: OrganCode, start: Start, end: End) -> SubordinateStatus:
     """subordinateStatus 下级办理情况: the organ and each direct subordinate and stationed

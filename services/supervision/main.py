@@ -5,17 +5,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from domain.hierarchy import OrgTree
 from domain.supervision.config import SupervisionConfig, closed_loop_fields
+from infra.access_log import AccessLog, AccessRecorder
+from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.datafiles import load_calendar_overrides, load_yaml
 from infra.reference_data import load_org_tree, load_rules
 from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
+from services.guard import Guard
 from services.supervision.api import routers
 from services.supervision.application import SupervisionApplication
 from services.supervision.scheduler import scheduler_worker
@@ -45,19 +48,28 @@ def load_config() -> SupervisionConfig:
             closed_loop_fields=fields)
 
 
-def create_app(supervision: SupervisionApplication,
-               readiness: Sequence[Callable[[], None]] = ()) -> FastAPI:
-    """The REST API over one supervision application."""
+def create_app(
+    supervision: SupervisionApplication,
+    readiness: Sequence[Callable[[], None]] = (),
+    *,
+    verifier: TokenVerifier,
+    access_log: AccessRecorder | None = None,
+) -> FastAPI:
+    """The REST API over one supervision application; every route but health needs the
+    gateway's service token, and the actor comes only from it."""
     app = create_service_app(
         "supervision",
         readiness=readiness,
+        verifier=verifier,
+        access_log=access_log,
         title="Baton supervision 督查督办",
         description="Deadlines in working days and their warnings, supervision orders, "
         "case evaluation 一案一评, the key-field closed loop and the working calendar.",
     )
     app.state.supervision = supervision
+    app.state.guard = Guard(access_log)
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=[Depends(verified_identity)])
     return app
 
 
@@ -74,7 +86,12 @@ def build(settings: Settings, org_tree: OrgTree | None = None,
         database_url=settings.database_url,
         schema=settings.schema_of("supervision"),
     )
-    app = create_app(supervision, readiness_checks(settings))
+    app = create_app(
+        supervision,
+        readiness_checks(settings),
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access")),
+    )
     workers = [
         relay_worker(supervision, settings),
         *(consumer_worker(settings, "supervision", source, supervision.handle,

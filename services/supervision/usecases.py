@@ -131,9 +131,9 @@ def act_on_order(app: SupervisionApplication, order_id: UUID, actor: Actor, acti
         order.escalate(actor, note or "", at=now)
     clock = app.load_or_none(CaseDeadline, order.deadline_id)
     if clock is not None and action == "accept":
-        clock.meet(app.today(), app.calendar, at=now, actor=actor.name)
+        clock.meet(app.today(), app.calendar, at=now, actor=actor.username)
     elif clock is not None and action == "escalate":
-        clock.cancel("督办已升级 order escalated", at=now, actor=actor.name)
+        clock.cancel("督办已升级 order escalated", at=now, actor=actor.username)
     app.store(order, *([clock] if clock is not None and clock.pending_events else []))
     return order.as_dict()
 
@@ -226,7 +226,7 @@ def publish_year(app: SupervisionApplication, actor: Actor, year: int,
                  data: Mapping[str, Any]) -> dict[str, Any]:
     """Publish a year's schedule, then recompute every provisional deadline as an event."""
     published = app.published_years() or PublishedYears.start(
-        at=app.now(), organ_code=actor.organ_code, actor=actor.name)
+        at=app.now(), organ_code=actor.organ_code, actor=actor.username)
     known = year in app.calendar.known_years()
     published.publish(year, data, actor, at=app.now(), known=known)
     app.store(published)
@@ -237,7 +237,7 @@ def publish_year(app: SupervisionApplication, actor: Actor, year: int,
             continue
         fresh = app.load_or_none(CaseDeadline, listed.id)
         if fresh is not None and fresh.recompute(calendar, app.rules, at=app.now(),
-                                                 actor=actor.name):
+                                                 actor=actor.username):
             app.save(fresh)
             recomputed += 1
     app.catch_up()

@@ -70,7 +70,7 @@ class FakeIntake:
         self.calls = []
         self.answer, self.error = answer, error
 
-    def request(self, method, path, **kwargs):
+    async def request(self, method, path, **kwargs):
         self.calls.append((method, path, kwargs))
         if self.error is not None:
             raise self.error

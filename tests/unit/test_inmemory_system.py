@@ -12,6 +12,7 @@ from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
 from services.intake.sealing import Sealer
 from services.routing.application import RoutingApplication
+from tests.actors import MONITOR, staff
 from tests.unit.routing.orgs import COUNTY, org_tree
 
 T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -21,7 +22,7 @@ def wired(tmp_path: Path) -> tuple[InMemorySystem, IntakeApplication, RoutingApp
     intake = IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=org_tree(),
-        attachments=AttachmentStore(tmp_path / "files", max_bytes=1000),
+        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
         clock=lambda: T0,
         min_answer_seconds=0,
     )
@@ -38,16 +39,18 @@ def test_an_accepted_report_opens_its_handling_and_the_reporter_sees_it(tmp_path
     system, intake, routing = wired(tmp_path)
     registered = intake.register(
         organ_code=COUNTY,
-        actor="clerk",
+        actor=staff("clerk", COUNTY, "petition", "petition_clerk"),
         channel="web",
         summary="反映某局长违规收受礼金",
         received_at=T0,
         reported_persons=[{"name": "王某", "cadre_level": "county_managed"}],
     )
-    intake.accept(registered.case_id, "accusation", actor="clerk")
+    intake.accept(
+        registered.case_id, "accusation", actor=staff("clerk", COUNTY, "petition", "petition_clerk")
+    )
 
     assert system.run() > 0
-    assert routing.case(registered.case_id)["holder"]["organ_code"] == COUNTY
+    assert routing.case(registered.case_id, MONITOR)["holder"]["organ_code"] == COUNTY
     assert intake.progress(registered.receipt_code)["stage"] == "in_handling"
     intake_types = [e.type for e in system.published("intake")]
     assert intake_types[:2] == [PetitionEvents.REGISTERED, PetitionEvents.ACCEPTED]
@@ -56,6 +59,6 @@ def test_an_accepted_report_opens_its_handling_and_the_reporter_sees_it(tmp_path
         assert first_broken_link(system.published(source)) is None
 
     # Nothing new: running again delivers nothing and changes nothing.
-    version = routing.case(registered.case_id)["version"]
+    version = routing.case(registered.case_id, MONITOR)["version"]
     assert system.run() == 0
-    assert routing.case(registered.case_id)["version"] == version
+    assert routing.case(registered.case_id, MONITOR)["version"] == version

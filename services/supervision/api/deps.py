@@ -1,7 +1,7 @@
 """What every supervision route shares: the application, the acting person, field types.
 
-The acting person comes through ONE dependency, `current_actor`. Today it reads an
-`actor` object from the body; the identity work swaps its body for the verified token.
+The acting person comes only from the verified service token (`services.auth`); no body
+names an actor.
 """
 
 from __future__ import annotations
@@ -9,13 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Body, Depends, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from fastapi import Depends, Query, Request
+from pydantic import AfterValidator, Field
 
-from domain.actors import Actor
-from domain.vocabulary import Office, Role
+from domain.access import Action, Object
 from infra.web import ErrorBody, error_responses
+from services.auth import CurrentActor
+from services.guard import Guard
 from services.supervision.application import SupervisionApplication
+
+__all__ = ["App", "CurrentActor", "ScopedOrgan", "command_errors"]
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -35,29 +38,27 @@ Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 Version = Annotated[int | None, Field(ge=1, le=2**31)]
 
 
-class ActorIn(BaseModel):
-    """The person acting 经办人."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: Name
-    organ_code: OrganCode
-    office: Office
-    role: Role = Role.HANDLER
-
-
 def get_app(request: Request) -> SupervisionApplication:
     app: SupervisionApplication = request.app.state.supervision
     return app
 
 
-def current_actor(actor: Annotated[ActorIn, Body(embed=True)]) -> Actor:
-    """The acting person: the one place the identity work replaces."""
-    return Actor(actor.name, actor.organ_code, actor.office.value, actor.role.value)
-
-
 App = Annotated[SupervisionApplication, Depends(get_app)]
-CurrentActor = Annotated[Actor, Depends(current_actor)]
+
+
+def organ_in_scope(
+    request: Request,
+    actor: CurrentActor,
+    organ: Annotated[str, Query(pattern=ORGAN_PATTERN, max_length=12)],
+) -> str:
+    """An organ whose cases (deadlines, orders, warnings, loops) the caller may list: in
+    their subtree (`domain.access`, case: list); otherwise 403, logged."""
+    guard: Guard = request.app.state.guard
+    guard.organ(actor, Action.LIST, Object.CASE, organ)
+    return organ
+
+
+ScopedOrgan = Annotated[str, Depends(organ_in_scope)]
 
 
 def command_errors(*statuses: int) -> dict[int | str, dict[str, object]]:

@@ -14,10 +14,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from infra.auth import signing_key
 from infra.settings import Settings
 from services.intake.application import IntakeApplication
 from services.intake.main import IntakeSettings, build
+from tests.actors import staff
 from tests.org_codes import CITY
+from tests.service_tokens import bearer
 
 # Identities used throughout; the confidentiality test looks for exactly these.
 REPORTER = {
@@ -56,11 +59,28 @@ class Intake:
             "received_at": received(),
             **fields,
         }
-        response = self.client.post("/petitions", json=body, headers=self.actor)
+        # A clerk of the registering organ registers (the policy: its own organ only).
+        who = self.as_("clerk.li", organ=body["organ_code"])
+        response = self.client.post("/petitions", json=body, headers=who)
         assert response.status_code == 201, response.text
         return response.json()  # type: ignore[no-any-return]
 
-    actor = {"X-Baton-Actor": "clerk.li"}
+    def as_(
+        self,
+        username: str,
+        role: str = "petition_clerk",
+        organ: str = "6201",
+        office: str = "petition",
+    ) -> dict[str, str]:
+        """The Authorization header of a call by this staff member, signed like the
+        gateway's with the key the service verifies."""
+        who = staff(username, organ, office, role)
+        return bearer(who, key=signing_key(self.settings), expires_in=600)
+
+    @property
+    def actor(self) -> dict[str, str]:
+        """The default caller: clerk.li of the city's petition office."""
+        return self.as_("clerk.li")
 
 
 def make_intake(
@@ -99,6 +119,8 @@ def service(
     app, intake, settings = make_intake(database_url, unique_schema, tmp_path, **intake_settings)
     try:
         with TestClient(app) as client:
-            yield Intake(app, intake, client, unique_schema, settings, tmp_path)
+            service = Intake(app, intake, client, unique_schema, settings, tmp_path)
+            client.headers.update(service.actor)
+            yield service
     finally:
         intake.close()

@@ -22,8 +22,11 @@ from fastapi.testclient import TestClient
 from kafka import KafkaConsumer, TopicPartition
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from infra.auth import signing_key
 from infra.relay import Relay
 from infra.telemetry import setup_telemetry
+from tests.actors import staff
+from tests.service_tokens import bearer
 
 from .conftest import REPORTER, SECOND_REPORTER, make_intake, received
 
@@ -103,10 +106,12 @@ def test_no_reporter_identity_in_clear_after_a_full_run(
     exporter = InMemorySpanExporter()
     setup_telemetry("baton-test", exporter=exporter)
     caplog.set_level(logging.DEBUG)
-    app, intake, _ = make_intake(database_url, unique_schema, tmp_path)
+    app, intake, settings = make_intake(database_url, unique_schema, tmp_path)
+    key = signing_key(settings)
+    clerk = bearer(staff("clerk.li", "6201", "petition", "petition_clerk"), key=key)
     try:
         with TestClient(app) as client:
-            _full_run(client)
+            _full_run(client, clerk, bearer(None, key=key))
         relay = Relay(intake, kafka_bootstrap, topic=unique_topic, partitions=1)
         relay.start()
         published = 0
@@ -154,8 +159,7 @@ def test_no_reporter_identity_in_clear_after_a_full_run(
     assert leaks(span_blobs) == [], "identity in spans"
 
 
-def _full_run(client: TestClient) -> None:
-    actor = {"X-Baton-Actor": "clerk.li"}
+def _full_run(client: TestClient, actor: dict[str, str], reporter: dict[str, str]) -> None:
 
     def post(path: str, body: dict[str, Any], status: int = 200) -> Any:
         response = client.post(path, json=body, headers=actor)
@@ -194,5 +198,5 @@ def _full_run(client: TestClient) -> None:
         {"department": "区信访局", "explanation": "不属于受理范围"},
     )
     for code in (first["receipt_code"], second["receipt_code"], "A" * 24):
-        client.post("/public/progress", json={"receipt_code": code})
-    assert client.get(case).status_code == 200
+        client.post("/public/progress", json={"receipt_code": code}, headers=reporter)
+    assert client.get(case, headers=actor).status_code == 200

@@ -31,6 +31,8 @@ from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
 from services.intake.main import IntakeSettings, create_app
 from services.intake.sealing import Sealer
+from tests.actors import staff
+from tests.service_tokens import VERIFIER, bearer
 
 from .conftest import REPORTER, make_intake, received
 
@@ -49,10 +51,14 @@ APP = create_app(
     IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=load_org_tree(),
-        attachments=AttachmentStore(Path(tempfile.gettempdir()) / "baton-intake-openapi"),
+        attachments=AttachmentStore(
+            Path(tempfile.gettempdir()) / "baton-intake-openapi", key=os.urandom(32)
+        ),
     ),
     IntakeSettings(progress_burst=1e9, progress_per_minute=1e12),
+    verifier=VERIFIER,
 )
+CLERK = staff("clerk", "6201", "petition", "petition_clerk")
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 _turn = itertools.count()
 # How many generated case ids went to real cases and how many stayed unknown.
@@ -63,11 +69,12 @@ _sent = {"real": 0, "unknown": 0}
 def on_postgres(database_url: str, unique_schema: str, tmp_path: Path) -> Iterator[list[str]]:
     """Swap in an application on real PostgreSQL holding a few real cases."""
     _, intake, _ = make_intake(database_url, unique_schema, tmp_path, progress_min_seconds=0.0)
+    intake.guard = APP.state.intake.guard
     at = datetime.fromisoformat(received())
     real = [
         intake.register(
             organ_code="6201",
-            actor="clerk",
+            actor=CLERK,
             channel=ch,
             summary="反映某局长违规收受礼金",
             received_at=at,
@@ -77,14 +84,14 @@ def on_postgres(database_url: str, unique_schema: str, tmp_path: Path) -> Iterat
     real.append(
         intake.register(
             organ_code="6201",
-            actor="clerk",
+            actor=CLERK,
             channel="letter",
             summary="实名举报",
             received_at=at,
             reporter=ReporterIdentity.create(**REPORTER),
         ).case_id
     )
-    intake.accept(real[0], "accusation", actor="clerk")
+    intake.accept(real[0], "accusation", actor=CLERK)
     previous = APP.state.intake
     APP.state.intake = intake
     try:
@@ -105,4 +112,4 @@ def test_the_api_keeps_to_its_openapi_document(case: Any, on_postgres: list[str]
         else:
             _sent["unknown"] += 1
         assert abs(_sent["real"] - _sent["unknown"]) <= 1, _sent
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=bearer(CLERK))

@@ -45,8 +45,11 @@ class Routing:
 
 
 def accept(service: Intake, case: dict[str, Any]) -> None:
+    organ = case["registration_number"].split("-")[0]
     response = service.client.post(
-        f"/petitions/{case['case_id']}/screening/accept", json={"report_type": "accusation"}
+        f"/petitions/{case['case_id']}/screening/accept",
+        json={"report_type": "accusation"},
+        headers=service.as_("clerk.li", organ=organ),
     )
     assert response.status_code == 200, response.text
 

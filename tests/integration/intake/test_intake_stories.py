@@ -80,23 +80,25 @@ def test_every_channel_is_registered_with_a_running_number(service: Intake) -> N
 
 
 def test_the_gateway_shape_registers_an_anonymous_report(service: Intake) -> None:
-    response = service.client.post(
-        "/petitions",
-        json={
-            "organ_code": "620102",
-            "channel": "web",
-            "summary": "网络举报",
-            "received_at": received(),
-        },
-    )
+    body = {"organ_code": "620102", "channel": "web", "summary": "网络举报"}
+    body["received_at"] = received()
+    # The city's clerk (the client's default token) does not register for the county.
+    elsewhere = service.client.post("/petitions", json=body)
+    assert elsewhere.status_code == 403 and elsewhere.json()["error"]["code"] == "forbidden"
+    county_clerk = service.as_("clerk.ma", organ="620102")
+    response = service.client.post("/petitions", json=body, headers=county_clerk)
     assert response.status_code == 201
     assert set(response.json()) == {
-        "case_id", "registration_number", "receipt_code", "substance_hint"
+        "case_id",
+        "registration_number",
+        "receipt_code",
+        "substance_hint",
     }
     assert response.json()["substance_hint"] is None  # names no person and no act
+    # The event records the token's username: nothing in the request names the actor.
     assert (
         service.client.get(f"/petitions/{response.json()['case_id']}").json()["registered_by"]
-        == "system"
+        == "clerk.ma"
     )
 
 
@@ -139,15 +141,15 @@ def test_registration_refusals_have_stable_codes_in_two_languages(service: Intak
 def test_each_screening_outcome_records_who_and_when_and_what_the_reporter_sees(
     service: Intake,
 ) -> None:
-    client, actor = service.client, {"X-Baton-Actor": "clerk.wang"}
+    client, actor = service.client, service.as_("clerk.wang")
     accepted = service.register(reporter=REPORTER)
     diverted = service.register(channel="web")
     refused = service.register(channel="web")
 
-    def step(case: dict[str, Any], path: str, body: dict[str, Any]) -> Any:
-        return client.post(
-            f"/petitions/{case['case_id']}/screening/{path}", json=body, headers=actor
-        )
+    def step(
+        case: dict[str, Any], path: str, body: dict[str, Any], who: dict[str, str] = actor
+    ) -> Any:
+        return client.post(f"/petitions/{case['case_id']}/screening/{path}", json=body, headers=who)
 
     assert step(accepted, "accept", {"report_type": "accusation"}).json()["stage"] == "accepted"
     assert (
@@ -161,26 +163,33 @@ def test_each_screening_outcome_records_who_and_when_and_what_the_reporter_sees(
         ).status_code
         == 200
     )
-    clerk = {"name": "clerk.wang", "organ_code": "6201", "office": "petition"}
-    clerk["role"] = "petition_clerk"
-    leader = {**clerk, "name": "leader.zhang", "role": "leader"}
-    early = step(refused, "not-accept/approve", {"actor": leader})
+    leader = service.as_("leader.zhang", role="leader")
+    early = step(refused, "not-accept/approve", {}, leader)
     assert early.status_code == 409 and early.json()["error"]["code"] == "not_accept_not_proposed"
     # The old free-text approver is gone: a proposal names the acting clerk.
     old = step(refused, "not-accept", {"reason": "无实质内容", "approved_by": "leader.zhang"})
     assert old.status_code == 422
-    proposed = step(
-        refused, "not-accept", {"reason": "仅列举违纪行为名称,无实质内容", "actor": clerk}
-    )
+    # The actor is the token's: an actor object in the body is refused.
+    in_body = step(refused, "not-accept", {"reason": "无实质内容", "actor": {"name": "x"}})
+    assert in_body.status_code == 422
+    proposed = step(refused, "not-accept", {"reason": "仅列举违纪行为名称,无实质内容"})
     assert proposed.status_code == 200 and proposed.json()["stage"] == "received"
     pending = step(refused, "accept", {"report_type": "accusation"})
     assert pending.status_code == 409 and pending.json()["error"]["code"] == "not_accept_pending"
-    own = step(refused, "not-accept/approve", {"actor": {**clerk, "role": "leader"}})
-    assert own.status_code == 403 and own.json()["error"]["code"] == "proposer_cannot_decide"
-    elsewhere = step(refused, "not-accept/approve", {"actor": {**leader, "organ_code": "62"}})
+    # Nobody approves their own proposal: the policy refuses first (403, its reason).
+    own = step(refused, "not-accept/approve", {}, service.as_("clerk.wang", role="leader"))
+    assert own.status_code == 403 and own.json()["error"]["code"] == "forbidden"
+    assert own.json()["error"]["details"]["reason"] == "approver_proposed_it"
+    # A petition clerk cannot approve.
+    clerk_approves = step(refused, "not-accept/approve", {}, service.as_("clerk.zhou"))
+    assert clerk_approves.status_code == 403
+    assert clerk_approves.json()["error"]["details"]["reason"] == "no_rule_grants_approve_case"
+    elsewhere = step(
+        refused, "not-accept/approve", {}, service.as_("leader.wu", role="leader", organ="62")
+    )
     assert elsewhere.status_code == 403
-    assert elsewhere.json()["error"]["code"] == "leader_of_organ_required"
-    approved = step(refused, "not-accept/approve", {"actor": leader})
+    assert elsewhere.json()["error"]["details"]["reason"] == "no_rule_grants_approve_case"
+    approved = step(refused, "not-accept/approve", {}, leader)
     assert approved.status_code == 200 and approved.json()["stage"] == "not_accepted"
 
     shown = client.get(f"/petitions/{accepted['case_id']}").json()
@@ -341,11 +350,20 @@ def test_a_traditional_and_full_width_variant_is_a_repeat_candidate(service: Int
     assert shown["registration_number"] == first["registration_number"]
     assert "工作单位相同" in shown["reason_zh"] and "same unit" in shown["reason_en"]
     assert set(shown) == {
-        "case_id", "registration_number", "organ_code", "summary", "stage", "score",
-        "reason_zh", "reason_en", "holder",
+        "case_id",
+        "registration_number",
+        "organ_code",
+        "summary",
+        "stage",
+        "score",
+        "reason_zh",
+        "reason_en",
+        "holder",
     }
     assert shown["holder"] == {
-        "organ_code": "6201", "organ_name": "兰州市纪委监委", "office": "petition"
+        "organ_code": "6201",
+        "organ_name": "兰州市纪委监委",
+        "office": "petition",
     }
 
 
@@ -385,7 +403,7 @@ def test_corrections_add_an_event_and_never_edit(service: Intake) -> None:
     url = f"/petitions/{case['case_id']}"
     response = client.post(
         f"{url}/corrections",
-        headers={"X-Baton-Actor": "clerk.zhao"},
+        headers=service.as_("clerk.zhao"),
         json={
             "reason": "登记时漏填被反映人,摘要有误",
             "summary": "更正后的摘要",
@@ -421,7 +439,7 @@ def test_every_read_of_the_identity_is_recorded(service: Intake) -> None:
     case = service.register(reporter=REPORTER)
     url = f"/petitions/{case['case_id']}/reporter/reveal"
     response = service.client.post(
-        url, json={"purpose": "电话核实实名"}, headers={"X-Baton-Actor": "clerk.li"}
+        url, json={"purpose": "电话核实实名"}, headers=service.as_("clerk.li")
     )
     assert response.json() == REPORTER
     event = stored_events(service, case["case_id"])[-1]
@@ -466,7 +484,10 @@ def test_attachments_are_content_addressed_and_limited(service: Intake) -> None:
     }
     stored = _stored_files(root)
     assert stored == [root / sha[:2] / sha[2:4] / sha]
-    assert hashlib.sha256(stored[0].read_bytes()).hexdigest() == sha
+    # Encrypted at rest: the address is the plaintext's hash, the file holds ciphertext.
+    on_disk = stored[0].read_bytes()
+    assert on_disk.startswith(b"BATONAT1") and hashlib.sha256(on_disk).hexdigest() != sha
+    assert b"%PDF-1.7" not in on_disk and b"0" * 64 not in on_disk
     event = stored_events(service, case["case_id"])[-1]
     assert type(event).__qualname__ == "Petition.AttachmentAdded"
     assert event.attachment == {

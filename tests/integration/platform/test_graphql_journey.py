@@ -111,15 +111,17 @@ def test_no_password_session_id_csrf_or_service_token_in_the_platforms_logs(plat
     session_id = clerk.http.cookies["baton_session"]
     body = clerk.post(
         REGISTER,
-        input={"organCode": "620102", "channel": "letter", "summary": "来信反映某单位违规",
-               "receivedAt": dt.datetime.now(dt.UTC).isoformat()},
+        input={
+            "organCode": "620102",
+            "channel": "letter",
+            "summary": "来信反映某单位违规",
+            "receivedAt": dt.datetime.now(dt.UTC).isoformat(),
+        },
     )
     assert "errors" not in body, body
     clerk.post("mutation { logout }")
     time.sleep(0.5)  # let the children write their logs
-    logs = "".join(
-        path.read_text(errors="replace") for path in platform.log_dir.glob("*.log")
-    )
+    logs = "".join(path.read_text(errors="replace") for path in platform.log_dir.glob("*.log"))
     assert "POST /graphql" in logs or "gateway" in logs  # the logs are there to scan
     for secret in (session_id, clerk.csrf, "baton-demo-2026", "Bearer ey"):
         assert secret not in logs

@@ -7,12 +7,13 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.actors import Actor
 from domain.hierarchy import OrgTree
+from infra.access_log import MemoryAccessLog
 from infra.consumer import Consumer
 from infra.reference_data import load_org_tree
 from infra.settings import Settings
@@ -21,6 +22,8 @@ from services.intake.main import IntakeSettings
 from services.intake.main import build as build_intake
 from services.routing.application import RoutingApplication
 from services.routing.main import create_app
+from tests.actors import MONITOR, staff
+from tests.service_tokens import VERIFIER, bearer
 
 
 @pytest.fixture(scope="session")
@@ -57,7 +60,9 @@ def intake(database_url: str, tmp_path: Path) -> Iterator[IntakeApplication]:
 
 @pytest.fixture
 def client(routing: RoutingApplication) -> Iterator[TestClient]:
-    with TestClient(create_app(routing)) as test_client:
+    """The routing API; calls carry a province case manager's token unless they say."""
+    app = create_app(routing, verifier=VERIFIER, access_log=MemoryAccessLog())
+    with TestClient(app, headers=bearer(MONITOR, expires_in=600)) as test_client:
         yield test_client
 
 
@@ -72,5 +77,6 @@ def new_name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:8]}"
 
 
-def actor(name: str, organ: str, office: str = "petition", role: str = "handler") -> dict[str, Any]:
-    return {"name": name, "organ_code": organ, "office": office, "role": role}
+def actor(name: str, organ: str, office: str = "petition", role: str = "handler") -> Actor:
+    """A staff member; a call made for them carries `bearer(actor)`."""
+    return staff(name, organ, office, role)

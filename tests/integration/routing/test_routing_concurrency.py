@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.routing.application import RoutingApplication
+from tests.service_tokens import bearer
 
 from .conftest import actor
 
@@ -26,11 +27,11 @@ def test_two_receipts_at_once(
     base = f"/cases/{case_id}"
     clerk, leader = actor("赵信访", COUNTY), actor("孙副书记", COUNTY, role="leader")
     tid = client.post(
-        f"{base}/transfers", json={"actor": clerk, "kind": "report_up", "reason": "市管干部",
-                                   "to_organ": CITY},
+        f"{base}/transfers", json={"kind": "report_up", "reason": "市管干部", "to_organ": CITY},
+        headers=bearer(clerk),
     ).json()["pending_transfer"]["id"]  # fmt: skip
-    client.post(f"{base}/transfers/{tid}/approve", json={"actor": leader})
-    client.post(f"{base}/transfers/{tid}/dispatch", json={"actor": clerk})
+    client.post(f"{base}/transfers/{tid}/approve", json={}, headers=bearer(leader))
+    client.post(f"{base}/transfers/{tid}/dispatch", json={}, headers=bearer(clerk))
 
     # Both requests load the case before either saves.
     both_loaded = threading.Barrier(2)
@@ -48,9 +49,11 @@ def test_two_receipts_at_once(
     answers: list[tuple[int, str]] = []
 
     def receive(name: str) -> None:
-        body = {"actor": actor(name, CITY), "received_by": name}
+        body = {"received_by": name}
         # A client of its own per person: requests on one client's portal are serialised.
-        response = TestClient(client.app).post(f"{base}/transfers/{tid}/receive", json=body)
+        response = TestClient(client.app).post(
+            f"{base}/transfers/{tid}/receive", json=body, headers=bearer(actor(name, CITY))
+        )
         code = response.json().get("error", {}).get("code", "ok")
         answers.append((response.status_code, code))
 
@@ -73,12 +76,14 @@ def test_a_stale_client_is_refused(routing: RoutingApplication, client: TestClie
     clerk = actor("赵信访", COUNTY)
     first = client.post(
         f"/cases/{case_id}/disposal",
-        json={"actor": clerk, "mode": "inquiry", "reason": "函询", "expected_version": 1},
+        json={"mode": "inquiry", "reason": "函询", "expected_version": 1},
+        headers=bearer(clerk),
     )
     assert first.status_code == 200 and first.json()["version"] == 2
     stale = client.post(
         f"/cases/{case_id}/disposal",
-        json={"actor": clerk, "mode": "hold", "reason": "暂存", "expected_version": 1},
+        json={"mode": "hold", "reason": "暂存", "expected_version": 1},
+        headers=bearer(clerk),
     )
     assert stale.status_code == 409
     assert stale.json()["error"]["code"] == "concurrent_update"

@@ -18,6 +18,7 @@ from infra.consumer import Consumer
 from infra.relay import Relay
 from services.intake.application import IntakeApplication
 from services.routing.application import RoutingApplication
+from tests.actors import staff
 
 from ..spine.helpers import drain, read_topic, wait_until
 from .conftest import consume_all, new_name
@@ -41,7 +42,7 @@ def test_a_county_managed_cadre_reported_at_a_township_is_suggested_for_the_coun
     try:
         case_id = intake.register(
             organ_code=TOWNSHIP,
-            actor="登记员",
+            actor=staff("登记员", TOWNSHIP, "petition", "petition_clerk"),
             channel="letter",
             summary="反映区交通局某科长2023年春节收受礼金2万元",
             received_at=datetime.now(UTC) - timedelta(days=1),
@@ -61,9 +62,11 @@ def test_a_county_managed_cadre_reported_at_a_township_is_suggested_for_the_coun
                     }
                 ]
             },
-            actor="登记员",
+            actor=staff("登记员", TOWNSHIP, "petition", "petition_clerk"),
         )
-        intake.accept(case_id, "accusation", actor="王信访")
+        intake.accept(
+            case_id, "accusation", actor=staff("王信访", TOWNSHIP, "petition", "petition_clerk")
+        )
         drain(relay)
         wait_until(
             lambda: (

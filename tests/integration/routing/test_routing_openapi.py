@@ -29,6 +29,8 @@ from domain.hierarchy import OrgTree
 from infra.reference_data import load_org_tree
 from services.routing.application import RoutingApplication
 from services.routing.main import create_app
+from tests.actors import MONITOR, staff
+from tests.service_tokens import VERIFIER, bearer
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +41,7 @@ CHECKS = [
     response_schema_conformance,
 ]
 
-APP = create_app(RoutingApplication(load_org_tree()))
+APP = create_app(RoutingApplication(load_org_tree()), verifier=VERIFIER)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 _turn = itertools.count()
 
@@ -47,11 +49,11 @@ COUNTY, CITY, TOWNSHIP = "620102", "6201", "620102001"
 
 
 def _clerk(organ: str) -> Actor:
-    return Actor("经办人", organ, "petition", "handler")
+    return staff("经办人", organ, "petition", "handler")
 
 
 def _leader(organ: str) -> Actor:
-    return Actor("领导", organ, "petition", "leader")
+    return staff("领导", organ, "petition", "leader")
 
 
 def _seed(routing: RoutingApplication) -> list[str]:
@@ -89,32 +91,34 @@ def on_postgres(database_url: str, unique_schema: str) -> Iterator[RoutingApplic
         routing.close()
 
 
-def _aim(case: Any, routing: RoutingApplication) -> None:
-    """Point two requests in three at a real case, its pending transfer and its holder."""
+def _aim(case: Any, routing: RoutingApplication) -> dict[str, str]:
+    """Point two requests in three at a real case and its pending transfer; act as its
+    holder (a leader for sign-offs) or the transfer's target half the time, as a province
+    case manager otherwise. Returns the call's Authorization header."""
     params = case.path_parameters or {}
     if "case_id" not in params or next(_turn) % 3 == 0:
-        return
+        return bearer(MONITOR)
     seeded: list[str] = routing.seeded  # type: ignore[attr-defined]
     params["case_id"] = seeded[next(_turn) % len(seeded)]
-    view = routing.case(UUID(params["case_id"]))
+    view = routing.case(UUID(params["case_id"]), MONITOR)
     pending = view["pending_transfer"]
     if "transfer_id" in params and pending:
         params["transfer_id"] = pending["id"]
-    body = case.body
-    if isinstance(body, dict) and isinstance(body.get("actor"), dict) and next(_turn) % 2:
-        holder = view["holder"]
-        target = (
-            {"organ_code": pending["to_organ"], "office": pending["to_office"]}
-            if pending and pending["state"] == "dispatched" and next(_turn) % 2
-            else {"organ_code": holder["organ_code"], "office": holder["office"]}
-        )
-        if target["organ_code"]:
-            body["actor"] = {**body["actor"], **target}
-            body.pop("expected_version", None)
+    if case.method.upper() != "POST" or next(_turn) % 2 == 0:
+        return bearer(MONITOR)
+    holder = view["holder"]
+    organ, office = holder["organ_code"], holder["office"]
+    if pending and pending["state"] == "dispatched" and next(_turn) % 2:
+        organ, office = pending["to_organ"], pending["to_office"]
+    if not organ:
+        return bearer(MONITOR)
+    if isinstance(case.body, dict):
+        case.body.pop("expected_version", None)
+    role = "leader" if case.path.endswith("/approve") else "handler"
+    return bearer(staff("经办人-甲", organ, office, role))
 
 
 @schema.parametrize()
 @settings(max_examples=80, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_to_its_openapi_document(case: Any, on_postgres: RoutingApplication) -> None:
-    _aim(case, on_postgres)
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=_aim(case, on_postgres))

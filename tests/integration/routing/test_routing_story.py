@@ -18,11 +18,13 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.actors import Actor
 from domain.contracts import HandlingEvents, first_broken_link
 from infra.consumer import Consumer
 from infra.relay import Relay
 from services.intake.application import IntakeApplication
 from services.routing.application import RoutingApplication
+from tests.service_tokens import bearer
 
 from ..spine.helpers import drain, read_topic, redeliver_all, wait_until
 from .conftest import actor, consume_all, new_name
@@ -56,7 +58,7 @@ EXPECTED = [
 def register(intake: IntakeApplication, organ: str, summary: str) -> UUID:
     registration = intake.register(
         organ_code=organ,
-        actor=f"{organ}-登记员",
+        actor=actor(f"{organ}-登记员", organ, role="petition_clerk"),
         channel="letter",
         summary=summary,
         received_at=datetime.now(UTC) - timedelta(days=1),
@@ -74,8 +76,8 @@ class Desk:
         self.client = client
         self.base = f"/cases/{case_id}"
 
-    def post(self, path: str, **body: Any) -> dict[str, Any]:
-        response = self.client.post(f"{self.base}{path}", json=body)
+    def post(self, path: str, actor: Actor, **body: Any) -> dict[str, Any]:
+        response = self.client.post(f"{self.base}{path}", json=body, headers=bearer(actor))
         assert response.status_code in (200, 201), response.text
         result: dict[str, Any] = response.json()
         return result
@@ -83,9 +85,9 @@ class Desk:
     def move(
         self,
         kind: str,
-        sender: dict[str, Any],
-        signer: dict[str, Any],
-        receiver: dict[str, Any],
+        sender: Actor,
+        signer: Actor,
+        receiver: Actor,
         *,
         refuse: str | None = None,
         **target: Any,
@@ -96,7 +98,7 @@ class Desk:
         self.post(f"/transfers/{tid}/dispatch", actor=sender)
         if refuse:
             return self.post(f"/transfers/{tid}/refuse", actor=receiver, reason=refuse)
-        return self.post(f"/transfers/{tid}/receive", actor=receiver, received_by=receiver["name"])
+        return self.post(f"/transfers/{tid}/receive", actor=receiver, received_by=receiver.name)
 
 
 def test_one_case_across_four_levels_and_a_stationed_unit(
@@ -117,7 +119,9 @@ def test_one_case_across_four_levels_and_a_stationed_unit(
 
     # A township registers and accepts the report; routing opens the case there.
     case_id = register(intake, TOWNSHIP_A, "反映区交通局某科长违规收受礼金")
-    intake.accept(case_id, "accusation", actor="酒泉路-王信访")
+    intake.accept(
+        case_id, "accusation", actor=actor("酒泉路-王信访", TOWNSHIP_A, role="petition_clerk")
+    )
     sync(lambda: client.get(f"/cases/{case_id}").status_code == 200)
     desk = Desk(client, case_id)
     case = client.get(f"/cases/{case_id}").json()
@@ -141,7 +145,12 @@ def test_one_case_across_four_levels_and_a_stationed_unit(
     # Repeat reports registered at the city and at the province show on the county's case.
     for organ in (CITY, PROVINCE):
         repeat = register(intake, organ, "再次反映区交通局某科长收受礼金")
-        intake.link_as_repeat(repeat, case_id, "同一被反映人同一问题", actor=f"{organ}-登记员")
+        intake.link_as_repeat(
+            repeat,
+            case_id,
+            "同一被反映人同一问题",
+            actor=actor(f"{organ}-登记员", organ, role="petition_clerk"),
+        )
     sync(lambda: len(client.get(f"/cases/{case_id}").json()["repeats"]) == 2)
     case = client.get(f"/cases/{case_id}").json()
     # Repeats are other cases, so on other partitions: their order is not defined.

@@ -18,17 +18,22 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from infra.web import create_service_app
-from services.stats.api import router
+from infra.access_log import MemoryAccessLog
 from services.stats.application import StatsApplication
+from services.stats.main import create_app
+from tests.actors import staff
+from tests.service_tokens import VERIFIER, bearer
 
 pytestmark = pytest.mark.integration
 
 
+LOG = MemoryAccessLog()
+# A leader of the province: the whole province's figures are in their subtree.
+LEADER = staff("leader.gao", "62", "petition", "leader")
+
+
 def make_app() -> FastAPI:
-    app = create_service_app("stats")
-    app.include_router(router)
-    return app
+    return create_app(None, verifier=VERIFIER, access_log=LOG)  # type: ignore[arg-type]
 
 
 APP = make_app()
@@ -54,7 +59,7 @@ def stats(database_url: str, unique_schema: str) -> Iterator[StatsApplication]:
     ],
 )
 def test_bad_inputs_get_a_code_and_two_languages(stats, path, code):
-    response = TestClient(APP).get(path)
+    response = TestClient(APP, headers=bearer(LEADER)).get(path)
     assert response.status_code == 422
     error = response.json()["error"]
     assert error["code"] == code
@@ -149,18 +154,40 @@ def test_case_statistics_answers_in_the_published_shape(stats):
 
 
 def test_an_empty_range_counts_zero(stats):
-    body = TestClient(APP).get("/organs/62/stats?from=2026-01-01&to=2026-01-31").json()
+    client = TestClient(APP, headers=bearer(LEADER))
+    body = client.get("/organs/62/stats?from=2026-01-01&to=2026-01-31").json()
     assert body["total"] == 0 and body["by_channel"] == []
+
+
+def test_only_the_callers_subtree_and_only_with_a_token(stats):
+    path = "/organs/{}/stats?from=2026-01-01&to=2026-01-31"
+    county_clerk = staff("clerk.sun", "620102", "petition", "petition_clerk")
+    client = TestClient(APP, headers=bearer(county_clerk))
+    assert client.get(path.format("620102001")).status_code == 200  # a township below
+    for organ in ("6201", "620103", "62"):  # its city, a sibling county, the province
+        refused = client.get(path.format(organ))
+        assert refused.status_code == 403, organ
+        assert refused.json()["error"]["code"] == "forbidden"
+        assert any(
+            e.username == "clerk.sun" and e.case_organ == organ and e.outcome == "refused"
+            for e in LOG.entries
+        )
+    administrator = staff("admin.he", "62", "case_management", "administrator")
+    assert TestClient(APP, headers=bearer(administrator)).get(path.format("62")).status_code == (
+        403
+    )
+    assert TestClient(APP).get(path.format("62")).json()["error"]["code"] == "token_missing"
 
 
 @schema.parametrize()
 @settings(max_examples=100, deadline=None, suppress_health_check=list(HealthCheck))
 def test_the_api_keeps_to_its_openapi_document(case: Any, stats: StatsApplication) -> None:
     case.call_and_validate(
+        headers=bearer(LEADER),
         checks=[
             not_a_server_error,
             status_code_conformance,
             content_type_conformance,
             response_schema_conformance,
-        ]
+        ],
     )

@@ -19,6 +19,8 @@ from services.intake.application import IntakeApplication
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app, load_config
 from services.supervision.scheduler import tick
+from tests.actors import MONITOR, staff
+from tests.service_tokens import VERIFIER, bearer
 
 from ..routing.conftest import consume_all, new_name
 from ..spine.helpers import drain, read_topic, redeliver_all, wait_until
@@ -41,6 +43,9 @@ def supervision(
         app.close()
 
 
+CLERK = staff("登记员", COUNTY, "petition", "petition_clerk")
+
+
 def test_deadlines_from_intake_exactly_once_and_published_on_supervision_events(
     intake: IntakeApplication,
     supervision: SupervisionApplication,
@@ -54,15 +59,15 @@ def test_deadlines_from_intake_exactly_once_and_published_on_supervision_events(
     own_relay.start()
     consumer = Consumer(new_name("supervision"), intake_topic, kafka_bootstrap,
                         supervision.handle)
-    client = TestClient(create_app(supervision))
+    client = TestClient(create_app(supervision, verifier=VERIFIER), headers=bearer(MONITOR))
     try:
         received = datetime.now(UTC) - timedelta(days=40)
-        case_id = intake.register(organ_code=COUNTY, actor="登记员", channel="letter",
+        case_id = intake.register(organ_code=COUNTY, actor=CLERK, channel="letter",
                                   summary="反映某局长违规收受礼金", received_at=received,
                                   reporter=REPORTER).case_id
-        anonymous = intake.register(organ_code=COUNTY, actor="登记员", channel="web",
+        anonymous = intake.register(organ_code=COUNTY, actor=CLERK, channel="web",
                                     summary="反映某村干部优亲厚友", received_at=received).case_id
-        intake.accept(case_id, "accusation", actor="王信访")
+        intake.accept(case_id, "accusation", actor=CLERK)
         drain(intake_relay)
 
         def opened() -> bool:
@@ -80,7 +85,7 @@ def test_deadlines_from_intake_exactly_once_and_published_on_supervision_events(
         assert [level for _, level in report.warnings] == ["red"]
         assert tick(supervision).warnings == []
 
-        intake.notify_acceptance(case_id, "phone", None, actor="王信访")
+        intake.notify_acceptance(case_id, "phone", None, actor=CLERK)
         drain(intake_relay)
         wait_until(lambda: consumer.poll_once() >= 0 and client.get(
             f"/cases/{case_id}/deadlines").json()[0]["status"] == "met", timeout=20)

@@ -16,18 +16,19 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import content_type_conformance, status_code_conformance
 
-from domain.actors import Actor
 from domain.contracts import Envelope, HandlingEvents, PetitionEvents
 from domain.guards import CHINA_TZ
 from infra.reference_data import load_org_tree
 from services.supervision import usecases
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app
+from tests.actors import staff
+from tests.service_tokens import VERIFIER, bearer
 
 pytestmark = pytest.mark.integration
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance]
-APP = create_app(SupervisionApplication(load_org_tree()))
+APP = create_app(SupervisionApplication(load_org_tree()), verifier=VERIFIER)
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 _turn = itertools.count()
 T0 = datetime(2026, 11, 2, 9, tzinfo=CHINA_TZ)
@@ -49,9 +50,9 @@ def _seed(app: SupervisionApplication) -> dict[str, str]:
     app.catch_up()
     deadline = next(iter(app.index.deadlines()))
     loop = next(iter(app.index.loops()))
-    order = usecases.issue_order(app, Actor("处长", CITY, "supervision"), case, "ordinary",
+    order = usecases.issue_order(app, staff("处长", CITY, "supervision"), case, "ordinary",
                                  "查清", 5)
-    evaluation = usecases.draw(app, Actor("评查", CITY, "case_management", "evaluator"),
+    evaluation = usecases.draw(app, staff("评查", CITY, "case_management", "evaluator"),
                                "2026-11", [COUNTY], 1, "s")
     return {"case_id": case, "deadline_id": str(deadline.id), "order_id": order["order_id"],
             "evaluation_id": evaluation["evaluation_id"], "loop_id": str(loop.id)}
@@ -84,4 +85,4 @@ def _aim(case: Any, app: SupervisionApplication) -> None:
 def test_the_api_keeps_to_its_openapi_document(case: Any,
                                                on_postgres: SupervisionApplication) -> None:
     _aim(case, on_postgres)
-    case.call_and_validate(checks=CHECKS)
+    case.call_and_validate(checks=CHECKS, headers=bearer(staff("处长", CITY, "supervision")))

@@ -17,8 +17,15 @@ CAL = WorkingCalendar.default()
 # A test schedule shaped like a State Council notice; not the real 2027 one.
 OVERRIDE_2027 = {
     "year": 2027,
-    "holidays": ["2027-01-01", "2027-02-05", "2027-02-08", "2027-02-09", "2027-02-10",
-                 "2027-02-11", "2027-02-12"],
+    "holidays": [
+        "2027-01-01",
+        "2027-02-05",
+        "2027-02-08",
+        "2027-02-09",
+        "2027-02-10",
+        "2027-02-11",
+        "2027-02-12",
+    ],
     "workdays": ["2027-02-20"],
 }
 
@@ -156,8 +163,9 @@ def test_bad_overrides_are_refused(year: object, data: object, fragment: str) ->
 
 
 def test_override_parsing_accepts_dates_datetimes_and_string_years() -> None:
-    parsed = parse_override("2027", {"holidays": [datetime(2027, 1, 1, 8), date(2027, 1, 2)],
-                                     "workdays": None})
+    parsed = parse_override(
+        "2027", {"holidays": [datetime(2027, 1, 1, 8), date(2027, 1, 2)], "workdays": None}
+    )
     assert parsed.year == 2027 and parsed.holidays == {date(2027, 1, 1), date(2027, 1, 2)}
     assert parsed.workdays == frozenset()
 
@@ -196,8 +204,12 @@ def test_adjusted_weekend_workdays_count(day: date) -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    weekends=st.sets(st.dates(min_value=date(2027, 1, 1), max_value=date(2027, 12, 31))
-                     .filter(lambda d: d.weekday() >= 5), max_size=8),
+    weekends=st.sets(
+        st.dates(min_value=date(2027, 1, 1), max_value=date(2027, 12, 31)).filter(
+            lambda d: d.weekday() >= 5
+        ),
+        max_size=8,
+    ),
     start=st.dates(min_value=date(2026, 12, 1), max_value=date(2027, 11, 30)),
     n=st.integers(1, 120),
 )
@@ -213,8 +225,9 @@ def test_overridden_weekend_workdays_count(weekends: set[date], start: date, n: 
 
 
 @settings(max_examples=40, deadline=None)
-@given(start=st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 6, 30)),
-       n=st.integers(0, 80))
+@given(
+    start=st.dates(min_value=date(2004, 1, 1), max_value=date(2026, 6, 30)), n=st.integers(0, 80)
+)
 def test_agrees_with_chinese_calendar(start: date, n: int) -> None:
     deadline = CAL.add_working_days(start, n)
     if deadline.date.year <= 2026:

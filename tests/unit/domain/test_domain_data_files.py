@@ -21,10 +21,21 @@ def test_demo_org_tree() -> None:
     assert text.startswith("# DEMO DATA")
     tree = OrgTree.from_records(data["organs"])
     names = {o.name for o in tree.organs()}
-    assert {"甘肃省纪委监委", "兰州市纪委监委", "天水市纪委监委", "平凉市纪委监委",
-            "陇南市纪委监委", "金昌市纪委监委"} <= names
+    assert {
+        "甘肃省纪委监委",
+        "兰州市纪委监委",
+        "天水市纪委监委",
+        "平凉市纪委监委",
+        "陇南市纪委监委",
+        "金昌市纪委监委",
+    } <= names
     assert {c.code for c in tree.children("62") if c.level is Level.CITY} >= {
-        "6201", "6203", "6205", "6208", "6212"}
+        "6201",
+        "6203",
+        "6205",
+        "6208",
+        "6212",
+    }
     assert len([c for c in tree.children("6201") if c.level is Level.COUNTY]) >= 2
     assert len([c for c in tree.children("620102") if c.level is Level.TOWNSHIP]) >= 2
     court = tree.get("150403Z01")
@@ -39,8 +50,7 @@ def test_rules_and_key_fields_files() -> None:
     rules = Rules.from_mapping(datafiles.load_yaml("rules"))
     assert rules.acceptance_notice_days == 15 and rules.level_transfer_days == 5
     assert rules.conduct_cutoff == date(2017, 10, 18)
-    assert rules.to_mapping() | {"version": Rules.default().version} == \
-        Rules.default().to_mapping()
+    assert rules.to_mapping() | {"version": Rules.default().version} == Rules.default().to_mapping()
     catalogue = KeyFieldCatalogue.from_records(datafiles.load_yaml("key_fields.yaml")["key_fields"])
     assert catalogue.choices() == KeyFieldCatalogue.default().choices()
 
@@ -83,8 +93,7 @@ def test_opencc_map(monkeypatch: pytest.MonkeyPatch) -> None:
         chinese_text.opencc_dictionary_dir()
 
 
-def test_opencc_map_without_variant_tables(tmp_path: Path,
-                                           monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opencc_map_without_variant_tables(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "TSCharacters.txt").write_text("張\t张\n乾\t乾\n", encoding="utf-8")
     monkeypatch.setattr(chinese_text, "opencc_dictionary_dir", lambda: tmp_path)
     chinese_text._build.cache_clear()
@@ -94,8 +103,9 @@ def test_opencc_map_without_variant_tables(tmp_path: Path,
         chinese_text._build.cache_clear()
 
 
-def test_opencc_dictionary_dir_needs_the_tables(tmp_path: Path,
-                                                monkeypatch: pytest.MonkeyPatch) -> None:
+def test_opencc_dictionary_dir_needs_the_tables(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spec = chinese_text.importlib.util.spec_from_file_location(
         "opencc", tmp_path / "__init__.py", submodule_search_locations=[str(tmp_path)]
     )

@@ -15,8 +15,14 @@ from domain.vocabulary import TransferKind as T
 
 
 def rec(code: str, level: str, parent: Any, kind: str = "commission", **extra: Any) -> dict:
-    return {"code": code, "name": f"机关{code}", "level": level, "kind": kind, "parent": parent,
-            **extra}
+    return {
+        "code": code,
+        "name": f"机关{code}",
+        "level": level,
+        "kind": kind,
+        "parent": parent,
+        **extra,
+    }
 
 
 RECORDS = [
@@ -45,8 +51,14 @@ def codes(organs: list[Organ]) -> list[str]:
 
 def test_reexports_and_organ_shape(tree: OrgTree) -> None:
     organ = tree.get("620102Z01")
-    assert organ == Organ("620102Z01", "机关620102Z01", Level.COUNTY, OrganKind.STATIONED_UNIT,
-                          "620102", ("城关区人民法院",))
+    assert organ == Organ(
+        "620102Z01",
+        "机关620102Z01",
+        Level.COUNTY,
+        OrganKind.STATIONED_UNIT,
+        "620102",
+        ("城关区人民法院",),
+    )
     assert not organ.is_commission and tree.get("62E01").is_commission
     assert organ.offices == (Office.PETITION, Office.SUPERVISION)
     assert tree.get("62").offices == tuple(Office)
@@ -91,9 +103,13 @@ def test_commission_and_stationed_unit_lookup(tree: OrgTree) -> None:
 
 
 def test_unknown_organ_is_not_found(tree: OrgTree) -> None:
-    for call in (lambda: tree.get("99"), lambda: tree.children("99"),
-                 lambda: tree.subtree("99"), lambda: tree.in_subtree("62", "99"),
-                 lambda: tree.common_ancestor("62", "99")):
+    for call in (
+        lambda: tree.get("99"),
+        lambda: tree.children("99"),
+        lambda: tree.subtree("99"),
+        lambda: tree.in_subtree("62", "99"),
+        lambda: tree.common_ancestor("62", "99"),
+    ):
         with pytest.raises(NotFound) as err:
             call()
         assert err.value.code == "organ_unknown"
@@ -139,8 +155,7 @@ def test_allowed_routes(tree: OrgTree, kind: T, source: str, target: str | None)
 
 
 @pytest.mark.parametrize("kind, source, target, code", REFUSED)
-def test_refused_routes(tree: OrgTree, kind: T, source: str, target: str | None,
-                        code: str) -> None:
+def test_refused_routes(tree: OrgTree, kind: T, source: str, target: str | None, code: str) -> None:
     with pytest.raises(Conflict) as err:
         tree.check_route(kind, source, target)
     assert err.value.code == code
@@ -164,29 +179,70 @@ INVALID = [
     ([rec("6201", "city", "62")], "organ_unknown_parent", "6201"),
     ([rec("62", "province", "6201"), rec("6201", "city", "62")], "organ_cycle", "62"),
     ([rec("62", "province", "62")], "organ_cycle", "62"),
-    ([rec("620102", "county", None), rec("620102001", "township", "620102"),
-      rec("620102001Z01", "township", "620102001", "stationed_unit")],
-     "stationed_unit_under_township", "620102001Z01"),
+    (
+        [
+            rec("620102", "county", None),
+            rec("620102001", "township", "620102"),
+            rec("620102001Z01", "township", "620102001", "stationed_unit"),
+        ],
+        "stationed_unit_under_township",
+        "620102001Z01",
+    ),
     ([rec("62", "province", None), rec("6201", "province", "62")], "organ_level_mismatch", "6201"),
-    ([rec("62", "province", None), rec("62Z01", "province", "62", "stationed_unit"),
-      rec("62Z0101", "city", "62Z01")], "organ_level_mismatch", "62Z0101"),
-    ([rec("62", "province", None), rec("62Z01", "city", "62", "stationed_unit")],
-     "organ_level_mismatch", "62Z01"),
+    (
+        [
+            rec("62", "province", None),
+            rec("62Z01", "province", "62", "stationed_unit"),
+            rec("62Z0101", "city", "62Z01"),
+        ],
+        "organ_level_mismatch",
+        "62Z0101",
+    ),
+    (
+        [rec("62", "province", None), rec("62Z01", "city", "62", "stationed_unit")],
+        "organ_level_mismatch",
+        "62Z01",
+    ),
     ([rec("62Z01", "province", None, "stationed_unit")], "organ_parent_not_commission", "62Z01"),
-    ([rec("62", "province", None), rec("62E01", "province", "62", "enterprise_commission"),
-      rec("62E01Z01", "province", "62E01", "stationed_unit")],
-     "organ_parent_not_commission", "62E01Z01"),
-    ([rec("62", "province", None), rec("6201", "city", "62"),
-      rec("6201E01", "city", "6201", "enterprise_commission")],
-     "enterprise_commission_not_under_province", "6201E01"),
-    ([rec("62", "province", None), rec("62E1", "province", "62", "enterprise_commission")],
-     "organ_code_malformed", "62E1"),
-    ([rec("62", "province", None), rec("62", "province", None, name="x")][:1]
-     + [rec("620", "city", "62")], "organ_code_malformed", "620"),
-    ([rec("62", "province", None), rec("6301", "city", "62")], "organ_code_not_under_parent",
-     "6301"),
-    ([rec("62", "province", None), rec("6201", "city", "62"), rec("620102", "county", "62")],
-     "organ_parent_not_nearest", "620102"),
+    (
+        [
+            rec("62", "province", None),
+            rec("62E01", "province", "62", "enterprise_commission"),
+            rec("62E01Z01", "province", "62E01", "stationed_unit"),
+        ],
+        "organ_parent_not_commission",
+        "62E01Z01",
+    ),
+    (
+        [
+            rec("62", "province", None),
+            rec("6201", "city", "62"),
+            rec("6201E01", "city", "6201", "enterprise_commission"),
+        ],
+        "enterprise_commission_not_under_province",
+        "6201E01",
+    ),
+    (
+        [rec("62", "province", None), rec("62E1", "province", "62", "enterprise_commission")],
+        "organ_code_malformed",
+        "62E1",
+    ),
+    (
+        [rec("62", "province", None), rec("62", "province", None, name="x")][:1]
+        + [rec("620", "city", "62")],
+        "organ_code_malformed",
+        "620",
+    ),
+    (
+        [rec("62", "province", None), rec("6301", "city", "62")],
+        "organ_code_not_under_parent",
+        "6301",
+    ),
+    (
+        [rec("62", "province", None), rec("6201", "city", "62"), rec("620102", "county", "62")],
+        "organ_parent_not_nearest",
+        "620102",
+    ),
     ([rec("62", "province", None), rec("6201", "city", None)], "organ_parent_not_nearest", "6201"),
     ([rec("62", "province", None, supervises=["某厅"])], "organ_supervises_not_stationed", "62"),
     ([rec("62", "galaxy", None)], "organ_invalid_record", "62"),
@@ -207,8 +263,10 @@ def test_validation_errors_name_the_organ(records: list[dict], code: str, organ:
     assert organ in err.value.message_zh and organ in err.value.message_en
 
 
-@pytest.mark.parametrize("record", ["62", {"name": "无代码", "level": "province"},
-                                    {"code": 62, "name": "x", "level": "province"}])
+@pytest.mark.parametrize(
+    "record",
+    ["62", {"name": "无代码", "level": "province"}, {"code": 62, "name": "x", "level": "province"}],
+)
 def test_malformed_records(record: Any) -> None:
     with pytest.raises(InvalidInput) as err:
         OrgTree.from_records([record])
@@ -222,8 +280,9 @@ def test_kind_defaults_to_commission_and_parent_to_none() -> None:
 
 
 def test_a_partial_tree_may_start_below_province() -> None:
-    tree = OrgTree.from_records([rec("330683", "county", None), rec("330683001", "township",
-                                                                    "330683")])
+    tree = OrgTree.from_records(
+        [rec("330683", "county", None), rec("330683001", "township", "330683")]
+    )
     assert codes(tree.ancestors("330683001")) == ["330683"]
 
 
@@ -236,8 +295,9 @@ def forests(draw: st.DrawFn) -> list[dict]:
 
     def stationed(parent: str, level: str) -> None:
         for n in draw(st.sets(st.integers(1, 99), max_size=1)):
-            records.append(rec(f"{parent}Z{n:02d}", level, parent, "stationed_unit",
-                               supervises=[f"部门{n}"]))
+            records.append(
+                rec(f"{parent}Z{n:02d}", level, parent, "stationed_unit", supervises=[f"部门{n}"])
+            )
 
     for p in draw(st.sets(st.integers(11, 99), min_size=1, max_size=2)):
         pc = f"{p:02d}"
@@ -265,19 +325,25 @@ def test_subtree_is_itself_and_its_descendants_only(records: list[dict], seed: i
     random.Random(seed).shuffle(shuffled)
     tree = OrgTree.from_records(shuffled)
     for organ in tree.organs():
-        descendants = {o.code for o in tree.organs()
-                       if organ.code in {a.code for a in tree.ancestors(o.code)}}
+        descendants = {
+            o.code for o in tree.organs() if organ.code in {a.code for a in tree.ancestors(o.code)}
+        }
         assert set(codes(tree.subtree(organ.code))) == {organ.code} | descendants
-        assert all(tree.in_subtree(o.code, organ.code) == (o.code in descendants | {organ.code})
-                   for o in tree.organs())
+        assert all(
+            tree.in_subtree(o.code, organ.code) == (o.code in descendants | {organ.code})
+            for o in tree.organs()
+        )
         assert {c.code for c in tree.children(organ.code)} == {
-            o.code for o in tree.organs() if o.parent == organ.code}
+            o.code for o in tree.organs() if o.parent == organ.code
+        }
 
 
 @settings(max_examples=40, deadline=None)
 @given(records=forests(), data=st.data())
-def test_common_ancestor_is_the_nearest_shared_one(records: list[dict], data: st.DataObject,
-                                                   ) -> None:
+def test_common_ancestor_is_the_nearest_shared_one(
+    records: list[dict],
+    data: st.DataObject,
+) -> None:
     tree = OrgTree.from_records(records)
     all_codes = codes(tree.organs())
     a = data.draw(st.sampled_from(all_codes))
@@ -295,8 +361,13 @@ def test_common_ancestor_is_the_nearest_shared_one(records: list[dict], data: st
 def test_an_org_tree_document_holds_its_organs_under_organs_or_as_a_bare_list() -> None:
     records = [
         {"code": "62", "name": "甘肃省纪委监委", "level": "province", "kind": "commission"},
-        {"code": "6201", "name": "兰州市纪委监委", "level": "city", "kind": "commission",
-         "parent": "62"},
+        {
+            "code": "6201",
+            "name": "兰州市纪委监委",
+            "level": "city",
+            "kind": "commission",
+            "parent": "62",
+        },
     ]
     tree = OrgTree.from_document({"demo": True, "organs": records})
     assert [organ.code for organ in tree.organs()] == ["62", "6201"]

@@ -28,37 +28,75 @@ def person(level: C, **kw: str) -> ReportedPerson:
         ("620102", [person(C.COUNTY_MANAGED)], "620102", T.INTERNAL_TRANSFER, "620102"),
         ("620102", [person(C.CITY_MANAGED)], "6201", T.REPORT_UP, "6201"),
         ("620102", [person(C.PROVINCE_MANAGED)], "62", T.REPORT_UP, "62"),
-        ("62", [person(C.VILLAGE_CADRE, unit_region="620102001")], "620102001",
-         T.FORWARD_DOWN, "620102001"),
-        ("62", [person(C.PARTY_MEMBER, unit_region="620102")], "620102", T.FORWARD_DOWN,
-         "620102"),
-        ("620102", [person(C.COUNTY_MANAGED, unit="城关区人民法院")], "620102Z01",
-         T.TO_STATIONED_UNIT, "620102Z01"),
-        ("150403", [person(C.TOWNSHIP_MANAGED, unit="元宝山区人民法院")], "150403Z01",
-         T.TO_STATIONED_UNIT, "150403Z01"),
-        ("6201", [person(C.COUNTY_MANAGED, unit="城关区人民法院", unit_region="620102")],
-         "620102Z01", T.FORWARD_DOWN, "620102"),
+        (
+            "62",
+            [person(C.VILLAGE_CADRE, unit_region="620102001")],
+            "620102001",
+            T.FORWARD_DOWN,
+            "620102001",
+        ),
+        ("62", [person(C.PARTY_MEMBER, unit_region="620102")], "620102", T.FORWARD_DOWN, "620102"),
+        (
+            "620102",
+            [person(C.COUNTY_MANAGED, unit="城关区人民法院")],
+            "620102Z01",
+            T.TO_STATIONED_UNIT,
+            "620102Z01",
+        ),
+        (
+            "150403",
+            [person(C.TOWNSHIP_MANAGED, unit="元宝山区人民法院")],
+            "150403Z01",
+            T.TO_STATIONED_UNIT,
+            "150403Z01",
+        ),
+        (
+            "6201",
+            [person(C.COUNTY_MANAGED, unit="城关区人民法院", unit_region="620102")],
+            "620102Z01",
+            T.FORWARD_DOWN,
+            "620102",
+        ),
         ("620102Z01", [person(C.CITY_MANAGED)], "6201", T.FROM_STATIONED_UNIT, "620102"),
-        ("62", [person(C.SUPERVISION_OBJECT, supervised_by="62Z01")], "62Z01",
-         T.TO_STATIONED_UNIT, "62Z01"),
-        ("62", [person(C.SUPERVISION_OBJECT, managed_by="62E01", unit="酒钢集团")], "62E01",
-         T.FORWARD_DOWN, "62E01"),
-        ("620102", [person(C.SUPERVISION_OBJECT, unit_region="620103")], "620103",
-         T.REPORT_UP, "6201"),
-        ("620102", [person(C.COUNTY_MANAGED, managed_by="15")], "15", T.HAND_OVER_OUTWARD,
-         None),
+        (
+            "62",
+            [person(C.SUPERVISION_OBJECT, supervised_by="62Z01")],
+            "62Z01",
+            T.TO_STATIONED_UNIT,
+            "62Z01",
+        ),
+        (
+            "62",
+            [person(C.SUPERVISION_OBJECT, managed_by="62E01", unit="酒钢集团")],
+            "62E01",
+            T.FORWARD_DOWN,
+            "62E01",
+        ),
+        (
+            "620102",
+            [person(C.SUPERVISION_OBJECT, unit_region="620103")],
+            "620103",
+            T.REPORT_UP,
+            "6201",
+        ),
+        ("620102", [person(C.COUNTY_MANAGED, managed_by="15")], "15", T.HAND_OVER_OUTWARD, None),
         ("330683001", [person(C.CITY_MANAGED, managed_by="3306")], "3306", T.REPORT_UP, "3306"),
     ],
 )
-def test_decisions(registering: str, persons: list[ReportedPerson], organ: str, action: T,
-                   hop: str | None) -> None:
+def test_decisions(
+    registering: str, persons: list[ReportedPerson], organ: str, action: T, hop: str | None
+) -> None:
     decision = decide_jurisdiction(TREE, registering, persons)
     assert (decision.organ.code, decision.action, decision.next_hop) == (organ, action, hop)
     assert decision.office is Office.SUPERVISION
     assert decision.reason_zh and decision.reason_en
     assert TREE.get(registering).name in decision.reason_zh
-    assert TREE.may_route(action, registering, hop if action is not T.INTERNAL_TRANSFER
-                          else registering) or action is T.HAND_OVER_OUTWARD
+    assert (
+        TREE.may_route(
+            action, registering, hop if action is not T.INTERNAL_TRANSFER else registering
+        )
+        or action is T.HAND_OVER_OUTWARD
+    )
     assert decision.stays_here == (action is T.INTERNAL_TRANSFER)
 
 
@@ -73,29 +111,41 @@ def test_reason_names_the_person_and_the_onward_hop() -> None:
 
 
 def test_the_person_managed_highest_decides() -> None:
-    decision = decide_jurisdiction(TREE, "620102", [
-        person(C.VILLAGE_CADRE, name="李四", unit_region="620102001"),
-        person(C.CITY_MANAGED, name="王五"),
-        person(C.COUNTY_MANAGED, name="赵六"),
-    ])
+    decision = decide_jurisdiction(
+        TREE,
+        "620102",
+        [
+            person(C.VILLAGE_CADRE, name="李四", unit_region="620102001"),
+            person(C.CITY_MANAGED, name="王五"),
+            person(C.COUNTY_MANAGED, name="赵六"),
+        ],
+    )
     assert decision.organ.code == "6201" and decision.deciding_person == "王五"
     assert "最高" in decision.reason_zh and "highest" in decision.reason_en
 
 
 def test_same_level_under_different_commissions_goes_to_their_common_superior() -> None:
-    decision = decide_jurisdiction(TREE, "620102", [
-        person(C.COUNTY_MANAGED, name="甲", unit_region="620102"),
-        person(C.COUNTY_MANAGED, name="乙", unit_region="620103"),
-    ])
+    decision = decide_jurisdiction(
+        TREE,
+        "620102",
+        [
+            person(C.COUNTY_MANAGED, name="甲", unit_region="620102"),
+            person(C.COUNTY_MANAGED, name="乙", unit_region="620103"),
+        ],
+    )
     assert decision.organ.code == "6201" and decision.action is T.REPORT_UP
     assert "共同上级" in decision.reason_zh and "common superior" in decision.reason_en
 
 
 def test_same_level_in_different_provinces_stays_with_the_first() -> None:
-    decision = decide_jurisdiction(TREE, "62", [
-        person(C.PROVINCE_MANAGED, name="甲"),
-        person(C.PROVINCE_MANAGED, name="乙", managed_by="33"),
-    ])
+    decision = decide_jurisdiction(
+        TREE,
+        "62",
+        [
+            person(C.PROVINCE_MANAGED, name="甲"),
+            person(C.PROVINCE_MANAGED, name="乙", managed_by="33"),
+        ],
+    )
     assert decision.organ.code == "62" and decision.action is T.INTERNAL_TRANSFER
 
 
@@ -107,8 +157,9 @@ def test_same_level_in_different_provinces_stays_with_the_first() -> None:
         ("6201", person(C.VILLAGE_CADRE), "6201"),
     ],
 )
-def test_imprecise_regions_are_flagged_for_review(registering: str, p: ReportedPerson,
-                                                  organ: str) -> None:
+def test_imprecise_regions_are_flagged_for_review(
+    registering: str, p: ReportedPerson, organ: str
+) -> None:
     decision = decide_jurisdiction(TREE, registering, [p])
     assert decision.organ.code == organ and decision.needs_review
     assert "人工核定" in decision.reason_zh
@@ -120,11 +171,13 @@ def test_village_cadre_at_county_needs_no_review() -> None:
 
 
 def test_a_county_directly_under_a_province_and_a_partial_tree() -> None:
-    tree = OrgTree.from_records([
-        {"code": "42", "name": "湖北省纪委监委", "level": "province"},
-        {"code": "429004", "name": "仙桃市纪委监委", "level": "county", "parent": "42"},
-        {"code": "330683", "name": "嵊州市纪委监委", "level": "county"},
-    ])
+    tree = OrgTree.from_records(
+        [
+            {"code": "42", "name": "湖北省纪委监委", "level": "province"},
+            {"code": "429004", "name": "仙桃市纪委监委", "level": "county", "parent": "42"},
+            {"code": "330683", "name": "嵊州市纪委监委", "level": "county"},
+        ]
+    )
     direct = decide_jurisdiction(tree, "429004", [person(C.CITY_MANAGED)])
     assert direct.organ.code == "42" and direct.needs_review
     partial = decide_jurisdiction(tree, "330683", [person(C.PROVINCE_MANAGED)])
@@ -166,9 +219,13 @@ def test_an_unsupervised_unit_stays_with_the_commission() -> None:
 
 
 def test_three_provinces_have_no_common_superior() -> None:
-    decision = decide_jurisdiction(TREE, "33", [
-        person(C.PROVINCE_MANAGED, name="甲"),
-        person(C.PROVINCE_MANAGED, name="乙", managed_by="62"),
-        person(C.PROVINCE_MANAGED, name="丙", managed_by="15"),
-    ])
+    decision = decide_jurisdiction(
+        TREE,
+        "33",
+        [
+            person(C.PROVINCE_MANAGED, name="甲"),
+            person(C.PROVINCE_MANAGED, name="乙", managed_by="62"),
+            person(C.PROVINCE_MANAGED, name="丙", managed_by="15"),
+        ],
+    )
     assert decision.organ.code == "33" and decision.deciding_person == "甲"

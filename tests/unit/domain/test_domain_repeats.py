@@ -89,7 +89,10 @@ def test_partial_matches_rank_below_full_ones() -> None:
     assert "单位不同" in reasons["other-unit"] and "类别不同" in reasons["other-cat"]
     assert "类别未定" in reasons["no-cat"]
     assert [c.case_id for c in find_repeat_candidates(NEW, existing, FULL, min_score=0.85)] == [
-        "full", "close-unit", "no-cat"]
+        "full",
+        "close-unit",
+        "no-cat",
+    ]
 
 
 def test_empty_names_never_match() -> None:
@@ -104,8 +107,9 @@ def test_empty_names_never_match() -> None:
     cats=st.sets(st.sampled_from(list(P)), max_size=3),
     spaces=st.booleans(),
 )
-def test_a_report_matches_a_respelling_of_itself(name: str, unit: str, cats: set[P],
-                                                 spaces: bool) -> None:
+def test_a_report_matches_a_respelling_of_itself(
+    name: str, unit: str, cats: set[P], spaces: bool
+) -> None:
     respelled = " ".join(name) if spaces else name.replace("张", "張")
     new = probe("a", [(name, unit)], cats)
     old = probe("b", [(respelled, unit)], cats)

@@ -26,27 +26,38 @@ def test_defaults() -> None:
 
 
 def test_from_mapping_nested_and_round_trip() -> None:
-    rules = Rules.from_mapping({
-        "version": " gansu-2024 ",
-        "deadlines": {"handling": 90, "rectification": 10,
-                      "rectification_in_working_days": True},
-        "warnings": {"yellow_days_before": 0, "yellow_fraction": None},
-        "conduct_cutoff": "2012-12-04",
-        "evaluation": {"excellent_score": 95, "pass_score": 60},
-        "repeats": {"min_score": 0.7},
-        "level_transfer_days": 7,
-    })
+    rules = Rules.from_mapping(
+        {
+            "version": " gansu-2024 ",
+            "deadlines": {
+                "handling": 90,
+                "rectification": 10,
+                "rectification_in_working_days": True,
+            },
+            "warnings": {"yellow_days_before": 0, "yellow_fraction": None},
+            "conduct_cutoff": "2012-12-04",
+            "evaluation": {"excellent_score": 95, "pass_score": 60},
+            "repeats": {"min_score": 0.7},
+            "level_transfer_days": 7,
+        }
+    )
     assert rules.version == "gansu-2024" and rules.handling_days == 90
     assert rules.level_transfer_days == 7 and rules.rectification_in_working_days
     assert rules.yellow_days_before == 0 and rules.yellow_fraction is None
     assert rules.conduct_cutoff == date(2012, 12, 4) and rules.repeat_min_score == 0.7
     assert Rules.from_mapping(rules.to_mapping()) == rules
-    assert Rules.from_mapping({"version": "x", "conduct_cutoff": date(2020, 1, 1)}).conduct_cutoff \
-        == date(2020, 1, 1)
-    assert Rules.from_mapping({"version": "x", "conduct_cutoff": datetime(2020, 1, 1, 5)}) \
-        .conduct_cutoff == date(2020, 1, 1)
-    assert Rules.from_mapping({"version": "x", "warnings": {"yellow_days_before": None}}) \
-        .yellow_days_before is None
+    assert Rules.from_mapping(
+        {"version": "x", "conduct_cutoff": date(2020, 1, 1)}
+    ).conduct_cutoff == date(2020, 1, 1)
+    assert Rules.from_mapping(
+        {"version": "x", "conduct_cutoff": datetime(2020, 1, 1, 5)}
+    ).conduct_cutoff == date(2020, 1, 1)
+    assert (
+        Rules.from_mapping(
+            {"version": "x", "warnings": {"yellow_days_before": None}}
+        ).yellow_days_before
+        is None
+    )
 
 
 @pytest.mark.parametrize(
@@ -61,8 +72,10 @@ def test_from_mapping_nested_and_round_trip() -> None:
         ({"version": "x", "deadlines": {"handling": 0}}, "handling_days"),
         ({"version": "x", "deadlines": {"handling": "60"}}, "handling_days"),
         ({"version": "x", "deadlines": {"handling": True}}, "handling_days"),
-        ({"version": "x", "deadlines": {"rectification_in_working_days": "yes"}},
-         "rectification_in_working_days"),
+        (
+            {"version": "x", "deadlines": {"rectification_in_working_days": "yes"}},
+            "rectification_in_working_days",
+        ),
         ({"version": "x", "warnings": {"yellow_days_before": -1}}, "yellow_days_before"),
         ({"version": "x", "warnings": {"yellow_fraction": 1.5}}, "yellow_fraction"),
         ({"version": "x", "warnings": {"yellow_fraction": 0}}, "yellow_fraction"),
@@ -93,8 +106,9 @@ def test_deadlines_in_working_and_calendar_days() -> None:
     assert rules.deadline(DeadlineKind.HANDLING, date(2026, 9, 18), CAL, days=3).date == date(
         2026, 9, 22
     )
-    working = Rules.from_mapping({"version": "w",
-                                  "deadlines": {"rectification_in_working_days": True}})
+    working = Rules.from_mapping(
+        {"version": "w", "deadlines": {"rectification_in_working_days": True}}
+    )
     assert working.deadline(DeadlineKind.RECTIFICATION, date(2026, 9, 18), CAL).date == date(
         2026, 10, 15
     )

@@ -183,8 +183,10 @@ def test_key_field_catalogue_from_records() -> None:
 @pytest.mark.parametrize(
     "records, code",
     [
-        ([{"code": "a", "zh": "甲", "en": "A"}, {"code": "a", "zh": "乙", "en": "B"}],
-         "key_field_duplicate_code"),
+        (
+            [{"code": "a", "zh": "甲", "en": "A"}, {"code": "a", "zh": "乙", "en": "B"}],
+            "key_field_duplicate_code",
+        ),
         ([{"code": "Bad Code", "zh": "甲", "en": "A"}], "key_field_invalid_record"),
         ([{"code": "ok", "zh": "", "en": "A"}], "key_field_invalid_record"),
         ([{"code": "ok", "zh": "甲"}], "key_field_invalid_record"),

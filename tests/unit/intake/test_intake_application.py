@@ -11,6 +11,7 @@ from uuid import uuid4
 
 import pytest
 
+from domain.actors import Actor
 from domain.errors import Conflict, InvalidInput, NotFound, TooMany
 from domain.hierarchy import OrgTree
 from domain.petition import ReporterIdentity
@@ -24,6 +25,7 @@ from services.intake.sealing import (
     check_receipt_code_form,
     normalise_receipt_code,
 )
+from tests.actors import MONITOR, staff
 from tests.org_codes import SMALL_TREE
 
 ORGS = OrgTree.from_records(SMALL_TREE)
@@ -48,21 +50,27 @@ def intake(tmp_path: Path, clock: Clock) -> IntakeApplication:
     return IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path / "files", max_bytes=1000),
+        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
         clock=clock,
         min_answer_seconds=0,
     )
 
 
+def at(organ: str, name: str = "clerk") -> Actor:
+    """A petition clerk of `organ` (the policy lets the holder's staff work a case)."""
+    return staff(name, organ, "petition", "petition_clerk")
+
+
 def register(intake: IntakeApplication, **fields: Any) -> Any:
     base: dict[str, Any] = {
         "organ_code": "6201",
-        "actor": "clerk",
         "channel": "letter",
         "summary": "反映某局长违规收受礼金",
         "received_at": datetime(2024, 12, 20, tzinfo=UTC),
     }
-    return intake.register(**{**base, **fields})
+    merged = {**base, **fields}
+    merged.setdefault("actor", at(merged["organ_code"]))
+    return intake.register(**merged)
 
 
 def test_a_real_name_letter_from_registration_to_public_result(
@@ -78,14 +86,14 @@ def test_a_real_name_letter_from_registration_to_public_result(
     assert register(intake, channel="phone").receipt_code is None
 
     assert intake.progress(first.receipt_code)["stage"] == "received"
-    intake.accept(first.case_id, "accusation", actor="clerk")
-    assert intake.note_handling_started(first.case_id, actor="routing")
-    assert not intake.note_handling_started(first.case_id, actor="routing")
-    intake.publish_result(first.case_id, "已处理", "Handled", actor="routing")
+    intake.accept(first.case_id, "accusation", actor=at("6201", "clerk"))
+    assert intake.note_handling_started(first.case_id, actor=at("6201", "routing"))
+    assert not intake.note_handling_started(first.case_id, actor=at("6201", "routing"))
+    intake.publish_result(first.case_id, "已处理", "Handled", actor=at("6201", "routing"))
     seen = intake.progress(first.receipt_code.lower().replace("-", ""))
     assert (seen["stage"], seen["result_zh"]) == ("concluded", "已处理")
-    assert intake.reveal_reporter(first.case_id, "核实", actor="clerk") == REPORTER
-    assert "张晓梅" not in str(intake.petition(first.case_id))
+    assert intake.reveal_reporter(first.case_id, "核实", actor=at("6201", "clerk")) == REPORTER
+    assert "张晓梅" not in str(intake.petition(first.case_id, MONITOR))
 
 
 def test_refusals_use_stable_codes(intake: IntakeApplication, clock: Clock) -> None:
@@ -105,37 +113,41 @@ def test_refusals_use_stable_codes(intake: IntakeApplication, clock: Clock) -> N
             register(intake, **fields)
         assert error.value.code == code
     petition = register(intake, conduct_date=date(2016, 1, 1), conduct_period="before_cutoff")
-    assert intake.petition(petition.case_id)["conduct_period"] == "before_cutoff"
+    assert intake.petition(petition.case_id, MONITOR)["conduct_period"] == "before_cutoff"
     assert petition.registration_number.endswith("000001")  # refusals took no number
     with pytest.raises(NotFound) as missing:
-        intake.accept(uuid4(), "accusation", actor="clerk")
+        intake.accept(uuid4(), "accusation", actor=at("6201", "clerk"))
     assert missing.value.code == "petition_unknown"
     with pytest.raises(InvalidInput):
-        intake.notify_acceptance(petition.case_id, "sms", datetime(2024, 1, 1), actor="c")
+        intake.notify_acceptance(
+            petition.case_id, "sms", datetime(2024, 1, 1), actor=at("6201", "c")
+        )
     with pytest.raises(InvalidInput):
-        intake.correct(petition.case_id, "r", {"received_at": datetime(2024, 1, 1)}, actor="c")
+        intake.correct(
+            petition.case_id, "r", {"received_at": datetime(2024, 1, 1)}, actor=at("6201", "c")
+        )
 
 
 def test_corrections_derive_the_conduct_period_and_ignore_the_same_identity(
     intake: IntakeApplication,
 ) -> None:
     case = register(intake, reporter=REPORTER).case_id
-    assert intake.correct(case, "r", {"conduct_date": date(2016, 1, 1)}, actor="c") == [
+    assert intake.correct(case, "r", {"conduct_date": date(2016, 1, 1)}, actor=at("6201", "c")) == [
         "conduct_date",
         "conduct_period",
     ]
-    assert intake.petition(case)["conduct_period"] == "before_cutoff"
+    assert intake.petition(case, MONITOR)["conduct_period"] == "before_cutoff"
     assert intake.correct(
-        case, "r", {"conduct_period": "unknown", "conduct_date": None}, actor="c"
+        case, "r", {"conduct_period": "unknown", "conduct_date": None}, actor=at("6201", "c")
     ) == ["conduct_date", "conduct_period"]
     with pytest.raises(InvalidInput) as error:
-        intake.correct(case, "r", {}, actor="c", reporter=REPORTER)
+        intake.correct(case, "r", {}, actor=at("6201", "c"), reporter=REPORTER)
     assert error.value.code == "correction_changes_nothing"
     changed = intake.correct(
         case,
         "r",
         {"reported_persons": [{"name": "王某"}], "key_fields": ["finance"]},
-        actor="c",
+        actor=at("6201", "c"),
     )
     assert changed == ["key_fields", "reported_persons"]
 
@@ -143,21 +155,23 @@ def test_corrections_derive_the_conduct_period_and_ignore_the_same_identity(
 def test_repeat_candidates_come_from_the_index(intake: IntakeApplication) -> None:
     person = {"name": "李建国", "unit": "某镇政府"}
     first = register(intake, reported_persons=[person], categories=["work_discipline"]).case_id
-    intake.accept(first, "accusation", actor="c")
+    intake.accept(first, "accusation", actor=at("6201", "c"))
     other = register(intake, reported_persons=[{"name": "李建国", "unit": "别的单位"}]).case_id
-    intake.accept(other, "accusation", actor="c")
+    intake.accept(other, "accusation", actor=at("6201", "c"))
     later = register(intake, reported_persons=[person], categories=["work_discipline"]).case_id
-    found = intake.repeat_candidates(later)
+    found = intake.repeat_candidates(later, MONITOR)
     # Same name, different unit and no category yet still reaches the domain's threshold:
     # it is shown lower down, for the clerk to judge.
     assert [c.case_id for c in found] == [str(first), str(other)]
     assert [c.score for c in found] == [1.0, 0.55]
     assert "工作单位不同" in found[1].reason_zh and "different unit" in found[1].reason_en
-    intake.correct(first, "r", {"summary": "新摘要", "categories": ["other"]}, actor="c")
-    assert intake.repeat_candidates(later)[0].summary == "新摘要"
-    assert intake.link_as_repeat(later, first, "同一问题", actor="c") == str(first)
+    intake.correct(
+        first, "r", {"summary": "新摘要", "categories": ["other"]}, actor=at("6201", "c")
+    )
+    assert intake.repeat_candidates(later, MONITOR)[0].summary == "新摘要"
+    assert intake.link_as_repeat(later, first, "同一问题", actor=at("6201", "c")) == str(first)
     with pytest.raises(NotFound) as error:
-        intake.link_as_repeat(other, uuid4(), "x", actor="c")
+        intake.link_as_repeat(other, uuid4(), "x", actor=at("6201", "c"))
     assert error.value.code == "first_case_unknown"
 
 
@@ -165,11 +179,13 @@ def test_substance_hint_is_given_but_never_blocks(intake: IntakeApplication) -> 
     bare = register(intake, summary="反映张某违纪", reported_persons=[{"name": "张某"}])
     assert bare.substance_hint is not None
     assert bare.substance_hint["missing"] == ["time", "place", "amount", "act"]
-    assert intake.petition(bare.case_id)["substance_hint"] == bare.substance_hint
-    intake.accept(bare.case_id, "accusation", actor="c")  # the clerk may still accept it
+    assert intake.petition(bare.case_id, MONITOR)["substance_hint"] == bare.substance_hint
+    intake.accept(
+        bare.case_id, "accusation", actor=at("6201", "c")
+    )  # the clerk may still accept it
     plain = register(intake)  # "反映某局长违规收受礼金" names a concrete act
     assert plain.substance_hint is None
-    assert intake.petition(plain.case_id)["substance_hint"] is None
+    assert intake.petition(plain.case_id, MONITOR)["substance_hint"] is None
 
 
 def test_attachments_are_stored_once_and_refused_whole(
@@ -178,14 +194,14 @@ def test_attachments_are_stored_once_and_refused_whole(
     case = register(intake).case_id
     pdf = b"%PDF-1.4 " + b"x" * 100
     stored = intake.add_attachment(
-        case, io.BytesIO(pdf), "application/pdf", "letter_scan", actor="c"
+        case, io.BytesIO(pdf), "application/pdf", "letter_scan", actor=at("6201", "c")
     )
     assert stored.added and stored.size == len(pdf)
     again = intake.add_attachment(
-        case, io.BytesIO(pdf), "application/pdf; q=1", "document", actor="c"
+        case, io.BytesIO(pdf), "application/pdf; q=1", "document", actor=at("6201", "c")
     )
     assert not again.added
-    handle, media_type = intake.open_attachment(case, stored.sha256)
+    handle, media_type = intake.open_attachment(case, stored.sha256, at("6201"))
     with handle:
         assert handle.read() == pdf and media_type == "application/pdf"
     for content, media_type, kind, code in [
@@ -194,12 +210,14 @@ def test_attachments_are_stored_once_and_refused_whole(
         (pdf, "application/pdf", "video", "attachment_kind_unknown"),
     ]:
         with pytest.raises(InvalidInput) as error:
-            intake.add_attachment(case, io.BytesIO(content), media_type, kind, actor="c")
+            intake.add_attachment(
+                case, io.BytesIO(content), media_type, kind, actor=at("6201", "c")
+            )
         assert error.value.code == code
     files = [p for p in (tmp_path / "files").rglob("*") if p.is_file()]
     assert len(files) == 1
     with pytest.raises(NotFound):
-        intake.open_attachment(case, "0" * 64)
+        intake.open_attachment(case, "0" * 64, at("6201"))
     with pytest.raises(NotFound):
         intake.attachments.open("0" * 64)
 
@@ -222,7 +240,7 @@ def test_progress_is_padded_to_its_minimum_time(tmp_path: Path) -> None:
     padded = IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path),
+        attachments=AttachmentStore(tmp_path, key=bytes(32)),
         min_answer_seconds=0.05,
     )
     import time
@@ -256,7 +274,7 @@ def test_the_identity_cannot_be_read_with_another_key(intake: IntakeApplication)
     case = register(intake, reporter=REPORTER).case_id
     intake.sealer = Sealer(os.urandom(32))
     with pytest.raises(Conflict) as error:
-        intake.reveal_reporter(case, "核实", actor="c")
+        intake.reveal_reporter(case, "核实", actor=at("6201", "c"))
     assert error.value.code == "reporter_identity_unreadable"
 
 
@@ -331,7 +349,7 @@ def test_repeat_candidates_see_through_traditional_characters_and_full_width(
     intake = IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path / "files", max_bytes=1000),
+        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
         clock=clock,
         min_answer_seconds=0,
         normaliser=TextNormaliser(traditional_to_simplified_map()),
@@ -341,14 +359,14 @@ def test_repeat_candidates_see_through_traditional_characters_and_full_width(
         reported_persons=[{"name": "欧阳建国", "unit": "榆中县第2中学"}],
         categories=["integrity_discipline"],
     ).case_id
-    intake.accept(first, "accusation", actor="c")
+    intake.accept(first, "accusation", actor=at("6201", "c"))
     # 歐/陽 are not in the domain's small built-in table: only the injected map folds them.
     later = register(
         intake,
         reported_persons=[{"name": "歐陽　建國", "unit": "榆中縣第２中學"}],
         categories=["integrity_discipline"],
     ).case_id
-    found = intake.repeat_candidates(later)
+    found = intake.repeat_candidates(later, MONITOR)
     assert [(c.case_id, c.score) for c in found] == [(str(first), 1.0)]
     assert "工作单位相同" in found[0].reason_zh and "same unit" in found[0].reason_en
     # The domain's default table alone does not know 歐陽, so the injection matters.
@@ -360,8 +378,8 @@ def test_routing_events_move_the_public_progress_exactly_once(intake: IntakeAppl
 
     case = register(intake, channel="web")
     other = register(intake, channel="web")
-    intake.accept(case.case_id, "accusation", actor="c")
-    intake.divert(other.case_id, "区住建局", "物业纠纷", actor="c")
+    intake.accept(case.case_id, "accusation", actor=at("6201", "c"))
+    intake.divert(other.case_id, "区住建局", "物业纠纷", actor=at("6201", "c"))
     track = "routing.events#0"
 
     def envelope(n: int, kind: str, case_id: Any, **payload: Any) -> Envelope:
@@ -380,11 +398,11 @@ def test_routing_events_move_the_public_progress_exactly_once(intake: IntakeAppl
 
     intake.handle_routing_event(envelope(1, HandlingEvents.OPENED, case.case_id), track)
     assert intake.progress(case.receipt_code)["stage"] == "in_handling"
-    version = intake.petition(case.case_id)["version"]
+    version = intake.petition(case.case_id, MONITOR)["version"]
     intake.handle_routing_event(envelope(1, HandlingEvents.OPENED, case.case_id), track)  # again
     intake.handle_routing_event(envelope(2, HandlingEvents.OPENED, "not-a-uuid"), track)
     intake.handle_routing_event(envelope(3, HandlingEvents.OPENED, other.case_id), track)
-    assert intake.petition(case.case_id)["version"] == version
+    assert intake.petition(case.case_id, MONITOR)["version"] == version
     assert intake.progress(other.receipt_code)["stage"] == "diverted"
     intake.handle_routing_event(
         envelope(

@@ -21,6 +21,7 @@ from infra import aggregates
 from services.intake.application import IntakeApplication
 from services.intake.attachments import AttachmentStore
 from services.intake.sealing import Sealer
+from tests.actors import MONITOR, staff
 
 ORGS = OrgTree.from_records(
     [
@@ -40,8 +41,8 @@ ORGS = OrgTree.from_records(
     ]
 )
 REPORTER = ReporterIdentity.create("张晓梅", "620102198001011239", "13919876543", "兰州")
-CLERK = Actor("clerk.li", "620102", "petition", "petition_clerk")
-LEADER = Actor("leader.zhang", "620102", "petition", "leader")
+CLERK = staff("clerk.li", "620102", "petition", "petition_clerk")
+LEADER = staff("leader.zhang", "620102", "petition", "leader")
 TRACK = "routing.events#0"
 PERSON = {"name": "李建国", "unit": "某镇政府"}
 
@@ -67,21 +68,27 @@ def intake(tmp_path: Path, clock: SteppingClock) -> IntakeApplication:
     return IntakeApplication(
         sealer=Sealer(os.urandom(32)),
         org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path / "files", max_bytes=1000),
+        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
         clock=clock,
         min_answer_seconds=0,
     )
 
 
+def at(organ: str, name: str = "clerk") -> Actor:
+    """A petition clerk of `organ` (the policy lets the holder's staff work a case)."""
+    return staff(name, organ, "petition", "petition_clerk")
+
+
 def register(intake: IntakeApplication, **fields: Any) -> Any:
     base: dict[str, Any] = {
         "organ_code": "620102",
-        "actor": "clerk.li",
         "channel": "web",
         "summary": "反映某局长违规收受礼金",
         "received_at": datetime(2024, 6, 1, tzinfo=UTC),
     }
-    return intake.register(**{**base, **fields})
+    merged = {**base, **fields}
+    merged.setdefault("actor", at(merged["organ_code"]))
+    return intake.register(**merged)
 
 
 class Routing:
@@ -125,17 +132,19 @@ def test_not_accepting_waits_for_a_leader_of_the_same_organ(
     case = register(intake)
     intake.propose_not_accept(case.case_id, "仅列举违纪行为名称,无实质内容", actor=CLERK)
     assert intake.progress(case.receipt_code)["stage"] == "received"
-    view = intake.petition(case.case_id)
+    view = intake.petition(case.case_id, MONITOR)
     assert view["not_accept_proposal"]["proposed_by"] == "clerk.li"
     with pytest.raises(Conflict) as pending:
-        intake.accept(case.case_id, "accusation", actor="clerk.li")
+        intake.accept(case.case_id, "accusation", actor=at("620102", "clerk.li"))
     assert pending.value.code == "not_accept_pending"
-    other_organ = Actor("leader.wang", "6201", "petition", "leader")
+    other_organ = staff("leader.wang", "6201", "petition", "leader")
     with pytest.raises(Forbidden) as forbidden:
         intake.approve_not_accept(case.case_id, actor=other_organ)
-    assert forbidden.value.code == "leader_of_organ_required"
+    # The policy refuses first: a leader signs off for their own organ only.
+    assert forbidden.value.code == "forbidden"
+    assert forbidden.value.details["reason"] == "no_rule_grants_approve_case"
     intake.approve_not_accept(case.case_id, actor=LEADER)
-    view = intake.petition(case.case_id)
+    view = intake.petition(case.case_id, MONITOR)
     assert (view["stage"], view["proposed_by"], view["approved_by"]) == (
         "not_accepted",
         "clerk.li",
@@ -150,9 +159,9 @@ def test_a_rejected_proposal_is_screened_again(intake: IntakeApplication) -> Non
     case = register(intake)
     intake.propose_not_accept(case.case_id, "无实质内容", actor=CLERK)
     intake.reject_not_accept(case.case_id, "有具体时间和金额", actor=LEADER)
-    assert intake.petition(case.case_id)["not_accept_proposal"] is None
-    intake.accept(case.case_id, "accusation", actor="clerk.li")
-    assert intake.petition(case.case_id)["stage"] == "accepted"
+    assert intake.petition(case.case_id, MONITOR)["not_accept_proposal"] is None
+    intake.accept(case.case_id, "accusation", actor=at("620102", "clerk.li"))
+    assert intake.petition(case.case_id, MONITOR)["stage"] == "accepted"
 
 
 # --- repeat candidates: the whole province, with their holder -------------------------
@@ -163,7 +172,7 @@ def test_repeat_candidates_come_from_the_whole_province_with_their_holder(
 ) -> None:
     def first_at(organ: str) -> UUID:
         case = register(intake, organ_code=organ, reported_persons=[PERSON]).case_id
-        intake.accept(case, "accusation", actor="clerk")
+        intake.accept(case, "accusation", actor=at(organ))
         return case
 
     province, enterprise = first_at("62"), first_at("62E01")
@@ -180,7 +189,7 @@ def test_repeat_candidates_come_from_the_whole_province_with_their_holder(
         holder_office="supervision",
     )
     later = register(intake, reported_persons=[PERSON]).case_id
-    found = {c.case_id: c for c in intake.repeat_candidates(later)}
+    found = {c.case_id: c for c in intake.repeat_candidates(later, MONITOR)}
     assert set(found) == {str(province), str(enterprise), str(sibling), str(other_city)}
     assert str(elsewhere) not in found
     moved = found[str(sibling)]
@@ -204,7 +213,7 @@ def test_an_assigned_case_shows_its_result_only_after_the_review(
     intake: IntakeApplication, routing: Routing
 ) -> None:
     case = register(intake)
-    intake.accept(case.case_id, "accusation", actor="clerk")
+    intake.accept(case.case_id, "accusation", actor=at("620102", "clerk"))
     routing.send(HandlingEvents.OPENED, case.case_id, organ_code="620102")
     routing.send(
         HandlingEvents.CONCLUDED,
@@ -257,7 +266,7 @@ def test_a_send_back_returns_a_published_result_to_in_handling(
     intake: IntakeApplication, routing: Routing
 ) -> None:
     case = register(intake)
-    intake.accept(case.case_id, "accusation", actor="clerk")
+    intake.accept(case.case_id, "accusation", actor=at("620102", "clerk"))
     routing.send(HandlingEvents.OPENED, case.case_id, organ_code="620102")
     routing.send(HandlingEvents.CONCLUDED, case.case_id, outcome="party_sanction")
     assert intake.progress(case.receipt_code)["stage"] == "concluded"
@@ -272,9 +281,10 @@ def test_a_repeat_shows_the_progress_of_its_first_case(
     intake: IntakeApplication, routing: Routing
 ) -> None:
     first = register(intake, reported_persons=[PERSON])
-    intake.accept(first.case_id, "accusation", actor="clerk")
+    intake.accept(first.case_id, "accusation", actor=at("620102", "clerk"))
     repeat = register(intake, organ_code="6201", reporter=REPORTER, reported_persons=[PERSON])
-    intake.link_as_repeat(repeat.case_id, first.case_id, "同一人同一问题", actor="clerk")
+    # The city's clerk links the report the city registered.
+    intake.link_as_repeat(repeat.case_id, first.case_id, "同一人同一问题", actor=at("6201"))
     routing.send(HandlingEvents.OPENED, first.case_id, organ_code="620102")
     assert intake.progress(repeat.receipt_code)["stage"] == "in_handling"
     routing.send(HandlingEvents.CONCLUDED, first.case_id, outcome="party_sanction")
@@ -288,12 +298,16 @@ def test_a_repeat_shows_the_progress_of_its_first_case(
 
 def test_a_stale_correction_is_refused_as_a_concurrent_update(intake: IntakeApplication) -> None:
     case = register(intake).case_id
-    version = intake.petition(case)["version"]
-    intake.correct(case, "补录", {"summary": "新摘要"}, actor="c", expected_version=version)
+    version = intake.petition(case, MONITOR)["version"]
+    intake.correct(
+        case, "补录", {"summary": "新摘要"}, actor=at("620102", "c"), expected_version=version
+    )
     with pytest.raises(Conflict) as stale:
-        intake.correct(case, "补录", {"summary": "再改"}, actor="c", expected_version=version)
+        intake.correct(
+            case, "补录", {"summary": "再改"}, actor=at("620102", "c"), expected_version=version
+        )
     assert stale.value.code == "concurrent_update"
-    assert intake.petition(case)["summary"] == "新摘要"
+    assert intake.petition(case, MONITOR)["summary"] == "新摘要"
 
 
 def test_two_writers_racing_on_one_version_leave_one_winner(intake: IntakeApplication) -> None:
@@ -306,4 +320,4 @@ def test_two_writers_racing_on_one_version_leave_one_winner(intake: IntakeApplic
     with pytest.raises(Conflict) as lost:
         aggregates.save(intake, theirs)
     assert lost.value.code == "concurrent_update"
-    assert intake.petition(case)["stage"] == "accepted"
+    assert intake.petition(case, MONITOR)["stage"] == "accepted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from domain.handling import Actor
 from domain.hierarchy import OrgTree
 from domain.vocabulary import Office, Role
+from tests.actors import staff
 from tests.org_codes import (  # noqa: F401 - re-exported for the routing tests
     CITY,
     COUNTY,
@@ -27,12 +28,12 @@ def org_tree() -> OrgTree:
 
 
 def clerk(organ: str, name: str = "王信访") -> Actor:
-    return Actor(name, organ, Office.PETITION.value, Role.PETITION_CLERK.value)
+    return staff(name, organ, Office.PETITION.value, Role.PETITION_CLERK.value)
 
 
 def handler(organ: str, office: str = Office.SUPERVISION.value, name: str = "李承办") -> Actor:
-    return Actor(name, organ, office, Role.HANDLER.value)
+    return staff(name, organ, office, Role.HANDLER.value)
 
 
 def leader(organ: str, name: str = "张书记") -> Actor:
-    return Actor(name, organ, Office.PETITION.value, Role.LEADER.value)
+    return staff(name, organ, Office.PETITION.value, Role.LEADER.value)

@@ -10,11 +10,15 @@ from uuid import UUID, uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.actors import Actor
 from domain.contracts import Envelope, PetitionEvents
 from domain.errors import Conflict
 from domain.handling import Handling
+from infra.access_log import MemoryAccessLog
 from services.routing.application import RoutingApplication
 from services.routing.main import create_app
+from tests.actors import MONITOR, staff
+from tests.service_tokens import VERIFIER, bearer
 
 from .orgs import CITY, COUNTY, STATIONED, TOWNSHIP_A, TOWNSHIP_B, clerk, leader, org_tree
 
@@ -54,13 +58,18 @@ def routing() -> RoutingApplication:
 
 
 @pytest.fixture
-def client(routing: RoutingApplication) -> TestClient:
-    return TestClient(create_app(routing))
+def access_log() -> MemoryAccessLog:
+    return MemoryAccessLog()
 
 
-def actor_json(actor: Any) -> dict[str, str]:
-    return {"name": actor.name, "organ_code": actor.organ_code, "office": actor.office,
-            "role": actor.role}  # fmt: skip
+@pytest.fixture
+def client(routing: RoutingApplication, access_log: MemoryAccessLog) -> TestClient:
+    app = create_app(routing, verifier=VERIFIER, access_log=access_log)
+    return TestClient(app, headers=bearer(MONITOR))
+
+
+def actor_json(actor: Actor) -> Actor:
+    return actor
 
 
 # --- consuming intake.events -----------------------------------------------------------
@@ -78,12 +87,12 @@ def test_accepted_opens_a_handling_exactly_once(routing: RoutingApplication) -> 
     )
     routing.handle(accepted, TRACK)
     assert routing.tracked_position(TRACK) == 7
-    case = routing.case(case_id)
+    case = routing.case(case_id, MONITOR)
     assert case["holder"] == {"organ_code": TOWNSHIP_A, "office": "petition", "external_body": None}
     assert case["version"] == 1
     routing.handle(accepted, TRACK)  # redelivered
     routing.handle(envelope(PetitionEvents.ACCEPTED, case_id, 9, organ_code=TOWNSHIP_A), TRACK)
-    assert routing.case(case_id)["version"] == 1
+    assert routing.case(case_id, MONITOR)["version"] == 1
     assert len(routing.events_of(case_id)) == 1
     assert routing.tracked_position(TRACK) == 9
 
@@ -108,7 +117,7 @@ def test_a_repeat_is_shown_to_the_first_case_holder(routing: RoutingApplication)
     )
     routing.handle(linked, TRACK)
     routing.handle(linked, TRACK)
-    repeats = routing.case(first)["repeats"]
+    repeats = routing.case(first, MONITOR)["repeats"]
     assert repeats == [
         {
             "case_id": str(repeat),
@@ -129,16 +138,16 @@ def test_jurisdiction_is_suggested_with_its_reason(routing: RoutingApplication) 
     case_id = uuid4()
     persons = [{"name": "张某", "unit": "区交通局", "cadre_level": "county_managed"}]
     routing.open_case(case_id, TOWNSHIP_A, "登记员", "accusation", persons)
-    suggestion = routing.jurisdiction(case_id)
+    suggestion = routing.jurisdiction(case_id, MONITOR)
     assert suggestion["organ_code"] == COUNTY
     assert suggestion["action"] == "report_up"
     assert suggestion["reason_zh"] and suggestion["reason_en"]
     routing.propose_transfer(case_id, clerk(TOWNSHIP_A), "report_up", "县管干部", to_organ=COUNTY)
-    pending = routing.case(case_id)["pending_transfer"]
+    pending = routing.case(case_id, MONITOR)["pending_transfer"]
     assert pending["suggestion"]["organ_code"] == COUNTY
     nobody = routing.open_case(uuid4(), COUNTY, "登记员")
     with pytest.raises(Conflict) as exc:
-        routing.jurisdiction(nobody)
+        routing.jurisdiction(nobody, MONITOR)
     assert exc.value.code == "jurisdiction_unknown"
 
 
@@ -151,7 +160,7 @@ def test_a_stale_expected_version_is_a_conflict(routing: RoutingApplication) -> 
     with pytest.raises(Conflict) as exc:
         routing.decide_disposal(case_id, clerk(COUNTY), "hold", "暂存", expected_version=1)
     assert exc.value.code == "concurrent_update"
-    assert routing.case(case_id)["disposal"]["mode"] == "inquiry"
+    assert routing.case(case_id, MONITOR)["disposal"]["mode"] == "inquiry"
 
 
 def test_two_people_at_once_one_wins_nothing_is_lost(
@@ -184,14 +193,14 @@ def test_two_people_at_once_one_wins_nothing_is_lost(
         t.join(10)
     monkeypatch.undo()
     assert sorted(outcomes) == ["concurrent_update", "ok"]
-    assert routing.case(case_id)["version"] == 2
+    assert routing.case(case_id, MONITOR)["version"] == 2
 
 
 # --- REST ------------------------------------------------------------------------------
 
 
-def post(client: TestClient, path: str, **body: Any) -> dict[str, Any]:
-    response = client.post(path, json=body)
+def post(client: TestClient, path: str, actor: Actor, **body: Any) -> dict[str, Any]:
+    response = client.post(path, json=body, headers=bearer(actor))
     assert response.status_code in (200, 201), response.text
     data: dict[str, Any] = response.json()
     return data
@@ -252,8 +261,8 @@ def test_rest_refusals_are_coded(client: TestClient, routing: RoutingApplication
     base = f"/cases/{case_id}"
     county = actor_json(clerk(COUNTY))
 
-    def refused(path: str, status: int, code: str, **body: Any) -> None:
-        response = client.post(path, json=body)
+    def refused(path: str, status: int, code: str, actor: Actor, **body: Any) -> None:
+        response = client.post(path, json=body, headers=bearer(actor))
         assert response.status_code == status, response.text
         error = response.json()["error"]
         assert error["code"] == code
@@ -267,13 +276,16 @@ def test_rest_refusals_are_coded(client: TestClient, routing: RoutingApplication
             reason="r", to_organ="62ABC")  # fmt: skip
     refused(f"{base}/transfers", 404, "organ_unknown", actor=county, kind="report_up",
             reason="r", to_organ="99")  # fmt: skip
-    refused(f"{base}/transfers", 403, "not_holder", actor=actor_json(clerk(CITY)),
+    # The city sees the county's case but only the holder works on it (the policy, 403).
+    refused(f"{base}/transfers", 403, "forbidden", actor=actor_json(clerk(CITY)),
+            kind="report_up", reason="r", to_organ=CITY)  # fmt: skip
+    # A leader of the holder may act, but the holder's office is another one (the case).
+    refused(f"{base}/transfers", 403, "not_holder",
+            actor=staff("handler-zhao", COUNTY, "supervision", "handler"),
             kind="report_up", reason="r", to_organ=CITY)  # fmt: skip
     refused(f"{base}/disposal", 409, "concurrent_update", actor=county, mode="hold",
             reason="r", expected_version=5)  # fmt: skip
     refused(f"{base}/disposal", 422, "request_invalid", actor=county, mode="burn", reason="r")
-    refused(f"{base}/disposal", 422, "actor_name_required",
-            actor={**county, "name": "  "}, mode="hold", reason="r")  # fmt: skip
     refused(f"{base}/archive", 409, "not_concluded", actor=county)
     refused(f"/cases/{uuid4()}/archive", 404, "case_unknown", actor=county)
     refused(f"{base}/transfers/{uuid4()}/approve", 409, "transfer_unknown",
@@ -281,10 +293,17 @@ def test_rest_refusals_are_coded(client: TestClient, routing: RoutingApplication
     case = post(client, f"{base}/transfers", actor=county, kind="to_stationed_unit",
                 reason="属派驻组监督范围", to_organ=STATIONED)  # fmt: skip
     tid = case["pending_transfer"]["id"]
-    refused(f"{base}/transfers/{tid}/approve", 403, "leader_required", actor=county)
+    refused(f"{base}/transfers/{tid}/approve", 403, "forbidden", actor=county)
+    # Nobody approves their own proposal, even a leader who is also its clerk.
+    own = client.post(f"{base}/transfers/{tid}/approve", json={}, headers=bearer(
+        staff("王信访", COUNTY, "petition", "petition_clerk", "leader")))  # fmt: skip
+    assert own.status_code == 403
+    assert own.json()["error"]["details"]["reason"] == "approver_proposed_it"
     refused(f"{base}/transfers/{tid}/dispatch", 409, "transfer_not_approved", actor=county)
-    refused(f"{base}/transfers/{tid}/receive", 409, "transfer_not_dispatched",
+    # Not dispatched yet: the stationed unit cannot see the case at all (404, as missing).
+    refused(f"{base}/transfers/{tid}/receive", 404, "case_unknown",
             actor=actor_json(clerk(STATIONED)))  # fmt: skip
+    refused(f"{base}/transfers/{tid}/receive", 409, "transfer_not_dispatched", actor=county)
     post(client, f"{base}/transfers/{tid}/withdraw", actor=county, reason="撤回")
     assert client.get(f"/cases/{uuid4()}").status_code == 404
     assert client.get("/inbox", params={"organ_code": "1x"}).status_code == 422

@@ -11,6 +11,7 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from services.routing.application import RoutingApplication
+from tests.actors import MONITOR
 
 from .orgs import COUNTY, TOWNSHIP_A, clerk, org_tree
 
@@ -60,7 +61,7 @@ def test_a_case_stored_by_version_1_replays_and_carries_on() -> None:
         [_stored(v, name, state) for v, (name, state) in enumerate(VERSION_1, start=1)]
     )
 
-    case = routing.case(CASE)
+    case = routing.case(CASE, MONITOR)
     assert case["version"] == 9 and case["status"] == "open"
     assert case["holder"] == {"organ_code": TOWNSHIP_A, "office": "petition", "external_body": None}
     assert [(link["kind"], link["at"]) for link in case["custody"]] == [
@@ -85,6 +86,6 @@ def test_a_case_stored_by_version_1_replays_and_carries_on() -> None:
     routing.conclude(CASE, clerk(TOWNSHIP_A), "admonishing_talk", "partly_true", "补充核实")
     newest = routing.events_of(CASE)[-1]
     assert newest.at == now and newest.report_back_required is True
-    assert routing.case(CASE)["conclusion"]["at"] == now.isoformat()
-    held = routing.inbox(TOWNSHIP_A)["held"]
+    assert routing.case(CASE, MONITOR)["conclusion"]["at"] == now.isoformat()
+    held = routing.inbox(MONITOR, TOWNSHIP_A)["held"]
     assert [(c["case_id"], c["version"]) for c in held] == [(str(CASE), 10)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import threading
 import time
 from collections.abc import Iterator
@@ -9,20 +10,27 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
 
 from deploy.cli import main
 from infra.embedded import free_port
+from infra.settings import get_settings
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app
+from tests.service_tokens import KEY, VERIFIER
 from tests.unit.routing.orgs import org_tree
 
 
 @pytest.fixture
-def served() -> Iterator[tuple[str, SupervisionApplication]]:
+def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[str, SupervisionApplication]]:
+    # The command signs with the platform's private key: the tests' key here.
+    raw = KEY.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
+    monkeypatch.setenv("BATON_SERVICE_TOKEN_PRIVATE_KEY", base64.b64encode(raw).decode())
+    get_settings.cache_clear()
     app = SupervisionApplication(org_tree())
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(app), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(app, verifier=VERIFIER), host="127.0.0.1",
+                                           port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
@@ -33,6 +41,7 @@ def served() -> Iterator[tuple[str, SupervisionApplication]]:
     finally:
         server.should_exit = True
         thread.join(5)
+        get_settings.cache_clear()
 
 
 def test_publish_sends_the_file_and_reports_the_new_calendar(

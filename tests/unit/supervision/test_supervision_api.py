@@ -9,11 +9,14 @@ from uuid import uuid4
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.actors import Actor
 from domain.contracts import Envelope, HandlingEvents, PetitionEvents
 from domain.guards import CHINA_TZ
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import create_app, load_config
 from services.supervision.scheduler import tick
+from tests.actors import MONITOR, staff
+from tests.service_tokens import VERIFIER, bearer
 from tests.unit.routing.orgs import CITY, COUNTY, TOWNSHIP_A, TOWNSHIP_B, org_tree
 
 T0 = datetime(2026, 11, 2, 9, tzinfo=CHINA_TZ)
@@ -24,7 +27,8 @@ class Api:
         self.now = T0
         self.app = SupervisionApplication(org_tree(), config=load_config(),
                                           clock=lambda: self.now)
-        self.client = TestClient(create_app(self.app))
+        # Reads carry a province case manager's token; commands their actor's.
+        self.client = TestClient(create_app(self.app, verifier=VERIFIER), headers=bearer(MONITOR))
         self.position = 0
 
     def feed(self, type_: str, case_id: str, organ: str, at: datetime, **payload: Any) -> None:
@@ -34,12 +38,13 @@ class Api:
             organ_code=organ, actor="clerk", occurred_at=at.isoformat(), source="routing",
             payload=payload, notification_id=self.position), "routing.events#0")
 
-    def post(self, path: str, actor: dict[str, str] | None, **body: Any) -> Any:
-        return self.client.post(path, json={**({"actor": actor} if actor else {}), **body})
+    def post(self, path: str, actor: Actor | None, **body: Any) -> Any:
+        headers = bearer(actor) if actor else {"Authorization": ""}
+        return self.client.post(path, json=body, headers=headers)
 
 
-def who(name: str, organ: str, role: str = "handler", office: str = "supervision") -> dict:
-    return {"name": name, "organ_code": organ, "office": office, "role": role}
+def who(name: str, organ: str, role: str = "handler", office: str = "supervision") -> Actor:
+    return staff(name, organ, office, role)
 
 
 CITY_HANDLER, CITY_LEADER = who("周处长", CITY), who("吴书记", CITY, "leader")
@@ -129,9 +134,13 @@ def test_order_refusals(api: Api) -> None:
                 {"case_id": "not-a-uuid"}):
         assert error_code(api.post("/orders", CITY_HANDLER, **{**body, **bad}), 422) == \
             "request_invalid"
-    assert error_code(api.post("/orders", None, **body), 422) == "request_invalid"
-    assert error_code(api.post("/orders", {**CITY_HANDLER, "organ_code": "x"}, **body), 422) \
-        == "request_invalid"
+    # The actor is the token's: none is 401, and an actor in the body is refused.
+    assert error_code(api.post("/orders", None, **body), 401) == "token_missing"
+    in_body = {**body, "actor": {"name": "x", "organ_code": CITY, "office": "supervision"}}
+    ignored = api.client.post("/orders", json=in_body, headers=bearer(CITY_HANDLER))
+    assert ignored.status_code == 201
+    issuer = (ignored.json()["issuer_organ"], ignored.json()["issuer_office"])
+    assert issuer == (CITY, "supervision")
     assert error_code(api.post(f"/orders/{uuid4()}/approval", CITY_LEADER), 404) == \
         "order_unknown"
     order_id = api.post("/orders", CITY_HANDLER, **body).json()["order_id"]
@@ -190,7 +199,8 @@ def test_the_evaluation_story_scores_67_rectifies_one_item_and_escalates_another
 
 def test_evaluation_refusals(api: Api) -> None:
     body = {"month": "2026-11", "organs": [TOWNSHIP_A]}
-    assert error_code(api.post("/evaluations", {**TOWN_A, "role": "evaluator"}, **body), 403) \
+    town_evaluator = who("甲整改", TOWNSHIP_A, "evaluator")
+    assert error_code(api.post("/evaluations", town_evaluator, **body), 403) \
         == "evaluator_level_too_low"
     assert error_code(api.post("/evaluations", EVALUATOR, **{**body, "month": "2026-13"}),
                       422) == "request_invalid"
@@ -234,6 +244,12 @@ def test_extension_suspension_and_deadline_refusals(api: Api) -> None:
     assert error_code(api.client.get("/warnings", params={"organ": CITY, "level": "green"}),
                       422) == "request_invalid"
     assert api.client.get("/overdue", params={"organ": CITY}).json() == []
+    # Only the caller's subtree: a county's handler does not list the city's warnings.
+    for path in ("/warnings", "/overdue", "/orders", "/key-field-loops"):
+        other = api.client.get(path, params={"organ": CITY}, headers=bearer(COUNTY_HANDLER))
+        assert error_code(other, 403) == "forbidden", path
+        assert api.client.get(path, params={"organ": COUNTY},
+                              headers=bearer(COUNTY_HANDLER)).status_code == 200, path
     assert api.client.get("/warnings/counts", params={"organ": CITY}).json()["red"] == 0
 
 

@@ -31,7 +31,8 @@ class Wired:
         clock = lambda: self.now  # noqa: E731
         self.intake = IntakeApplication(
             sealer=Sealer(os.urandom(32)), org_tree=org_tree(),
-            attachments=AttachmentStore(tmp_path / "files", max_bytes=1000), clock=clock,
+            attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
+            clock=clock,
             min_answer_seconds=0)
         self.routing = RoutingApplication(org_tree())
         self.supervision = SupervisionApplication(org_tree(), clock=clock)
@@ -46,7 +47,7 @@ class Wired:
     def register(self, organ: str, real_name: bool = True) -> Any:
         reporter = ReporterIdentity.create("张三", "11010519491231002X", "13800138000") \
             if real_name else None
-        return self.intake.register(organ_code=organ, actor="clerk", channel="letter",
+        return self.intake.register(organ_code=organ, actor=clerk(organ), channel="letter",
                                     summary="反映某局长违规收受礼金", received_at=self.now,
                                     reporter=reporter,
                                     reported_persons=[{"name": "王某",
@@ -67,7 +68,7 @@ def test_a_corrected_receipt_time_moves_the_acceptance_notice(wired: Wired) -> N
     case = wired.register(COUNTY)
     assert wired.deadlines(case.case_id)["acceptance_notice:"]["due"] == "2026-10-19"
     wired.intake.correct(case.case_id, "收件时间登记有误",
-                         {"received_at": T0 - timedelta(days=7)}, actor="clerk")
+                         {"received_at": T0 - timedelta(days=7)}, actor=clerk(COUNTY))
     moved = wired.deadlines(case.case_id)["acceptance_notice:"]
     assert moved["opened_on"] == "2026-09-14" and moved["due"] == "2026-10-10"
     assert moved["history"][-1]["event"] == "rebased"
@@ -77,15 +78,15 @@ def test_acceptance_notice_opens_for_real_name_only_and_is_met_late(wired: Wired
     named = wired.register(COUNTY)
     anonymous = wired.register(COUNTY, real_name=False)
     diverted = wired.register(COUNTY)
-    wired.intake.accept(named.case_id, "accusation", actor="clerk")
-    wired.intake.accept(anonymous.case_id, "accusation", actor="clerk")
-    wired.intake.divert(diverted.case_id, "县信访局", "不属于纪检监察业务范围", actor="clerk")
+    wired.intake.accept(named.case_id, "accusation", actor=clerk(COUNTY))
+    wired.intake.accept(anonymous.case_id, "accusation", actor=clerk(COUNTY))
+    wired.intake.divert(diverted.case_id, "县信访局", "不属于纪检监察业务范围", actor=clerk(COUNTY))
     notice = wired.deadlines(named.case_id)["acceptance_notice:"]
     assert notice["due"] == "2026-10-19" and notice["status"] == "open"  # across National Day
     assert wired.deadlines(anonymous.case_id) == {}
     assert wired.deadlines(diverted.case_id)["acceptance_notice:"]["status"] == "cancelled"
     wired.now = datetime(2026, 10, 21, 10, tzinfo=CHINA_TZ)
-    wired.intake.notify_acceptance(named.case_id, "phone", None, actor="clerk")
+    wired.intake.notify_acceptance(named.case_id, "phone", None, actor=clerk(COUNTY))
     met = wired.deadlines(named.case_id)["acceptance_notice:"]
     assert (met["status"], met["met_on"], met["days_late"]) == ("met", "2026-10-21", 2)
     assert wired.system.run() == 0
@@ -93,7 +94,7 @@ def test_acceptance_notice_opens_for_real_name_only_and_is_met_late(wired: Wired
 
 def test_a_supervised_transfer_opens_an_order_and_its_clocks(wired: Wired) -> None:
     case = wired.register(CITY)
-    wired.intake.accept(case.case_id, "accusation", actor="clerk")
+    wired.intake.accept(case.case_id, "accusation", actor=clerk(CITY))
     wired.system.run()
     r = wired.routing
     tid = r.propose_transfer(case.case_id, clerk(CITY), "supervise_down", "按管理权限督办",

@@ -1,3 +1,5 @@
+import casework from './casework.en'
+import supervision from './supervision.en'
 import type zhCN from './zh-CN'
 
 /** English: the same keys as zh-CN (the type says so), every visible string. */
@@ -25,8 +27,10 @@ const en: typeof zhCN = {
     sessionLost: 'Your session has ended; please log in again',
   },
   menu: {
-    groups: { work: 'Casework', analysis: 'Statistics', system: 'System and audit' },
+    groups: { work: 'Casework', supervision: 'Supervision', analysis: 'Statistics', system: 'System and audit' },
   },
+  ...casework,
+  ...supervision,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',
@@ -37,6 +41,14 @@ const en: typeof zhCN = {
     login: 'Log in',
     progress: 'Check progress',
     notFound: 'Page not found',
+    approvals: 'Approvals',
+    search: 'Search cases',
+    case: 'Case',
+    supervisionBoard: 'Supervision board',
+    myDeadlines: 'My deadlines',
+    orders: 'Supervision orders',
+    evaluation: 'Case evaluation',
+    keyFieldLoops: 'Key-field loop',
   },
   header: {
     logout: 'Log out',

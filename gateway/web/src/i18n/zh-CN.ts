@@ -1,3 +1,6 @@
+import casework from './casework.zh-CN'
+import supervision from './supervision.zh-CN'
+
 /** 简体中文：界面上的每一句话（业务词表的标签来自服务器的 vocabulary 查询）。 */
 export default {
   app: {
@@ -23,8 +26,10 @@ export default {
     sessionLost: '登录已失效，请重新登录',
   },
   menu: {
-    groups: { work: '信访业务', analysis: '统计分析', system: '系统与审计' },
+    groups: { work: '信访业务', supervision: '督查督办', analysis: '统计分析', system: '系统与审计' },
   },
+  ...casework,
+  ...supervision,
   pages: {
     workbench: '工作台',
     register: '编号登记',
@@ -35,6 +40,14 @@ export default {
     login: '登录',
     progress: '办理进度查询',
     notFound: '页面不存在',
+    approvals: '审批',
+    search: '案件查询',
+    case: '案件详情',
+    supervisionBoard: '督查看板',
+    myDeadlines: '我的期限',
+    orders: '督办',
+    evaluation: '一案一评',
+    keyFieldLoops: '重点领域闭环',
   },
   header: {
     logout: '退出登录',

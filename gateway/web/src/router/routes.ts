@@ -2,6 +2,8 @@ import type { RouteRecordRaw } from 'vue-router'
 
 import MainLayout from '@/layouts/MainLayout.vue'
 import PublicLayout from '@/layouts/PublicLayout.vue'
+import { READ_ROLES, STATS_ROLES } from './roles'
+import { supervisionRoutes } from './supervision'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -16,10 +18,7 @@ declare module 'vue-router' {
   }
 }
 
-export type MenuGroup = 'work' | 'analysis' | 'system'
-
-/** Roles that see case-derived counts (administrators read no case content). */
-const STATS_ROLES = ['petition_clerk', 'handler', 'leader', 'case_manager', 'evaluator', 'auditor']
+export type MenuGroup = 'work' | 'supervision' | 'analysis' | 'system'
 
 /** Every page of the shell; the side menu is built from the `menu` entries. */
 export const routes: RouteRecordRaw[] = [
@@ -42,6 +41,32 @@ export const routes: RouteRecordRaw[] = [
           roles: ['petition_clerk'],
           menu: { group: 'work', icon: 'EditPen', order: 2 },
         },
+      },
+      {
+        path: 'approvals',
+        name: 'approvals',
+        component: () => import('@/pages/ApprovalsPage.vue'),
+        meta: {
+          title: 'pages.approvals',
+          roles: ['leader'],
+          menu: { group: 'work', icon: 'Stamp', order: 3 },
+        },
+      },
+      {
+        path: 'cases',
+        name: 'search',
+        component: () => import('@/pages/SearchPage.vue'),
+        meta: {
+          title: 'pages.search',
+          roles: READ_ROLES,
+          menu: { group: 'work', icon: 'Search', order: 4 },
+        },
+      },
+      {
+        path: 'cases/:id',
+        name: 'case',
+        component: () => import('@/pages/CasePage.vue'),
+        meta: { title: 'pages.case', roles: READ_ROLES },
       },
       {
         path: 'stats',
@@ -73,6 +98,7 @@ export const routes: RouteRecordRaw[] = [
           menu: { group: 'system', icon: 'Document', order: 2 },
         },
       },
+      ...supervisionRoutes,
       {
         path: 'forbidden',
         name: 'forbidden',

@@ -12,6 +12,7 @@ from domain.errors import DomainError
 from domain.guards import CHINA_TZ
 from domain.handling import Actor, Handling
 from domain.vocabulary import Office, Role, TransferKind
+from tests.actors import staff
 from tests.unit.routing.orgs import TOWNSHIP_A, leader, org_tree
 
 TREE = org_tree()
@@ -35,7 +36,7 @@ def move(
 ) -> str:
     """Propose, sign off, dispatch and receive one transfer; returns its id."""
     assert h.holder_organ is not None and h.holder_office is not None
-    sender = by or Actor("经办人", h.holder_organ, h.holder_office, Role.HANDLER.value)
+    sender = by or staff("经办人", h.holder_organ, h.holder_office, Role.HANDLER.value)
     tid = h.propose_transfer(
         sender, kind, "按管理权限", TREE, to_organ=to_organ, to_office=to_office, at=AT
     )
@@ -43,7 +44,7 @@ def move(
     h.dispatch_transfer(sender, tid, TREE, at=AT)
     pending = h.pending_transfer
     assert pending is not None
-    at = receiver or Actor("签收人", pending.to_organ or "", pending.to_office or "", "handler")
+    at = receiver or staff("签收人", pending.to_organ or "", pending.to_office or "", "handler")
     h.receive_transfer(at, tid, at=AT)
     return tid
 

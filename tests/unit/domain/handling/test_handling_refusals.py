@@ -8,8 +8,9 @@ from uuid import uuid4
 import pytest
 
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from domain.handling import Actor, Handling
+from domain.handling import Handling
 from domain.vocabulary import TransferKind
+from tests.actors import staff
 from tests.unit.domain.handling.story import (
     AT,
     PETITION,
@@ -36,13 +37,13 @@ from tests.unit.routing.orgs import (
 
 def test_actor_must_be_named_and_placed() -> None:
     with pytest.raises(InvalidInput) as exc:
-        Actor(" ", COUNTY, PETITION)
+        staff(" ", COUNTY, PETITION)
     assert error_code(exc) == "actor_name_required"
     with pytest.raises(InvalidInput) as exc:
-        Actor("王", "", PETITION)
+        staff("王", "", PETITION)
     assert error_code(exc) == "actor_organ_required"
     with pytest.raises(InvalidInput) as exc:
-        Actor("王", COUNTY, "canteen")
+        staff("王", COUNTY, "canteen")
     assert error_code(exc) == "vocabulary_unknown_code"
 
 

@@ -19,11 +19,12 @@ from domain.errors import DomainError
 from domain.guards import CHINA_TZ
 from domain.handling import INTERNAL_KINDS, Actor, Handling, TransferState
 from domain.vocabulary import Disposal, FiveInPlace, Outcome, Role, Substantiation, TransferKind
+from tests.actors import staff
 from tests.unit.routing.orgs import CITY, COUNTY, ORGANS, STATIONED, TOWNSHIP_A, org_tree
 
 TREE = org_tree()
 PEOPLE = [
-    Actor(f"{role}@{organ}/{office}", organ, office.value, role)
+    staff(f"{role}@{organ}/{office}", organ, office.value, role)
     for organ in ORGANS
     for office in TREE.get(organ).offices
     for role in (Role.HANDLER.value, Role.LEADER.value)
@@ -97,7 +98,7 @@ class CustodyMachine(RuleBasedStateMachine):
         h = self.handling
         if h.holder_organ is None or h.holder_office is None:
             return None
-        return Actor("持有人", h.holder_organ, h.holder_office, role)
+        return staff(f"持有人-{role}", h.holder_organ, h.holder_office, role)
 
     def _draw_actor(self, data: st.DataObject, *entitled: Actor | None) -> Actor:
         candidates = [a for a in entitled if a is not None]
@@ -122,7 +123,8 @@ class CustodyMachine(RuleBasedStateMachine):
         if needs == "holder":
             assert (actor.organ_code, actor.office) == before, "a non-holder succeeded"
         elif needs == "leader":
-            assert actor.organ_code == before[0] and actor.role == Role.LEADER.value
+            assert actor.organ_code == before[0] and actor.is_leader
+            assert pending is not None and pending.proposed_by != actor.username
         elif needs == "target":
             assert pending is not None
             where = (
@@ -139,9 +141,9 @@ class CustodyMachine(RuleBasedStateMachine):
         if t is None:
             return None
         if t.outward:
-            return Actor("签收人", t.from_organ, t.from_office)
+            return staff("签收人", t.from_organ, t.from_office)
         assert t.to_organ is not None and t.to_office is not None
-        return Actor("签收人", t.to_organ, t.to_office)
+        return staff("签收人", t.to_organ, t.to_office)
 
     # --- rules -----------------------------------------------------------------------
 

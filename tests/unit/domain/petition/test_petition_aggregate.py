@@ -9,7 +9,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.actors import Actor
 from domain.errors import Conflict, DomainError, Forbidden, InvalidInput
 from domain.petition import (
     MAX_ATTACHMENTS,
@@ -20,6 +19,7 @@ from domain.petition import (
     Stage,
     registration_number,
 )
+from tests.actors import staff
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 SEALED = "v1.c2VhbGVkLWlkZW50aXR5"  # stands in for AES-GCM ciphertext
@@ -176,8 +176,8 @@ def test_an_anonymous_web_report_is_diverted_with_where_to_go() -> None:
     assert codes(error) == "petition_anonymous"
 
 
-CLERK = Actor("clerk-li", "6201", "petition", "petition_clerk")
-LEADER = Actor("leader-zhang", "6201", "supervision", "leader")
+CLERK = staff("clerk-li", "6201", "petition", "petition_clerk")
+LEADER = staff("leader-zhang", "6201", "supervision", "leader")
 
 
 def test_not_accepting_is_proposed_by_a_clerk_and_approved_by_a_leader_of_the_organ() -> None:
@@ -195,9 +195,9 @@ def test_not_accepting_is_proposed_by_a_clerk_and_approved_by_a_leader_of_the_or
             screen()
         assert codes(pending) == "not_accept_pending"
     refusals = [
-        (Actor("leader-wang", "620102", "petition", "leader"), "leader_of_organ_required"),
-        (Actor("clerk-zhao", "6201", "petition", "petition_clerk"), "leader_of_organ_required"),
-        (Actor("clerk-li", "6201", "petition", "leader"), "proposer_cannot_decide"),
+        (staff("leader-wang", "620102", "petition", "leader"), "leader_of_organ_required"),
+        (staff("clerk-zhao", "6201", "petition", "petition_clerk"), "leader_of_organ_required"),
+        (staff("clerk-li", "6201", "petition", "leader"), "proposer_cannot_decide"),
     ]
     for actor, code in refusals:
         with pytest.raises(Forbidden) as forbidden:
@@ -226,9 +226,9 @@ def test_a_rejected_proposal_leaves_the_petition_to_be_screened_normally() -> No
         petition.reject_not_accept("有具体事实", actor=LEADER, at=T0)
     assert codes(nothing) == "not_accept_not_proposed"
     for actor in (
-        Actor("clerk-li", "620102", "petition", "petition_clerk"),
-        Actor("handler-wu", "6201", "supervision", "handler"),
-        Actor("clerk-li", "6201", "petition", "handler"),
+        staff("clerk-li", "620102", "petition", "petition_clerk"),
+        staff("handler-wu", "6201", "supervision", "handler"),
+        staff("clerk-li", "6201", "petition", "handler"),
     ):
         with pytest.raises(Forbidden) as forbidden:
             petition.propose_not_accept("无实质内容", actor=actor, at=T0)
@@ -239,7 +239,7 @@ def test_a_rejected_proposal_leaves_the_petition_to_be_screened_normally() -> No
     petition.propose_not_accept("无实质内容", actor=CLERK, at=T0)
     with pytest.raises(Forbidden) as own:
         petition.reject_not_accept(
-            "r", actor=Actor("clerk-li", "6201", "petition", "leader"), at=T0
+            "r", actor=staff("clerk-li", "6201", "petition", "leader"), at=T0
         )
     assert codes(own) == "proposer_cannot_decide"
     petition.reject_not_accept("举报有具体时间地点", actor=LEADER, at=T0)

@@ -8,6 +8,11 @@ export const REGISTER_PETITION = graphql(`
       caseId
       registrationNumber
       receiptCode
+      substanceHint { messageZh messageEn missing }
+      case {
+        id
+        repeatCandidates { caseId registrationNumber summary stage reasonZh reasonEn }
+      }
     }
   }
 `)

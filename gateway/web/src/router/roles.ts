@@ -1,0 +1,8 @@
+/** Roles that work on cases in an office (they have an inbox and open case pages). */
+export const CASE_ROLES = ['petition_clerk', 'handler', 'leader']
+
+/** Roles that read cases of their subtree (search, case pages). */
+export const READ_ROLES = [...CASE_ROLES, 'case_manager', 'evaluator', 'auditor']
+
+/** Roles that see case-derived counts (administrators read no case content). */
+export const STATS_ROLES = READ_ROLES

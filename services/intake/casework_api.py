@@ -1,0 +1,122 @@
+"""Intake's REST for the casework pages 案件工作台接口: search and a case's timeline.
+
+Both read through `IntakeApplication`, which scopes them to the caller (`CurrentActor`):
+the search in its SQL, the timeline where the petition is loaded.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel
+
+from domain.guards import ORGAN_CODE
+from domain.petition import Stage
+from domain.vocabulary import Channel
+from infra.web import error_responses
+from services.auth import CurrentActor as Actor
+from services.intake.application import IntakeApplication
+from services.intake.search import PAGE_MAX, SearchQuery, decode_cursor
+
+STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
+
+
+class PetitionSummaryOut(BaseModel):
+    """One case in a search result: what a results table shows."""
+
+    case_id: str
+    registration_number: str
+    organ_code: str
+    channel: str | None
+    stage: str
+    summary: str
+    registered_at: str
+    reported_persons: list[dict[str, str]]
+    holder_organ: str
+    holder_office: str
+
+
+class PetitionPageOut(BaseModel):
+    """A page of search results, newest registration first; `next_cursor` is None on the
+    last page."""
+
+    items: list[PetitionSummaryOut]
+    next_cursor: str | None
+
+
+class TimelineEntryOut(BaseModel):
+    """One intake event of a case: what, who (username), organ, office, when."""
+
+    sequence: int
+    what: str
+    who: str | None
+    organ: str | None
+    office: str | None
+    at: str
+
+
+def _intake(request: Request) -> IntakeApplication:
+    return request.app.state.intake  # type: ignore[no-any-return]
+
+
+Intake = Annotated[IntakeApplication, Depends(_intake)]
+CaseId = Annotated[UUID, Path(description="The case id 案件编号 (the petition's id)")]
+
+casework = APIRouter(prefix="/petitions", tags=["casework"])
+
+
+@casework.get("", response_model=PetitionPageOut, responses=error_responses(403, 422))
+def search_petitions(
+    intake: Intake,
+    actor: Actor,
+    registration_number: Annotated[str | None, Query(max_length=40)] = None,
+    reported_person: Annotated[
+        str | None, Query(max_length=50, description="Part of a reported person's name or unit")
+    ] = None,
+    text: Annotated[str | None, Query(max_length=100, description="Part of the summary")] = None,
+    stage: Annotated[str | None, Query(pattern=STAGE_PATTERN)] = None,
+    channel: Channel | None = None,
+    registered_from: Annotated[
+        date | None, Query(alias="from", description="First day (Beijing time)")
+    ] = None,
+    registered_to: Annotated[
+        date | None, Query(alias="to", description="Last day (Beijing time)")
+    ] = None,
+    organ: Annotated[
+        str | None,
+        Query(pattern=ORGAN_CODE.pattern, max_length=12, description="An organ subtree"),
+    ] = None,
+    first: Annotated[int, Query(ge=1, le=PAGE_MAX)] = 50,
+    after: Annotated[str | None, Query(max_length=200, description="next_cursor")] = None,
+) -> Any:
+    """Cases the caller may see (registered in or held by their subtree), newest
+    registration first, `first` at a time; pass `next_cursor` as `after` for the next
+    page. Filters combine with AND; text filters match parts, case-insensitively."""
+    query = SearchQuery(
+        scopes=(),
+        registration_number=registration_number,
+        reported_person=reported_person,
+        text=text,
+        stage=stage,
+        channel=None if channel is None else channel.value,
+        registered_from=registered_from,
+        registered_to=registered_to,
+        organ=organ,
+        first=first,
+        after=None if after is None else decode_cursor(after),
+    )
+    return intake.search(query, actor)
+
+
+@casework.get(
+    "/{case_id}/timeline",
+    response_model=list[TimelineEntryOut],
+    responses=error_responses(403, 404, 422),
+)
+def get_timeline(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
+    """Every intake event of the case, oldest first: what, who (username), organ, office,
+    when."""
+    return intake.timeline(case_id, actor)

@@ -1,0 +1,151 @@
+"""Intake's REST for the casework pages on PostgreSQL: search (filters, keyset pages, scope
+in the query, holders from routing.events) and a case's timeline; their bad inputs."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from domain.contracts import Envelope, HandlingEvents
+from domain.guards import CHINA_TZ
+
+from .conftest import REPORTER, Intake
+
+pytestmark = pytest.mark.integration
+
+
+def search(service: Intake, who: dict[str, str] | None = None, **params: Any) -> dict[str, Any]:
+    response = service.client.get("/petitions", params=params, headers=who or service.actor)
+    assert response.status_code == 200, response.text
+    data: dict[str, Any] = response.json()
+    return data
+
+
+def numbers(page: dict[str, Any]) -> list[str]:
+    return [item["registration_number"] for item in page["items"]]
+
+
+def hand_to(service: Intake, case_id: str, organ: str, position: int) -> None:
+    """routing.events says the case was received by `organ` (as the consumer would)."""
+    envelope = Envelope(
+        event_id=str(uuid4()),
+        type=HandlingEvents.TRANSFER_RECEIVED,
+        case_id=case_id,
+        sequence=position + 1,
+        organ_code=organ,
+        actor="handler.wu",
+        occurred_at="",
+        source="routing",
+        payload={"holder_organ": organ, "holder_office": "petition"},
+        notification_id=position,
+    )
+    service.intake.handle_routing_event(envelope, "routing.events#0")
+
+
+def test_search_filters_pages_and_scope(service: Intake) -> None:
+    persons = [{"name": "李建国", "unit": "某县财政局"}]
+    letter = service.register(reported_persons=persons, summary="反映李某违规收受礼金")
+    web = service.register(channel="web", summary="反映某局长公款吃喝")
+    visit = service.register(channel="visit", visitors=3, summary="集体访反映征地补偿")
+    county = service.register(organ_code="620102", summary="反映某村干部侵占集体资金")
+    sibling = service.register(organ_code="620103", summary="反映某站长违规发放补贴")
+    everyone = {c["registration_number"] for c in (letter, web, visit, county, sibling)}
+
+    # The city's clerk sees its own and its counties' cases, newest first.
+    page = search(service)
+    assert set(numbers(page)) == everyone and page["next_cursor"] is None
+    assert numbers(page)[0] == sibling["registration_number"]
+    item = next(i for i in page["items"] if i["case_id"] == letter["case_id"])
+    assert item["reported_persons"] == [{"name": "李建国", "unit": "某县财政局"}]
+    assert (item["channel"], item["stage"], item["holder_organ"]) == ("letter", "received", "6201")
+
+    assert numbers(search(service, channel="web")) == [web["registration_number"]]
+    assert numbers(search(service, reported_person="建国")) == [letter["registration_number"]]
+    assert numbers(search(service, reported_person="财政局")) == [letter["registration_number"]]
+    assert numbers(search(service, text="公款")) == [web["registration_number"]]
+    assert numbers(search(service, text="100%_")) == []  # wildcards are literal
+    number = visit["registration_number"]
+    assert numbers(search(service, registration_number=number)) == [number]
+    assert set(numbers(search(service, organ="620102"))) == {county["registration_number"]}
+    today = datetime.now(CHINA_TZ).date()
+    assert len(numbers(search(service, **{"from": today, "to": today}))) == 5
+    assert numbers(search(service, **{"to": today - timedelta(days=1)})) == []
+    assert numbers(search(service, stage="accepted")) == []
+
+    # Keyset pages of two: every case once, in the same order as one page.
+    seen, after = [], None
+    while True:
+        page = search(service, first=2, **({"after": after} if after else {}))
+        seen += numbers(page)
+        after = page["next_cursor"]
+        if after is None:
+            break
+    assert seen == numbers(search(service))
+
+    # A county's clerk sees the county's case, not the city's nor the sibling's ...
+    county_clerk = service.as_("clerk.ma", organ="620102")
+    assert numbers(search(service, county_clerk)) == [county["registration_number"]]
+    # ... until routing hands it one of the city's cases: held now, so in its scope.
+    hand_to(service, letter["case_id"], "620102", 1)
+    assert set(numbers(search(service, county_clerk))) == {
+        county["registration_number"],
+        letter["registration_number"],
+    }
+    assert numbers(search(service, county_clerk, organ="6201")) == numbers(
+        search(service, county_clerk)
+    )
+    # An administrator reads no case content: the list itself is refused.
+    admin = service.as_("admin.he", role="administrator")
+    refused = service.client.get("/petitions", headers=admin)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    ("params", "code"),
+    [
+        ({"stage": "bogus"}, "request_invalid"),
+        ({"channel": "pigeon"}, "request_invalid"),
+        ({"first": 0}, "request_invalid"),
+        ({"first": 101}, "request_invalid"),
+        ({"organ": "abc"}, "request_invalid"),
+        ({"from": "2024-13-01"}, "request_invalid"),
+        ({"after": "not a cursor"}, "cursor_invalid"),
+        ({"after": "WyJ4IiwgInkiXQ=="}, "cursor_invalid"),
+        ({"text": "x" * 101}, "request_invalid"),
+    ],
+)
+def test_search_bad_inputs_are_coded(service: Intake, params: dict[str, Any], code: str) -> None:
+    response = service.client.get("/petitions", params=params)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and error["message_zh"] and error["message_en"]
+
+
+def test_the_timeline_lists_intake_events_in_order(service: Intake) -> None:
+    case = service.register(reporter=REPORTER)
+    url = f"/petitions/{case['case_id']}"
+    reveal = service.client.post(f"{url}/reporter/reveal", json={"purpose": "核实"})
+    assert reveal.status_code == 200
+    accept = service.client.post(
+        f"{url}/screening/accept",
+        json={"report_type": "accusation"},
+        headers=service.as_("clerk.zhao"),
+    )
+    assert accept.status_code == 200
+    response = service.client.get(f"{url}/timeline")
+    assert response.status_code == 200, response.text
+    entries = response.json()
+    assert [(e["sequence"], e["what"], e["who"], e["organ"], e["office"]) for e in entries] == [
+        (1, "Petition.Registered", "clerk.li", "6201", "petition"),
+        (2, "Petition.ReporterRevealed", "clerk.li", "6201", "petition"),
+        (3, "Petition.Accepted", "clerk.zhao", "6201", "petition"),
+    ]
+    assert [e["at"] for e in entries] == sorted(e["at"] for e in entries)
+    assert REPORTER["name"] not in response.text
+    sibling = service.client.get(
+        f"{url}/timeline", headers=service.as_("clerk.sun", organ="620103")
+    )
+    assert sibling.status_code == 404 and sibling.json()["error"]["code"] == "petition_unknown"
