@@ -78,7 +78,9 @@ CASE_STATISTICS = "/organs/{organ}/case-statistics?from={start}&to={end}"
         ("/organs/62/case-statistics?from=2026-02-30&to=2026-03-31", 422, "request_invalid"),
         ("/organs/62/case-statistics?to=2026-01-31", 422, "request_invalid"),
         ("/organs/6x!/case-statistics?from=2026-01-01&to=2026-01-31", 422, "organ_code_invalid"),
-        ("/organs/99/case-statistics?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
+        # Unknown but inside the caller's (the province leader's) subtree: 404; an organ
+        # outside it is refused first (403), known or not.
+        ("/organs/6299/case-statistics?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
         (
             "/organs/62/case-statistics?from=2026-01-01&to=2026-01-31&groupBy=COLOUR",
             422,
@@ -103,12 +105,12 @@ CASE_STATISTICS = "/organs/{organ}/case-statistics?from={start}&to={end}"
         ),
         ("/organs/62/subordinate-status?from=2026-12-01&to=2026-01-01", 422, "date_range_invalid"),
         ("/organs/6x!/subordinate-status?from=2026-01-01&to=2026-01-31", 422, "organ_code_invalid"),
-        ("/organs/99/subordinate-status?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
+        ("/organs/6299/subordinate-status?from=2026-01-01&to=2026-01-31", 404, "organ_unknown"),
         ("/organs/62/subordinate-status?from=2026-01-01", 422, "request_invalid"),
     ],
 )
 def test_statistics_refuse_bad_inputs_with_a_code_and_two_languages(stats, path, status, code):
-    response = TestClient(APP).get(path)
+    response = TestClient(APP, headers=bearer(LEADER)).get(path)
     assert response.status_code == status
     error = response.json()["error"]
     assert error["code"] == code
@@ -123,7 +125,7 @@ def test_case_statistics_answers_in_the_published_shape(stats):
     cases = [builder.case(start, 1) for _ in range(40)]
     stats.load([e for case in cases for e in case.events], {})
     body = (
-        TestClient(APP)
+        TestClient(APP, headers=bearer(LEADER))
         .get(
             "/organs/62/case-statistics?from=2025-01-01&to=2025-12-31"
             "&groupBy=SUBORDINATE&groupBy=MONTH"
@@ -146,7 +148,9 @@ def test_case_statistics_answers_in_the_published_shape(stats):
         "onTime",
     }
     assert body["rates"]["inScopeShare"]["denominator"] == body["total"]
-    status = TestClient(APP).get("/organs/62/subordinate-status?from=2025-01-01&to=2025-12-31")
+    status = TestClient(APP, headers=bearer(LEADER)).get(
+        "/organs/62/subordinate-status?from=2025-01-01&to=2025-12-31"
+    )
     units = status.json()["units"]
     assert units[0]["organ"] == "62" and units[0]["own"] is True
     assert sum(unit["received"] for unit in units) == body["total"]
