@@ -14,10 +14,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
 REPO = Path(__file__).resolve().parent.parent
+
+# Property tests check properties, not speed: a loaded CI machine must not fail them on
+# Hypothesis's per-example deadline (speed is measured by `make bench`).
+settings.register_profile("baton", deadline=None)
+settings.load_profile("baton")
 
 
 @pytest.fixture(scope="session")

@@ -18,6 +18,7 @@ from infra.service import Worker, consumer_worker, relay_worker, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
+from services.guard import Guard
 from services.supervision.api import routers
 from services.supervision.application import SupervisionApplication
 from services.supervision.scheduler import scheduler_worker
@@ -66,6 +67,7 @@ def create_app(
         "case evaluation 一案一评, the key-field closed loop and the working calendar.",
     )
     app.state.supervision = supervision
+    app.state.guard = Guard(access_log)
     for router in routers:
         app.include_router(router, dependencies=[Depends(verified_identity)])
     return app

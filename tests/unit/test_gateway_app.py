@@ -186,6 +186,7 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
             return None
 
     monkeypatch.setattr(up.Platform, "prepare_identity", lambda self, env: None)
+    monkeypatch.setattr(up.Platform, "prepare_roles", lambda self, env: env)
     platform = up.Platform(
         Settings(
             baton_data_dir=tmp_path,

@@ -5,14 +5,21 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Text, Version, command_errors
+from services.supervision.api.deps import (
+    App,
+    CurrentActor,
+    ScopedOrgan,
+    Text,
+    Version,
+    command_errors,
+)
 
 router = APIRouter(tags=["deadlines 期限"])
-Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
+Organ = ScopedOrgan  # the caller's subtree only
 
 
 @router.get("/warnings", responses=error_responses(404, 422))

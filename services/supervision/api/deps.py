@@ -9,14 +9,16 @@ from __future__ import annotations
 import re
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import AfterValidator, Field
 
+from domain.access import Action, Object
 from infra.web import ErrorBody, error_responses
 from services.auth import CurrentActor
+from services.guard import Guard
 from services.supervision.application import SupervisionApplication
 
-__all__ = ["App", "CurrentActor", "command_errors"]
+__all__ = ["App", "CurrentActor", "ScopedOrgan", "command_errors"]
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -42,6 +44,21 @@ def get_app(request: Request) -> SupervisionApplication:
 
 
 App = Annotated[SupervisionApplication, Depends(get_app)]
+
+
+def organ_in_scope(
+    request: Request,
+    actor: CurrentActor,
+    organ: Annotated[str, Query(pattern=ORGAN_PATTERN, max_length=12)],
+) -> str:
+    """An organ whose cases (deadlines, orders, warnings, loops) the caller may list: in
+    their subtree (`domain.access`, case: list); otherwise 403, logged."""
+    guard: Guard = request.app.state.guard
+    guard.organ(actor, Action.LIST, Object.CASE, organ)
+    return organ
+
+
+ScopedOrgan = Annotated[str, Depends(organ_in_scope)]
 
 
 def command_errors(*statuses: int) -> dict[int | str, dict[str, object]]:

@@ -10,10 +10,18 @@ from pydantic import Field
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Month, OrganCode, Text, command_errors
+from services.supervision.api.deps import (
+    App,
+    CurrentActor,
+    Month,
+    OrganCode,
+    ScopedOrgan,
+    Text,
+    command_errors,
+)
 
 router = APIRouter(tags=["evaluations 一案一评"])
-Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
+Organ = ScopedOrgan  # the caller's subtree only
 ERRORS = command_errors(403, 404, 409, 422)
 Seed = Annotated[str, Field(min_length=1, max_length=100, pattern=r"^[0-9A-Za-z_-]+$")]
 

@@ -9,10 +9,17 @@ from fastapi import APIRouter, Body, Query
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
-from services.supervision.api.deps import App, CurrentActor, Month, Text, command_errors
+from services.supervision.api.deps import (
+    App,
+    CurrentActor,
+    Month,
+    ScopedOrgan,
+    Text,
+    command_errors,
+)
 
 router = APIRouter(tags=["key-field loop 闭环管理"])
-Organ = Annotated[str, Query(pattern=r"^[0-9]{2}[0-9A-Z]{0,10}$", max_length=12)]
+Organ = ScopedOrgan  # the caller's subtree only
 
 
 @router.get("/key-field-loops", responses=error_responses(404, 422))

@@ -20,6 +20,7 @@ from infra.settings import Settings
 from infra.telemetry import setup_telemetry
 from services.intake.main import build as build_intake
 from services.stats.main import build as build_stats
+from tests.conftest import Staff
 
 from .helpers import wait_until
 
@@ -70,9 +71,14 @@ def test_one_registration_is_one_trace_across_every_hop(database_url, kafka_boot
             ServerThread(stats_app, settings.stats_port),
             ServerThread(build_gateway(settings), settings.gateway_port),
         ):
+            # A clerk of the county, logged in: the gateway calls intake with their token.
+            Staff(settings).add("clerk.trace", organ="620102")
+            client = httpx.Client(base_url=settings.url_of("gateway"), timeout=20)
+            csrf = Staff.login(client, "clerk.trace")
             exporter.clear()
-            response = httpx.post(
-                f"{settings.url_of('gateway')}/graphql",
+            response = client.post(
+                "/graphql",
+                headers={"X-CSRF-Token": csrf},
                 json={
                     "query": MUTATION,
                     "variables": {
@@ -84,8 +90,8 @@ def test_one_registration_is_one_trace_across_every_hop(database_url, kafka_boot
                         }
                     },
                 },
-                timeout=20,
             )
+            client.close()
             assert "errors" not in response.json(), response.text
             wait_until(lambda: stats.case_count() == 1, timeout=15)
             time.sleep(0.3)  # let the consumer's span end

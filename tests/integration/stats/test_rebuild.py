@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from domain.actors import Actor
 from domain.handling import Handling
 from domain.petition import Petition, ReportDescription, ReportedPerson
 from infra.eventstore import ServiceApplication
@@ -20,6 +19,7 @@ from infra.settings import Settings
 from services.stats.application import StatsApplication
 from services.stats.handlers import HANDLERS_BY_SOURCE
 from services.stats.rebuild import rebuild, rebuild_from_settings
+from tests.actors import staff
 
 pytestmark = pytest.mark.integration
 
@@ -65,13 +65,13 @@ class Platform:
                 key_fields=["poverty_alleviation"] if n % 3 == 0 else [],
             ),
         )
-        clerk = Actor("clerk", organ, "petition", "petition_clerk")
+        clerk = staff("clerk", organ, "petition", "petition_clerk")
         screen = n % 5
         if screen == 0:
             petition.divert("人社局", "劳动争议", actor="clerk", at=at)
         elif screen == 1:
             petition.propose_not_accept("无实质内容", actor=clerk, at=at)
-            leader = Actor("leader", organ, "petition", "leader")
+            leader = staff("leader", organ, "petition", "leader")
             petition.approve_not_accept(actor=leader, at=at)
         elif screen == 2 and self.first is not None:
             petition.link_as_repeat(self.first, "同一问题", actor="clerk", at=at)
@@ -84,7 +84,7 @@ class Platform:
 
     def _handle(self, petition: Petition, organ: str, n: int, at: dt.datetime) -> None:
         handling = Handling.open(petition.id, organ, "clerk", "accusation", at=at)
-        clerk = Actor("clerk", organ, "petition")
+        clerk = staff("clerk", organ, "petition")
         children = TREE.children(organ)
         if n % 3 == 0 and children:
             target = children[0].code
@@ -92,10 +92,10 @@ class Platform:
                 clerk, "forward_down", "属地管理", TREE, at=at, to_organ=target,
                 to_office="petition",
             )  # fmt: skip
-            leader = Actor("leader", organ, "petition", "leader")
+            leader = staff("leader", organ, "petition", "leader")
             handling.approve_transfer(leader, transfer, at=at)
             handling.dispatch_transfer(clerk, transfer, TREE, at=at)
-            clerk = Actor("clerk", target, "petition")
+            clerk = staff("clerk", target, "petition")
             handling.receive_transfer(clerk, transfer, at=at)
         if n % 7 != 6:
             handling.decide_disposal(clerk, "preliminary_verification", "初核", at=at)

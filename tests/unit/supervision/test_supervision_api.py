@@ -244,6 +244,12 @@ def test_extension_suspension_and_deadline_refusals(api: Api) -> None:
     assert error_code(api.client.get("/warnings", params={"organ": CITY, "level": "green"}),
                       422) == "request_invalid"
     assert api.client.get("/overdue", params={"organ": CITY}).json() == []
+    # Only the caller's subtree: a county's handler does not list the city's warnings.
+    for path in ("/warnings", "/overdue", "/orders", "/key-field-loops"):
+        other = api.client.get(path, params={"organ": CITY}, headers=bearer(COUNTY_HANDLER))
+        assert error_code(other, 403) == "forbidden", path
+        assert api.client.get(path, params={"organ": COUNTY},
+                              headers=bearer(COUNTY_HANDLER)).status_code == 200, path
     assert api.client.get("/warnings/counts", params={"organ": CITY}).json()["red"] == 0
 
 

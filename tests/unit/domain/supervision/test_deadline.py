@@ -7,20 +7,20 @@ from datetime import date, datetime, timedelta
 
 import pytest
 
-from domain.actors import Actor
 from domain.calendar import WorkingCalendar
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.guards import CHINA_TZ
 from domain.rules import DeadlineKind, Rules
 from domain.supervision.deadline import CaseDeadline, DeadlineStatus
 from domain.supervision.keys import deadline_id
+from tests.actors import staff
 
 CAL = WorkingCalendar.default()
 RULES = Rules.default()
 AT = datetime(2026, 9, 20, 10, tzinfo=CHINA_TZ)
 CASE = "6f0c2d2e-0000-4000-8000-000000000001"
-LEADER = Actor("张书记", "620102", "supervision", "leader")
-HANDLER = Actor("李承办", "620102", "supervision", "handler")
+LEADER = staff("张书记", "620102", "supervision", "leader")
+HANDLER = staff("李承办", "620102", "supervision", "handler")
 
 
 def opened(kind: DeadlineKind = DeadlineKind.ACCEPTANCE_NOTICE, start: date = date(2026, 9, 20),

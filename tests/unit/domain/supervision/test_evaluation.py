@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from domain.actors import Actor
 from domain.calendar import WorkingCalendar
 from domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from domain.guards import CHINA_TZ
@@ -17,13 +16,14 @@ from domain.supervision.config import SupervisionConfig, closed_loop_fields
 from domain.supervision.evaluation import ItemStatus, MonthlyEvaluation
 from domain.supervision.sampling import draw_sample
 from domain.supervision.scoring import ScoreSheet
+from tests.actors import staff
 
 CAL = WorkingCalendar.default()
 RULES = Rules.default()
 SHEET = ScoreSheet.default()
 AT = datetime(2026, 12, 3, 9, tzinfo=CHINA_TZ)
-EVALUATOR = Actor("评查组", "330683", "case_management", "evaluator")
-TOWN = Actor("剡湖整改", "330683001", "supervision", "handler")
+EVALUATOR = staff("评查组", "330683", "case_management", "evaluator")
+TOWN = staff("剡湖整改", "330683001", "supervision", "handler")
 POP = [{"case_id": f"c{n:03d}", "organ": "330683001" if n % 2 else "330683002"}
        for n in range(40)]
 
@@ -85,7 +85,7 @@ def test_a_case_scored_67_fails_and_each_lost_point_is_an_item() -> None:
         e.score(EVALUATOR, case, {}, SHEET, RULES, CAL, date(2026, 12, 3), at=AT)
     first, second, third = sorted(e.items)
     with pytest.raises(Forbidden):
-        e.submit_rectification(Actor("x", "330683002", "supervision"), first, "证据", at=AT)
+        e.submit_rectification(staff("x", "330683002", "supervision"), first, "证据", at=AT)
     e.submit_rectification(TOWN, first, "已补充调查笔录", at=AT)
     with pytest.raises(Conflict):
         e.submit_rectification(TOWN, first, "again", at=AT)
@@ -112,7 +112,7 @@ def test_scoring_refusals() -> None:
     with pytest.raises(NotFound):
         score(EVALUATOR, "not-sampled", {})
     with pytest.raises(Forbidden):
-        score(Actor("x", "3306", "case_management", "evaluator"), case, {})
+        score(staff("x", "3306", "case_management", "evaluator"), case, {})
     with pytest.raises(Forbidden):
         score(TOWN, case, {})
     with pytest.raises(InvalidInput) as unknown:
@@ -130,7 +130,7 @@ def test_scoring_refusals() -> None:
     with pytest.raises(Forbidden):
         e.review_rectification(TOWN, "missing", True, at=AT)
     with pytest.raises(Forbidden):
-        e.review_rectification(Actor("x", "3306", "case_management", "evaluator"), "m", True,
+        e.review_rectification(staff("x", "3306", "case_management", "evaluator"), "m", True,
                                at=AT)
 
 

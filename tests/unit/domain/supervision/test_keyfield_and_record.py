@@ -6,18 +6,18 @@ from datetime import date, datetime
 
 import pytest
 
-from domain.actors import Actor
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.guards import CHINA_TZ
 from domain.supervision.calendar_years import PUBLISHED_YEARS_ID, PublishedYears
 from domain.supervision.casefile import SupervisedCase
 from domain.supervision.keyfield import KeyFieldLoop, months_between, quarter_bulletin
 from domain.supervision.keys import case_record_id, loop_id
+from tests.actors import staff
 
 AT = datetime(2026, 12, 10, 9, tzinfo=CHINA_TZ)
 CASE = "6f0c2d2e-0000-4000-8000-000000000003"
-HOLDER = Actor("王承办", "620102001", "supervision")
-ADMIN = Actor("管理员", "62", "case_management", "administrator")
+HOLDER = staff("王承办", "620102001", "supervision")
+ADMIN = staff("管理员", "62", "case_management", "administrator")
 
 
 def loop(opened: date = date(2026, 9, 15), due: date = date(2026, 12, 11)) -> KeyFieldLoop:
@@ -43,7 +43,7 @@ def test_monthly_feedback_missing_months_and_closure() -> None:
         with pytest.raises(error):
             lp.give_feedback(HOLDER, month, "x", at=AT)
     with pytest.raises(Forbidden):
-        lp.give_feedback(Actor("x", "620102002", "supervision"), "2026-11", "x", at=AT)
+        lp.give_feedback(staff("x", "620102002", "supervision"), "2026-11", "x", at=AT)
     lp.give_feedback(HOLDER, "2026-11", "已整改", at=AT)
     assert not lp.is_overdue(date(2026, 12, 10))
     assert lp.is_overdue(date(2026, 12, 12))  # past the closure deadline

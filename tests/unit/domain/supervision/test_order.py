@@ -7,21 +7,21 @@ from datetime import date, datetime
 
 import pytest
 
-from domain.actors import Actor
 from domain.calendar import WorkingCalendar
 from domain.errors import Conflict, Forbidden, InvalidInput
 from domain.guards import CHINA_TZ
 from domain.rules import Rules
 from domain.supervision.keys import deadline_id, order_id
 from domain.supervision.order import OrderStatus, SupervisionOrder, in_subtree_below
+from tests.actors import staff
 
 CAL = WorkingCalendar.default()
 RULES = Rules.default()
 AT = datetime(2026, 11, 2, 9, tzinfo=CHINA_TZ)
 CASE = "6f0c2d2e-0000-4000-8000-000000000002"
-CITY = Actor("周处长", "6201", "supervision", "handler")
-CITY_LEADER = Actor("吴书记", "6201", "supervision", "leader")
-COUNTY = Actor("郑主任", "620102", "supervision", "handler")
+CITY = staff("周处长", "6201", "supervision", "handler")
+CITY_LEADER = staff("吴书记", "6201", "supervision", "leader")
+COUNTY = staff("郑主任", "620102", "supervision", "handler")
 
 
 def drafted(**kw) -> SupervisionOrder:
@@ -44,7 +44,7 @@ def test_the_yellow_card_story() -> None:
     assert not_leader.value.code == "order_needs_leader"
     with pytest.raises(Forbidden):
         o.acknowledge(COUNTY, at=AT) if False else o.approve(
-            Actor("x", "620102", "supervision", "leader"), date(2026, 11, 2), CAL, RULES, at=AT)
+            staff("x", "620102", "supervision", "leader"), date(2026, 11, 2), CAL, RULES, at=AT)
     with pytest.raises(Conflict):
         o.acknowledge(COUNTY, at=AT)
     o.approve(CITY_LEADER, date(2026, 11, 2), CAL, RULES, at=AT)
