@@ -9,7 +9,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.identity.users import User
-from infra.auth import ALGORITHM, AUDIENCE, ISSUER, ServiceIdentity
+from infra.auth import ALGORITHM, AUDIENCE, ISSUER, REPORTER, ServiceIdentity
 
 
 def service_identity(user: User) -> ServiceIdentity:
@@ -25,9 +25,11 @@ class ServiceTokenSigner:
         self._key = key
         self.lifetime = lifetime
 
-    def sign(self, user: User, now: datetime) -> str:
+    def sign(self, user: User | None, now: datetime) -> str:
+        """A token for `user`, or for the anonymous reporter (public progress) when None."""
+        identity = REPORTER if user is None else service_identity(user)
         claims = {
-            **service_identity(user).claims(),
+            **identity.claims(),
             "iss": ISSUER,
             "aud": AUDIENCE,
             "iat": int(now.timestamp()),

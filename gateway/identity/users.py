@@ -136,4 +136,3 @@ def new_user(tree: OrgTree, record: dict[str, Any]) -> NewUser:
     roles = check_roles(record.get("roles"))
     language = check_language(record.get("language") or "zh-CN")
     return NewUser(username, name, organ_code, office, roles, language)
-

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app import build
+from gateway.config import GatewaySettings
+from gateway.trusted import digest
 
 
 class Clock:
@@ -62,9 +65,14 @@ def gateway_client(gateway_settings: Any, clock: Clock) -> Iterator[Callable[...
     """Makes clients of one gateway (settings may be overridden per test)."""
     apps: list[Any] = []
 
-    def make(**overrides: Any) -> TestClient:
+    def make(trusted: tuple[str, ...] = (), **overrides: Any) -> TestClient:
+        """`trusted`: the documents production accepts (the web build's manifest)."""
         settings = gateway_settings.model_copy(update=overrides)
-        app = build(settings, clock=clock)
+        manifest = settings.baton_data_dir / "trusted-documents.json"
+        manifest.write_text(json.dumps({"documents": {digest(d): d for d in trusted}}))
+        app = build(
+            settings, clock=clock, gateway_settings=GatewaySettings(trusted_documents=manifest)
+        )
         apps.append(app)
         return TestClient(app)
 

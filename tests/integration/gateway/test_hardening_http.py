@@ -154,10 +154,13 @@ def _login_code(client: TestClient, username: str, forwarded_for: str) -> str:
 
 
 @pytest.fixture
-def proxied(gateway_settings):
-    """A gateway behind a trusted proxy at 10.0.0.5, one failed login per address allowed."""
+def proxied(gateway_settings, clock):
+    """A gateway behind a trusted proxy at 10.0.0.5, one failed login per address allowed;
+    its clock stands still, so a slow hash cannot outlast the throttle's delay."""
     settings = gateway_settings.model_copy(update={"baton_login_address_throttle_after": 1})
-    app = build(settings, gateway_settings=GatewaySettings(trusted_proxies=["10.0.0.0/24"]))
+    app = build(
+        settings, clock=clock, gateway_settings=GatewaySettings(trusted_proxies=["10.0.0.0/24"])
+    )
     yield app
     app.state.gateway.identity.close()
 

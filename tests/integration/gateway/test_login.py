@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from gateway.identity import totp
 
-from .conftest import code_of, gql, login
+from .conftest import LOGIN, code_of, gql, login
 
 pytestmark = pytest.mark.integration
 
@@ -96,7 +96,7 @@ def production_keys() -> dict[str, str]:
 
 
 def test_the_cookie_is_secure_in_production(gateway_client, staff):
-    client = gateway_client(**production_keys())
+    client = gateway_client(trusted=(LOGIN_Q, LOGIN), **production_keys())
     staff.add("clerk.wang")
     response = client.post("/graphql", json={"query": LOGIN_Q, "variables": CREDS})
     assert "errors" not in response.json()
@@ -249,7 +249,7 @@ def test_a_second_factor_for_configured_roles(gateway_client, staff, clock):
 def test_production_asks_leaders_auditors_and_administrators_for_a_second_factor(
     gateway_client, staff
 ):
-    client = gateway_client(**production_keys())
+    client = gateway_client(trusted=(LOGIN_Q, LOGIN), **production_keys())
     for username, role in (
         ("leader.a", "leader"),
         ("auditor.a", "auditor"),

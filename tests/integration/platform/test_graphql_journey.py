@@ -26,18 +26,21 @@ query Stats($organ: String!, $from: Date!, $to: Date!) {
 _clients: dict[str, StaffClient] = {}
 
 
-def graphql(url: str, query: str, **variables) -> dict:
-    """As the 城关区 petition clerk (a demo user), logged in once per platform."""
-    if url not in _clients:
-        _clients[url] = StaffClient(url, "clerk.620102")
-    return _clients[url].post(query, **variables)
+def graphql(url: str, query: str, username: str = "clerk.620102", **variables) -> dict:
+    """As a demo user (the 城关区 petition clerk unless named), logged in once per platform."""
+    key = f"{url}#{username}"
+    if key not in _clients:
+        _clients[key] = StaffClient(url, username)
+    return _clients[key].post(query, **variables)
 
 
 def stats(url: str, organ: str) -> dict:
+    """The organ's counts, asked by that organ's own clerk (statistics are subtree-scoped)."""
     today = dt.date.today()
     body = graphql(
         url,
         STATS,
+        f"clerk.{organ}",
         organ=organ,
         **{"from": (today - dt.timedelta(days=30)).isoformat(), "to": today.isoformat()},
     )
@@ -92,7 +95,9 @@ def test_bad_input_gets_a_coded_bilingual_error_and_registers_nothing(platform):
     error = body["errors"][0]
     assert error["extensions"]["code"]
     assert error["extensions"]["message_zh"] and error["extensions"]["message_en"]
-    body = graphql(url, STATS, organ="6201", **{"from": "2026-12-01", "to": "2026-01-01"})
+    body = graphql(
+        url, STATS, "clerk.6201", organ="6201", **{"from": "2026-12-01", "to": "2026-01-01"}
+    )
     assert body["errors"][0]["extensions"]["code"] == "date_range_invalid"
     time.sleep(1)
     assert stats(url, "6201")["total"] == before
