@@ -13,6 +13,7 @@ const caseworkEn: typeof caseworkZh = {
     },
     transfer: 'Transfer',
     since: 'Arrived',
+    untilReceived: 'Visible once received',
   },
   stages: {
     received: 'Being screened',

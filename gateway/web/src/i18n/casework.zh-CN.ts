@@ -11,6 +11,7 @@ export default {
     },
     transfer: '流转',
     since: '到达时间',
+    untilReceived: '签收后可见',
   },
   stages: {
     received: '待甄别',

@@ -40,5 +40,5 @@ export const INBOX_TABS: InboxTab[] = ['held', 'incoming', 'awaitingApproval', '
 
 /** When the item reached its current place: the transfer's step, else the holder's since. */
 export function arrivedAt(entry: InboxEntry): string {
-  return entry.transfer?.proposedAt ?? entry.case.holder?.since ?? entry.case.facts.receivedAt
+  return entry.transfer?.proposedAt ?? entry.case.holder?.since ?? entry.case.facts?.receivedAt ?? ''
 }
