@@ -30,6 +30,8 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
+from domain.errors import DomainError
+
 log = logging.getLogger("gateway.graphql")
 
 
@@ -133,6 +135,10 @@ def _coded_or_masked(error: GraphQLError) -> GraphQLError:
     error = classify(error)
     if code_of(error):
         return error
+    original = error.original_error
+    if isinstance(original, DomainError):
+        # A refusal raised by a nested field's resolver keeps its own code and messages.
+        return coded(error, original.code, original.message_zh, original.message_en)
     return coded(error, *INTERNAL)
 
 

@@ -112,3 +112,28 @@ def test_failures_are_masked_and_logged_once_refusals_are_one_line(
     lines = [r for r in caplog.records if r.name == "gateway.graphql"]
     assert len(lines) == 1 and lines[0].levelno == logging.INFO and not lines[0].exc_info
     assert "code=forbidden" in lines[0].getMessage()
+
+
+@strawberry.type
+class Folder:
+    @strawberry.field
+    def facts(self) -> str:
+        from domain.errors import NotFound
+
+        raise NotFound("case_unknown", "案件不存在", "No case has this id")
+
+
+@strawberry.type
+class FolderQuery:
+    @strawberry.field
+    def item(self) -> Folder:
+        return Folder()
+
+
+def test_a_domain_refusal_in_a_nested_resolver_keeps_its_code() -> None:
+    hardened = HardenedSchema(
+        query=FolderQuery, extensions=extensions(False), config=schema_config(False)
+    )
+    result = hardened.execute_sync("{ item { facts } }")
+    assert codes(result) == ["case_unknown"]
+    assert result.errors[0].extensions["message_zh"] == "案件不存在"
