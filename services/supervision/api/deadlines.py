@@ -22,20 +22,20 @@ router = APIRouter(tags=["deadlines 期限"])
 Organ = ScopedOrgan  # the caller's subtree only
 
 
-@router.get("/warnings", responses=error_responses(404, 422))
+@router.get("/warnings", responses=error_responses(403, 404, 422))
 def warnings(app: App, organ: Organ, level: Literal["yellow", "red"] | None = None,
              ) -> list[dict[str, Any]]:
     """Open deadlines of the organ's subtree under a yellow or red warning 预警."""
     return queries.warnings(app, organ, level)
 
 
-@router.get("/warnings/counts", responses=error_responses(404, 422))
+@router.get("/warnings/counts", responses=error_responses(403, 404, 422))
 def warning_counts(app: App, organ: Organ) -> dict[str, Any]:
     """Red and yellow counts in the subtree, per organ."""
     return queries.warning_counts(app, organ)
 
 
-@router.get("/overdue", responses=error_responses(404, 422))
+@router.get("/overdue", responses=error_responses(403, 404, 422))
 def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
     """Deadlines of the subtree past due today 超期未办结."""
     return queries.overdue(app, organ)

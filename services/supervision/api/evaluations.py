@@ -34,7 +34,7 @@ def sheet(app: App) -> dict[str, Any]:
             "pass": app.rules.pass_score}
 
 
-@router.get("/evaluations/bulletin", responses=error_responses(404, 422))
+@router.get("/evaluations/bulletin", responses=error_responses(403, 404, 422))
 def bulletin(app: App, organ: Organ,
              month: Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")] = None,
              ) -> list[dict[str, Any]]:

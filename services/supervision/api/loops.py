@@ -22,13 +22,13 @@ router = APIRouter(tags=["key-field loop 闭环管理"])
 Organ = ScopedOrgan  # the caller's subtree only
 
 
-@router.get("/key-field-loops", responses=error_responses(404, 422))
+@router.get("/key-field-loops", responses=error_responses(403, 404, 422))
 def loops(app: App, organ: Organ) -> list[dict[str, Any]]:
     """Cases of the subtree on the closed loop, with missing months and overdue flags."""
     return queries.loops(app, organ)
 
 
-@router.get("/key-field-loops/bulletin", responses=error_responses(404, 422))
+@router.get("/key-field-loops/bulletin", responses=error_responses(403, 404, 422))
 def bulletin(app: App, organ: Organ, year: Annotated[int, Query(ge=2000, le=9999)],
              quarter: Annotated[int, Query(ge=1, le=4)]) -> list[dict[str, Any]]:
     """季通报: open, closed and overdue per organ at the quarter's end."""

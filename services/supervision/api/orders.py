@@ -33,7 +33,7 @@ def issue(app: App, actor: CurrentActor, case_id: Annotated[UUID, Body(embed=Tru
     return usecases.issue_order(app, actor, case_id, level.value, requirements, working_days)
 
 
-@router.get("/orders", responses=error_responses(404, 422))
+@router.get("/orders", responses=error_responses(403, 404, 422))
 def list_orders(app: App, organ: Organ,
                 side: Literal["issued", "received"] = "received") -> list[dict[str, Any]]:
     """Orders the organ's subtree issued or received, with their clocks."""

@@ -18,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from domain.guards import CHINA_TZ
 from infra.embedded import free_port
 
 from .logged_in import StaffClient
@@ -72,7 +73,8 @@ def stop(process: subprocess.Popen[bytes]) -> float:
 
 
 def total(url: str) -> int:
-    today = dt.date.today()
+    # Counting days are Beijing days: after 16:00 UTC a report received now counts tomorrow.
+    today = dt.datetime.now(CHINA_TZ).date()
     query = STATS % ((today - dt.timedelta(days=7)).isoformat(), today.isoformat())
     if url not in _leaders:
         _leaders[url] = StaffClient(url, "leader.620102")

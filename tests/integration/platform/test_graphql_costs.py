@@ -62,7 +62,7 @@ def test_a_page_of_50_cases_costs_a_bounded_number_of_service_calls(platform, in
     assert len(page) == 50
     assert all(edge["node"]["registrationNumber"].startswith("620102") for edge in page)
     # One search in intake, one batch read in routing (repeats included), whatever the page.
-    assert calls == {"intake": 1, "routing": 1, "stats": 0}, calls
+    assert calls == {"intake": 1, "routing": 1, "stats": 0, "supervision": 0}, calls
 
 
 def test_a_path_parameter_stays_one_segment(in_process):

@@ -9,6 +9,8 @@ import time
 import httpx
 import pytest
 
+from domain.guards import CHINA_TZ
+
 from .logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
@@ -36,7 +38,8 @@ def graphql(url: str, query: str, username: str = "clerk.620102", **variables) -
 
 def stats(url: str, organ: str) -> dict:
     """The organ's counts, asked by that organ's own clerk (statistics are subtree-scoped)."""
-    today = dt.date.today()
+    # Counting days are Beijing days: after 16:00 UTC a report received now counts tomorrow.
+    today = dt.datetime.now(CHINA_TZ).date()
     body = graphql(
         url,
         STATS,
@@ -63,7 +66,7 @@ def test_a_registration_shows_in_the_organs_counts_within_five_seconds(platform)
     )
     assert "errors" not in body, body
     registered = body["data"]["registerPetition"]
-    assert registered["registrationNumber"].startswith(f"620102-{dt.date.today().year}-")
+    assert registered["registrationNumber"].startswith(f"620102-{dt.datetime.now(CHINA_TZ).year}-")
 
     started = time.monotonic()
     while time.monotonic() - started < 5:
