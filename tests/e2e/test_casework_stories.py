@@ -56,7 +56,7 @@ def _reporter_sees(page: Page, base: str, code: str, stage: str, result: bool) -
 # Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
 # a case dispatched to it, so the receiving step cannot be played through the page yet.
 # Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="inbox incoming tray misses dispatched cases (issue 10 open)", strict=False)
+@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
     platform, browser: Browser
 ) -> None:
@@ -190,7 +190,7 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
 # Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
 # a case dispatched to it, so the receiving step cannot be played through the page yet.
 # Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="inbox incoming tray misses dispatched cases (issue 10 open)", strict=False)
+@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there(
     platform, browser: Browser
 ) -> None:
