@@ -11,7 +11,6 @@ from uuid import uuid4
 
 import pytest
 
-from domain.actors import Actor
 from domain.errors import Conflict, InvalidInput, NotFound, TooMany
 from domain.hierarchy import OrgTree
 from domain.petition import ReporterIdentity
@@ -25,8 +24,9 @@ from services.intake.sealing import (
     check_receipt_code_form,
     normalise_receipt_code,
 )
-from tests.actors import MONITOR, staff
+from tests.actors import MONITOR
 from tests.org_codes import SMALL_TREE
+from tests.unit.intake.support import at, intake_in_memory
 
 ORGS = OrgTree.from_records(SMALL_TREE)
 REPORTER = ReporterIdentity.create("张晓梅", "620102198001011239", "13919876543", "兰州")
@@ -47,18 +47,7 @@ def clock() -> Clock:
 
 @pytest.fixture
 def intake(tmp_path: Path, clock: Clock) -> IntakeApplication:
-    return IntakeApplication(
-        sealer=Sealer(os.urandom(32)),
-        org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
-        clock=clock,
-        min_answer_seconds=0,
-    )
-
-
-def at(organ: str, name: str = "clerk") -> Actor:
-    """A petition clerk of `organ` (the policy lets the holder's staff work a case)."""
-    return staff(name, organ, "petition", "petition_clerk")
+    return intake_in_memory(tmp_path, ORGS, clock)
 
 
 def register(intake: IntakeApplication, **fields: Any) -> Any:

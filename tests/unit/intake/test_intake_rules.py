@@ -4,7 +4,6 @@ concurrency refusals."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -12,16 +11,14 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from domain.actors import Actor
 from domain.contracts import Envelope, HandlingEvents
 from domain.errors import Conflict, Forbidden
 from domain.hierarchy import OrgTree
 from domain.petition import Petition, ReporterIdentity
 from infra import aggregates
 from services.intake.application import IntakeApplication
-from services.intake.attachments import AttachmentStore
-from services.intake.sealing import Sealer
 from tests.actors import MONITOR, staff
+from tests.unit.intake.support import at, intake_in_memory
 
 ORGS = OrgTree.from_records(
     [
@@ -65,18 +62,7 @@ def clock() -> SteppingClock:
 
 @pytest.fixture
 def intake(tmp_path: Path, clock: SteppingClock) -> IntakeApplication:
-    return IntakeApplication(
-        sealer=Sealer(os.urandom(32)),
-        org_tree=ORGS,
-        attachments=AttachmentStore(tmp_path / "files", key=bytes(32), max_bytes=1000),
-        clock=clock,
-        min_answer_seconds=0,
-    )
-
-
-def at(organ: str, name: str = "clerk") -> Actor:
-    """A petition clerk of `organ` (the policy lets the holder's staff work a case)."""
-    return staff(name, organ, "petition", "petition_clerk")
+    return intake_in_memory(tmp_path, ORGS, clock)
 
 
 def register(intake: IntakeApplication, **fields: Any) -> Any:
