@@ -173,6 +173,16 @@ def grant_runtime(
     """Grant the runtime role exactly its privileges on the schema's tables (or `only`)."""
     if runtime_role == current_user(conn):
         return  # one role for everything: nothing to grant, and never revoke the owner's
+    # Processes migrating in parallel share schemas (the access log's): concurrent GRANTs
+    # on one catalogue row fail with "tuple concurrently updated", so one at a time.
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
+        _grant(conn, schema, runtime_role, only)
+
+
+def _grant(
+    conn: psycopg.Connection[Any], schema: str, runtime_role: str, only: list[str] | None
+) -> None:
     role = sql.Identifier(runtime_role)
     nsp = sql.Identifier(schema)
     conn.execute(sql.SQL("GRANT USAGE ON SCHEMA {} TO {}").format(nsp, role))
