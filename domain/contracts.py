@@ -271,6 +271,9 @@ PUBLISHED: dict[str, EventContract] = {
                 "full_text",
                 "keywords",
                 "attachments",
+                # Only on reports brought in by the history import (docs/import.md).
+                "imported",
+                "source_id",
             ],
             _P.ATTACHMENT_ADDED: ("attachment", "added_at"),
             _P.ACCEPTED: ("report_type", "reported_persons", "decided_at"),

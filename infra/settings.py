@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     # Prefix for schemas and topics, so that several platforms can share one database
     # and one broker (tests do).
     baton_namespace: str = ""
+    # `baton up` in development loads the demo history into empty stores once; set
+    # BATON_DEMO_HISTORY=0 to start empty (never loaded in production).
+    baton_demo_history: bool = True
     # Base64 of 32 bytes. Development falls back to a random key kept in the data dir;
     # production refuses to start without one.
     baton_identity_key: str | None = None

@@ -47,8 +47,13 @@ class Petition(Aggregate):
         sealed_reporter: str | None = None,
         receipt_code_hash: str | None = None,
         case_id: UUID | None = None,
+        source_id: str | None = None,
     ) -> Petition:
-        """Register a report whose description was checked; the caller may fix the id."""
+        """Register a report whose description was checked; the caller may fix the id.
+
+        `source_id` marks a historical report brought in by the history import (its id in
+        the office's old records); a live registration has none.
+        """
         require_text(actor, "actor", MAX_NAME)
         require_text(organ_code, "organ_code", MAX_NAME)
         description.revised({}, registered_at=registered_at)  # the same rules, once more
@@ -63,6 +68,7 @@ class Petition(Aggregate):
             receipt_code_hash=receipt_code_hash,
             id=case_id or uuid4(),
             **values,
+            **({} if source_id is None else {"imported": True, "source_id": source_id}),
         )
 
     @event("Registered")
@@ -91,6 +97,9 @@ class Petition(Aggregate):
         attachments: list[dict[str, Any]],
         receipt_code_hash: str | None,
         id: UUID,  # noqa: A002 - the library's name for the aggregate id
+        # Set only by the history import 历史数据导入; absent from live registrations.
+        imported: bool = False,
+        source_id: str | None = None,
     ) -> None:
         self.organ_code = organ_code
         self.channel = channel
@@ -112,6 +121,8 @@ class Petition(Aggregate):
         self.conduct_date = conduct_date
         self.attachments = attachments
         self.receipt_code_hash = receipt_code_hash
+        self.imported = imported
+        self.source_id = source_id
         self.registered_by = actor
         self.stage = Stage.RECEIVED
         self.report_type: str | None = None

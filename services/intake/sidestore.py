@@ -80,6 +80,8 @@ class IndexBatch(Protocol):
 class SideStore(Protocol):
     def next_number(self, organ_code: str, year: int) -> int: ...
 
+    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int: ...
+
     def put_receipt(self, code_hash: str, case_id: UUID) -> None: ...
 
     def find_receipt(self, code_hash: str) -> tuple[str, UUID] | None: ...
@@ -132,6 +134,12 @@ class MemorySideStore:
             n = self.counters.get((organ_code, year), 0) + 1
             self.counters[(organ_code, year)] = n
             return n
+
+    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int:
+        with self._lock:
+            first = self.counters.get((organ_code, year), 0) + 1
+            self.counters[(organ_code, year)] = first + count - 1
+            return first
 
     def put_receipt(self, code_hash: str, case_id: UUID) -> None:
         self.receipts[code_hash] = case_id
@@ -228,6 +236,18 @@ class PostgresSideStore:
                 (organ_code, year),
             ).fetchone()
             return int(row[0])
+
+    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int:
+        """Take `count` consecutive numbers at once (history import); returns the first."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "INSERT INTO registration_counter (organ_code, year, last_number) "
+                "VALUES (%s, %s, %s) ON CONFLICT (organ_code, year) DO UPDATE "
+                "SET last_number = registration_counter.last_number + EXCLUDED.last_number "
+                "RETURNING last_number",
+                (organ_code, year, count),
+            ).fetchone()
+            return int(row[0]) - count + 1
 
     def put_receipt(self, code_hash: str, case_id: UUID) -> None:
         with self._connect() as conn:

@@ -1,0 +1,321 @@
+"""Write a history file into intake's and routing's event stores, a batch at a time.
+
+Each batch is saved with one `save(*aggregates)` per store, so the recorder inserts its
+events (and their audit rows, `infra.audit.recorder`) in one transaction; routing's
+handlings go first, so that when intake's relay publishes `Accepted` or `LinkedAsRepeat`
+routing's consumer finds the handling already there and adds nothing. Case ids are stable
+(`case_id_of`) and a case already stored is skipped, so a re-run changes nothing, and a
+run cut short resumes where it stopped. Repeats 重复举报 are linked after every other
+line, in the order of their chains, to a first case from this file or an earlier import.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from psycopg.sql import SQL, Identifier
+
+from domain.errors import DomainError, InvalidInput
+from domain.guards import CHINA_TZ
+from domain.handling import Handling
+from domain.petition import Petition, Stage, registration_number
+from infra import aggregates
+from infra.eventstore import ServiceApplication
+from services.importing.building import Built, Importers, build, case_id_of, link_repeat
+from services.importing.lines import REPEAT, HistoricalReport, LineRefused, parse_line
+from services.intake.application import IntakeApplication
+from services.intake.index import catch_up_index
+from services.routing.application import RoutingApplication
+
+__all__ = ["DEFAULT_BATCH", "ImportReport", "Importer"]
+
+DEFAULT_BATCH = 1000
+Progress = Callable[[int], None]
+"""progress(lines done since the last call)."""
+
+
+@dataclass
+class ImportReport:
+    """What a run did: lines read, cases written, cases already there, lines refused."""
+
+    lines: int = 0
+    imported: int = 0
+    already_there: int = 0
+    refused: list[LineRefused] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.lines / self.seconds if self.seconds > 0 else float("inf")
+
+
+@dataclass
+class _Case:
+    """What a later repeat needs of a case this run stored: the petition and handling."""
+
+    petition: Petition
+    handling: Handling | None
+
+
+class Importer:
+    """Imports history into the stores of these two applications (the runtime role's)."""
+
+    def __init__(
+        self,
+        intake: IntakeApplication,
+        routing: RoutingApplication,
+        *,
+        importers: Importers | None = None,
+        batch_size: int = DEFAULT_BATCH,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.intake = intake
+        self.routing = routing
+        self.importers = importers or Importers()
+        self.batch_size = batch_size
+        self.clock = clock or (lambda: datetime.now(UTC))
+
+    def has_history(self) -> bool:
+        """Whether intake's store holds any event at all (live or imported)."""
+        return bool(self.intake.recorder.max_notification_id())
+
+    def run(self, lines: Iterable[str], progress: Progress | None = None) -> ImportReport:
+        """Import every good line; refused lines are reported with their number."""
+        started = time.perf_counter()
+        run = _Run(self, progress or (lambda n: None))
+        batch: list[HistoricalReport] = []
+        for report in run.parse(lines):
+            if report.screening.outcome == REPEAT:
+                run.repeats.append(report)
+                continue
+            batch.append(report)
+            if len(batch) >= self.batch_size:
+                run.write(batch)
+                batch = []
+        run.write(batch)
+        run.write_repeats()
+        catch_up_index(self.intake, self.intake.side)
+        run.report.seconds = time.perf_counter() - started
+        run.report.refused.sort(key=lambda r: r.line)
+        return run.report
+
+
+class _Run:
+    """One run of the importer: its report, the repeats held back, the cases it stored."""
+
+    def __init__(self, importer: Importer, progress: Progress) -> None:
+        self.importer = importer
+        self.intake = importer.intake
+        self.routing = importer.routing
+        self.progress = progress
+        self.report = ImportReport()
+        self.repeats: list[HistoricalReport] = []
+        self.lines_of: dict[str, int] = {}  # source_id → its line
+        self.refused_sources: set[str] = set()
+        self.settled: set[str] = set()  # source_ids stored, found stored, or refused
+        self.cases: dict[UUID, _Case] = {}
+
+    # --- reading ---------------------------------------------------------------------
+
+    def parse(self, lines: Iterable[str]) -> Iterator[HistoricalReport]:
+        now = self.importer.clock()
+        references = self.intake.references
+        for number, text in enumerate(lines, start=1):
+            if not text.strip():
+                continue  # blank lines (a trailing newline) are not reports
+            self.report.lines += 1
+            try:
+                report = parse_line(text, number, references, now)
+            except LineRefused as refused:
+                self.refuse(refused)
+                continue
+            if report.source_id in self.lines_of:
+                self.refuse(LineRefused(number, _duplicate(self.lines_of[report.source_id])))
+                continue
+            self.lines_of[report.source_id] = number
+            yield report
+
+    def refuse(self, refused: LineRefused, source_id: str | None = None) -> None:
+        self.report.refused.append(refused)
+        if source_id is not None:
+            self.refused_sources.add(source_id)
+            self.settled.add(source_id)
+        self.progress(1)
+
+    # --- writing ---------------------------------------------------------------------
+
+    def write(self, reports: list[HistoricalReport]) -> None:
+        """Register, screen and handle a batch of reports (no repeats) and store them."""
+        fresh = self.fresh(reports)
+        numbers = self.numbers(fresh)
+        built: list[Built] = []
+        for report in fresh:
+            case_id = case_id_of(report.organ, report.source_id)
+            try:
+                built.append(
+                    build(report, case_id, next(numbers[_year_key(report)]),
+                          self.seal(report, case_id), self.importer.importers)
+                )
+            except DomainError as error:
+                self.refuse(LineRefused(report.line, error), report.source_id)
+        self.store(built)
+
+    def write_repeats(self) -> None:
+        """Link the repeats, each once its first is stored (chains in order)."""
+        pending = self.repeats
+        repeat_sources = {r.source_id for r in pending}
+        while pending:
+            ready, waiting = [], []
+            for report in pending:
+                state = self.first_state(report, repeat_sources)
+                if state == "ready":
+                    ready.append(report)
+                elif state == "waiting":
+                    waiting.append(report)
+            if not ready:  # what is left waits on itself: a cycle of repeats
+                for report in waiting:
+                    self.refuse(LineRefused(report.line, _cycle()), report.source_id)
+                return
+            for start in range(0, len(ready), self.importer.batch_size):
+                self.write_repeat_batch(ready[start : start + self.importer.batch_size])
+            pending = waiting
+
+    def first_state(self, report: HistoricalReport, repeat_sources: set[str]) -> str:
+        """'ready', 'waiting' (its first is a repeat not stored yet) or 'refused'."""
+        first = report.screening.detail
+        if first == report.source_id:
+            self.refuse(LineRefused(report.line, _first_is_itself()), report.source_id)
+            return "refused"
+        if first in self.refused_sources:
+            self.refuse(LineRefused(report.line, _first_refused(first)), report.source_id)
+            return "refused"
+        if first in repeat_sources and first not in self.settled:
+            return "waiting"
+        return "ready"
+
+    def write_repeat_batch(self, reports: list[HistoricalReport]) -> None:
+        fresh = self.fresh(reports)
+        numbers = self.numbers(fresh)
+        built: list[Built] = []
+        touched: dict[UUID, Handling] = {}
+        for report in fresh:
+            case_id = case_id_of(report.organ, report.source_id)
+            try:
+                first = self.case(case_id_of(report.organ, report.screening.detail))
+                if first is None:
+                    raise _first_unknown(report.screening.detail)
+                one = build(report, case_id, next(numbers[_year_key(report)]),
+                            self.seal(report, case_id), self.importer.importers)
+                root = self.case(UUID(first.petition.first_case_id or str(first.petition.id)))
+                handling = root.handling if root is not None else None
+                link_repeat(one, first.petition, handling, self.importer.importers)
+            except DomainError as error:
+                self.refuse(LineRefused(report.line, error), report.source_id)
+                continue
+            if handling is not None:
+                touched[handling.id] = handling
+            built.append(one)
+        self.store(built, list(touched.values()))
+
+    def store(self, built: list[Built], linked: list[Handling] | None = None) -> None:
+        """Routing's handlings first, then intake's petitions; each store in one transaction."""
+        have_handling = self.existing(self.routing, [b.petition.id for b in built if b.handling])
+        handlings = [b.handling for b in built if b.handling and b.handling.id not in have_handling]
+        aggregates.save(self.routing, *handlings, *(linked or []))
+        aggregates.save(self.intake, *(b.petition for b in built))
+        for one in built:
+            self.settled.add(one.report.source_id)
+            if one.petition.stage in Stage.HANDLED or one.petition.stage == Stage.REPEAT:
+                self.cases[one.petition.id] = _Case(one.petition, one.handling)
+        self.report.imported += len(built)
+        self.progress(len(built))
+
+    # --- helpers ---------------------------------------------------------------------
+
+    def fresh(self, reports: list[HistoricalReport]) -> list[HistoricalReport]:
+        """The reports not stored by an earlier run (those are counted and skipped)."""
+        ids = {case_id_of(r.organ, r.source_id): r for r in reports}
+        there = self.existing(self.intake, list(ids))
+        self.report.already_there += len(there)
+        self.settled.update(r.source_id for case_id, r in ids.items() if case_id in there)
+        self.progress(len(there))
+        return [r for case_id, r in ids.items() if case_id not in there]
+
+    def numbers(self, reports: list[HistoricalReport]) -> dict[tuple[str, int], Iterator[str]]:
+        """Registration numbers 编号 in the live sequence of each organ and received year."""
+        counts = Counter(_year_key(r) for r in reports)
+        numbers: dict[tuple[str, int], Iterator[str]] = {}
+        for (organ, year), count in counts.items():
+            first = self.intake.side.reserve_numbers(organ, year, count)
+            numbers[organ, year] = iter(
+                [registration_number(organ, year, first + n) for n in range(count)]
+            )
+        return numbers
+
+    def seal(self, report: HistoricalReport, case_id: UUID) -> str | None:
+        if report.reporter is None:
+            return None
+        return self.intake.sealer.seal(report.reporter, case_id)
+
+    def case(self, case_id: UUID) -> _Case | None:
+        """A case stored by this run, or by an earlier one (loaded from the stores)."""
+        if case_id in self.cases:
+            return self.cases[case_id]
+        petition = aggregates.find(self.intake, Petition, case_id)
+        if petition is None:
+            return None
+        found = _Case(petition, aggregates.find(self.routing, Handling, case_id))
+        self.cases[case_id] = found
+        return found
+
+    @staticmethod
+    def existing(app: ServiceApplication, ids: list[UUID]) -> set[UUID]:
+        """Which of these aggregates the store holds already."""
+        if not ids:
+            return set()
+        table: str = app.recorder.events_table_name  # type: ignore[attr-defined]
+        query = SQL(
+            "SELECT originator_id FROM {} WHERE originator_id = ANY(%s) AND originator_version = 1"
+        ).format(Identifier(table))
+        with app.datastore_connection() as conn:
+            return {row[0] for row in conn.execute(query, (ids,)).fetchall()}
+
+
+def _year_key(report: HistoricalReport) -> tuple[str, int]:
+    return report.organ, report.received_at.astimezone(CHINA_TZ).year
+
+
+def _error(code: str, zh: str, en: str, **details: Any) -> InvalidInput:
+    return InvalidInput(code, zh, en, **details)
+
+
+def _duplicate(first_line: int) -> InvalidInput:
+    return _error("import_source_id_duplicate", "source_id在文件中重复",
+                  "The source_id was used by an earlier line", first_line=first_line)
+
+
+def _first_is_itself() -> InvalidInput:
+    return _error("import_repeat_of_itself", "重复举报不能以自身为首件",
+                  "A repeat cannot be its own first report")
+
+
+def _first_refused(first: str) -> InvalidInput:
+    return _error("import_repeat_first_refused", "重复举报的首件未能导入",
+                  "The first report of this repeat was refused", first=first)
+
+
+def _first_unknown(first: str) -> InvalidInput:
+    return _error("import_repeat_first_unknown", "重复举报的首件不存在",
+                  "No report has the first's source_id, in this file or imported before",
+                  first=first)
+
+
+def _cycle() -> InvalidInput:
+    return _error("import_repeat_cycle", "重复举报互相引用,找不到首件",
+                  "These repeats point at each other: no first report")

@@ -1,0 +1,200 @@
+"""`baton import` against real PostgreSQL: imported reports become the live path's events
+at their historical moments, in both stores, audited; a re-run changes nothing; bad lines
+are reported with their number and the rest goes in; stats builds its facts from them."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+
+from deploy.import_cli import import_file, open_importer
+from domain.guards import CHINA_TZ
+from domain.handling import Handling
+from domain.petition import Petition, ReporterIdentity
+from infra.settings import Settings
+from services.importing.building import case_id_of
+from services.importing.importer import Importer
+from services.stats.application import StatsApplication
+from services.stats.rebuild import rebuild
+
+pytestmark = pytest.mark.integration
+
+CITY, COUNTY = "6201", "620102"
+T0 = datetime(2024, 2, 29, 9, 30, tzinfo=CHINA_TZ)  # a leap day, in Beijing time
+IDENTITY = {"name": "张晓梅", "id_number": "620102198001011239", "phone": "13919876543"}
+
+
+def line(source_id: str, screening: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    return {
+        "source_id": source_id,
+        "organ": COUNTY,
+        "channel": "letter",
+        "received_at": T0.isoformat(),
+        "visitors": 1,
+        "real_name": False,
+        "reported_persons": [{"name": "王某", "unit": "某局", "cadre_level": "county_managed"}],
+        "categories": ["integrity_discipline"],
+        "key_fields": [],
+        "summary": "反映某局长违规收受礼金",
+        "screening": screening,
+        **fields,
+    }
+
+
+CONCLUSION = {
+    "disposal": "preliminary_verification",
+    "outcome": "party_sanction",
+    "substantiation": "true",
+    "concluded_at": (T0 + timedelta(days=40)).isoformat(),
+}
+GOOD = [
+    line("H-1", {"outcome": "accepted", "type": "accusation"}, conclusion=CONCLUSION,
+         real_name=True, reporter=IDENTITY, channel="visit", visitors=3),
+    line("H-2", {"outcome": "accepted", "type": "accusation"}, organ=CITY),
+    line("H-3", {"outcome": "diverted", "department": "人社局"}, channel="web"),
+    line("H-4", {"outcome": "not_accepted", "reason": "无实质内容"}, channel="phone"),
+    # A repeat of a repeat, before its own first in the file: linked to H-1 in the end.
+    line("H-5", {"outcome": "repeat", "first": "H-6"}),
+    line("H-6", {"outcome": "repeat", "first": "H-1"}),
+]
+BAD = [
+    ("{not json", "import_line_not_json"),
+    (json.dumps(line("B-1", {"outcome": "accepted", "type": "accusation"}, channel="fax")),
+     "vocabulary_unknown_code"),
+    (json.dumps(line("H-2", {"outcome": "diverted", "department": "x"})),
+     "import_source_id_duplicate"),
+    (json.dumps(line("B-2", {"outcome": "repeat", "first": "NOWHERE"})),
+     "import_repeat_first_unknown"),
+    (json.dumps(line("B-3", {"outcome": "diverted", "department": "x"}, conclusion=CONCLUSION)),
+     "import_conclusion_not_accepted"),
+    (json.dumps(line("B-4", {"outcome": "repeat", "first": "H-3"})),
+     "repeat_first_not_accepted"),
+]
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        baton_data_dir=tmp_path,
+        baton_namespace=f"i{uuid.uuid4().hex[:8]}_",
+    )
+
+
+@pytest.fixture
+def importer(settings: Settings) -> Iterator[Importer]:
+    with open_importer(settings, batch=2) as opened:  # small batches: several transactions
+        yield opened
+
+
+def history_file(tmp_path: Path) -> tuple[Path, dict[int, str]]:
+    """The good and bad lines interleaved; the bad ones' line numbers and codes."""
+    texts = [json.dumps(g, ensure_ascii=False) for g in GOOD]
+    bad: dict[int, str] = {}
+    for n, (text, code) in enumerate(BAD):
+        texts.insert(2 * n + 1, text)
+    for number, text in enumerate(texts, start=1):
+        for bad_text, code in BAD:
+            if text == bad_text:
+                bad[number] = code
+    path = tmp_path / "history.jsonl"
+    path.write_text("\n".join(texts) + "\n", encoding="utf-8")
+    return path, bad
+
+
+def event_counts(database_url: str, schema: str, app: str) -> tuple[int, int]:
+    with psycopg.connect(database_url) as conn:
+        events = conn.execute(f'SELECT count(*) FROM "{schema}".{app}_events').fetchone()
+        audit = conn.execute(f'SELECT count(*) FROM "{schema}".{app}_audit').fetchone()
+    assert events is not None and audit is not None
+    return int(events[0]), int(audit[0])
+
+
+def test_history_becomes_the_live_events_once_and_bad_lines_are_named(
+    importer: Importer, settings: Settings, database_url: str, tmp_path: Path
+) -> None:
+    path, bad = history_file(tmp_path)
+    with path.open(encoding="utf-8") as lines:
+        report = importer.run(lines)
+
+    assert {r.line: r.code for r in report.refused} == bad
+    assert report.imported == len(GOOD) and report.already_there == 0
+    assert report.lines == len(GOOD) + len(BAD)
+
+    ids = {g["source_id"]: case_id_of(g["organ"], g["source_id"]) for g in GOOD}
+    first = importer.intake.repository.get(ids["H-1"])
+    assert isinstance(first, Petition)
+    assert (first.imported, first.source_id, first.stage) == (True, "H-1", "concluded")
+    assert first.registration_number == f"{COUNTY}-2024-000001"
+    assert first.received_at == T0 and first.registered_at == T0 and first.screened_at == T0
+    assert first.visitors == 3 and first.receipt_code_hash is None
+    sealed = first.sealed_reporter
+    assert sealed is not None and IDENTITY["name"] not in sealed
+    assert importer.intake.sealer.open(sealed, first.id) == ReporterIdentity(**IDENTITY, address="")
+
+    handling = importer.routing.repository.get(ids["H-1"])
+    assert isinstance(handling, Handling)
+    assert handling.custody[0].at == T0
+    assert handling.conclusion is not None
+    assert handling.conclusion["outcome"] == "party_sanction"
+    assert [r["case_id"] for r in handling.repeats] == [str(ids["H-6"]), str(ids["H-5"])]
+    for source in ("H-5", "H-6"):
+        repeat = importer.intake.repository.get(ids[source])
+        assert repeat.stage == "repeat" and repeat.first_case_id == str(ids["H-1"])
+    assert importer.intake.repository.get(ids["H-4"]).stage == "not_accepted"
+    assert importer.intake.repository.get(ids["H-3"]).diverted_to == "人社局"
+    assert importer.routing.repository.get(ids["H-2"]).holder_organ == CITY
+
+    # The audit recorder chained every imported event, in both stores.
+    intake_events, intake_audit = event_counts(database_url, settings.schema_of("intake"),
+                                               "intakeapplication")
+    routing_events, routing_audit = event_counts(database_url, settings.schema_of("routing"),
+                                                 "routingapplication")
+    assert intake_events == intake_audit > len(GOOD)
+    assert routing_events == routing_audit >= 2
+
+    # A re-run changes nothing and refuses the same lines.
+    with path.open(encoding="utf-8") as lines:
+        again = importer.run(lines)
+    assert again.imported == 0 and again.already_there == len(GOOD)
+    assert {r.line: r.code for r in again.refused} == bad
+    assert event_counts(database_url, settings.schema_of("intake"), "intakeapplication") == (
+        intake_events, intake_audit)
+    assert event_counts(database_url, settings.schema_of("routing"), "routingapplication") == (
+        routing_events, routing_audit)
+
+    # Stats builds its facts from imported events like from live ones.
+    stats = StatsApplication(database_url, settings.schema_of("stats"))
+    try:
+        stores = {"intake": importer.intake, "routing": importer.routing}
+        rebuild(stats, stores, {s: settings.topic_of(s) for s in stores}, 1)
+    finally:
+        stats.close()
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            f'SELECT case_id, scope, screening, is_repeat, visitors, received_on, outcome '
+            f'FROM "{settings.schema_of("stats")}".case_fact'
+        ).fetchall()
+    facts = {uuid.UUID(r[0]): r[1:] for r in rows}
+    assert set(facts) == set(ids.values())
+    assert facts[ids["H-1"]] == ("in_scope", "accepted", False, 3, T0.date(), "party_sanction")
+    assert facts[ids["H-3"]][:2] == ("out_of_scope", "diverted")
+    assert facts[ids["H-5"]][:3] == ("in_scope", "repeat", True)
+
+
+def test_the_command_prints_refused_lines_and_a_summary(
+    settings: Settings, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, bad = history_file(tmp_path)
+    assert import_file(settings, path, quiet=True) == 1
+    out = capsys.readouterr()
+    for number, code in bad.items():
+        assert f"line {number}: {code}:" in out.err
+    assert f"{len(GOOD) + len(BAD)} lines: {len(GOOD)} imported, 0 already there" in out.out
