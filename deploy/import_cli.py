@@ -165,10 +165,11 @@ def run_demo(args: argparse.Namespace) -> int:
             return import_file(settings, path)
 
 
-def load_demo_once(settings: Settings) -> bool:
+def load_demo_once(settings: Settings, cases: int | None = None) -> bool:
     """`baton up` in development: load the demo history into empty stores (True if it did)."""
     from services.importing.demo import DEFAULT_CASES, DEFAULT_SEED
 
+    cases = cases or DEFAULT_CASES
     if settings.is_production or not settings.baton_demo_history:
         return False
     with open_importer(settings) as importer:
@@ -176,8 +177,8 @@ def load_demo_once(settings: Settings) -> bool:
             return False
         with tempfile.TemporaryDirectory() as scratch:
             path = Path(scratch) / "demo.jsonl"
-            write_demo(path, seed=DEFAULT_SEED, cases=DEFAULT_CASES)
-            print(f"Loading the demo history 演示数据 ({DEFAULT_CASES} reports)…", flush=True)
+            write_demo(path, seed=DEFAULT_SEED, cases=cases)
+            print(f"Loading the demo history 演示数据 ({cases} reports)…", flush=True)
             with path.open(encoding="utf-8") as lines:
                 report = importer.run(lines)
             print(f"demo history: {report.imported} reports in {report.seconds:.1f} s", flush=True)

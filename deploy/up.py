@@ -62,6 +62,7 @@ class Platform:
         self.children: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
         self.demo_users: list[str] = []
+        self.env: dict[str, str] = {}
 
     @property
     def gateway_url(self) -> str:
@@ -121,6 +122,7 @@ class Platform:
             "PYTHONUNBUFFERED": "1",
         }
         env = self.prepare_roles(env)
+        self.env = env
         self.prepare_identity(env)
         for name, module in PROCESSES.items():
             log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
@@ -134,7 +136,18 @@ class Platform:
                 preexec_fn=_die_with_parent,
             )
         self.wait_healthy(timeout)
+        self.load_demo_history()
         return self
+
+    def load_demo_history(self) -> bool:
+        """In development, the demo history 演示数据 into empty stores, once, through the
+        import path while the services run (BATON_DEMO_HISTORY=0 starts empty)."""
+        from deploy.import_cli import load_demo_once
+
+        settings = self.settings.model_copy(
+            update={"database_url": self.env["DATABASE_URL"], "baton_data_dir": self.data_dir}
+        )
+        return load_demo_once(settings)
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout

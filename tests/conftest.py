@@ -121,6 +121,7 @@ def platform(
         kafka_bootstrap_servers=kafka_bootstrap,
         baton_data_dir=tmp_path_factory.mktemp("platform"),
         baton_namespace=f"p{uuid.uuid4().hex[:6]}_",
+        baton_demo_history=False,  # tests start empty: no demo history (keeps them fast)
         **ports,
     )
     env = {
@@ -129,6 +130,7 @@ def platform(
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "BATON_NAMESPACE": settings.baton_namespace,
         "AUDIT_CHECKPOINT_SECONDS": "1",  # checkpoints soon enough for the audit tests
+        "BATON_DEMO_HISTORY": "0",
         **{key.upper(): str(value) for key, value in ports.items()},
     }
     running = Platform(settings, env=env).start(timeout=90)

@@ -192,6 +192,7 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
             baton_data_dir=tmp_path,
             database_url="postgresql://x/y",
             kafka_bootstrap_servers="127.0.0.1:1",
+            baton_demo_history=False,
         ),
         env={},
     )

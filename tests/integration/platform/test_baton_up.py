@@ -109,6 +109,7 @@ def test_baton_up_runs_stops_and_keeps_its_data(data_root: Path) -> None:
         BATON_DATA_DIR=str(data_root / "var"),
         EMBEDDED_POSTGRES_PORT=str(free_port()),
         EMBEDDED_BROKER_PORT=str(free_port()),
+        BATON_DEMO_HISTORY="0",  # this story counts its own registrations from one
         **{
             f"{name}_PORT": str(free_port())
             for name in ("GATEWAY", "INTAKE", "ROUTING", "SUPERVISION", "STATS")
