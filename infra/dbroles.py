@@ -137,12 +137,13 @@ def declare_as_owner(
     target = url or owner_url()
     if target is None:
         return False
-    with psycopg.connect(target, autocommit=True) as conn:
+    with psycopg.connect(target, autocommit=True) as conn, conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         for statement in statements:
-            # CREATE TYPE has no IF NOT EXISTS
-            with contextlib.suppress(psycopg.errors.DuplicateObject):
+            # CREATE TYPE has no IF NOT EXISTS; a savepoint keeps the transaction usable
+            with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
                 conn.execute(statement)
         if runtime_role != user_of(target):
             grant_runtime(conn, schema, runtime_role, tables_declared(statements))

@@ -62,7 +62,13 @@ def ensure_schema(database_url: str, schema: str) -> None:
         if exists and exists[0] is not None:
             return
         if dbroles.can_declare(conn, schema):
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            # Processes starting together share schemas; IF NOT EXISTS alone still races
+            # on the catalogue's unique index, so one declaration at a time.
+            with conn.transaction():
+                conn.execute(
+                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",)
+                )
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             dbroles.DECLARED_SCHEMAS.add(schema)
             return
     if not dbroles.declare_as_owner([], schema, dbroles.user_of(database_url)):
