@@ -62,12 +62,8 @@ def ensure_schema(database_url: str, schema: str) -> None:
         if exists and exists[0] is not None:
             return
         if dbroles.can_declare(conn, schema):
-            # Processes starting together share schemas; IF NOT EXISTS alone still races
-            # on the catalogue's unique index, so one declaration at a time.
-            with conn.transaction():
-                conn.execute(
-                    "SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",)
-                )
+            with conn.transaction():  # declarations take turns (dbroles.DDL_LOCK)
+                conn.execute(dbroles.DDL_LOCK, (dbroles.ddl_lock_name(schema),))
                 conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             dbroles.DECLARED_SCHEMAS.add(schema)
             return

@@ -38,3 +38,23 @@ def test_many_processes_declare_and_grant_one_schema_at_once(database_owner_url:
         ).fetchall()
     assert ("shared_log", "INSERT") in granted
     assert ("shared_log", "UPDATE") not in granted  # append-only, whoever migrated last
+
+
+def test_the_runtime_role_declares_through_the_owner_without_waiting_on_itself(
+    database_url: str,
+) -> None:
+    """The runtime role's declarations go to the owner, who takes the schema's DDL lock:
+    the runtime connection must not hold that lock meanwhile (it did, and hung for ever)."""
+    from infra.access_log import AccessLog
+
+    schema = f"race_{uuid.uuid4().hex[:8]}"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        opened = pool.submit(AccessLog, database_url, schema)
+        log = opened.result(timeout=120)
+    log.close()
+    with psycopg.connect(database_url) as conn:
+        tables = conn.execute(
+            "SELECT tablename, tableowner FROM pg_tables WHERE schemaname = %s", (schema,)
+        ).fetchall()
+    assert [name for name, _ in tables] == ["access_log"]
+    assert all(owner != RUNTIME_ROLE for _, owner in tables)
