@@ -22,7 +22,15 @@ from infra.settings import Settings
 if TYPE_CHECKING:
     from services.importing.importer import Importer
 
-__all__ = ["add_commands", "import_file", "open_importer", "load_demo_once", "run_demo", "run_import"]
+__all__ = [
+    "add_commands",
+    "import_file",
+    "load_demo_once",
+    "open_importer",
+    "run_demo",
+    "run_import",
+    "write_demo",
+]
 
 
 def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]

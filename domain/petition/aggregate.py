@@ -59,6 +59,7 @@ class Petition(Aggregate):
         description.revised({}, registered_at=registered_at)  # the same rules, once more
         values = description.event_values()
         values["real_name"] = sealed_reporter is not None
+        values.update(imported=source_id is not None, source_id=source_id)
         return cls(
             organ_code=organ_code,
             actor=actor,
@@ -68,7 +69,6 @@ class Petition(Aggregate):
             receipt_code_hash=receipt_code_hash,
             id=case_id or uuid4(),
             **values,
-            **({} if source_id is None else {"imported": True, "source_id": source_id}),
         )
 
     @event("Registered")
@@ -97,7 +97,7 @@ class Petition(Aggregate):
         attachments: list[dict[str, Any]],
         receipt_code_hash: str | None,
         id: UUID,  # noqa: A002 - the library's name for the aggregate id
-        # Set only by the history import 历史数据导入; absent from live registrations.
+        # Set by the history import 历史数据导入; absent from events stored before it.
         imported: bool = False,
         source_id: str | None = None,
     ) -> None:

@@ -107,7 +107,9 @@ def build(
     return Built(report, petition, handling)
 
 
-def _conclude(report: HistoricalReport, petition: Petition, handling: Handling, clerk: Actor) -> None:
+def _conclude(
+    report: HistoricalReport, petition: Petition, handling: Handling, clerk: Actor
+) -> None:
     conclusion = report.conclusion
     assert conclusion is not None
     at: datetime = conclusion.concluded_at

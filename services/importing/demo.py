@@ -1,7 +1,7 @@
 """A synthetic history 演示数据 for the demo org tree, written in the import format.
 
-Two years of reports up to the day before a given one, through every channel, screening outcome and
-conclusion, in proportions guided by the published figures (Gansu 2019: about 38 % of
+Two years of reports up to the day before a given one, through every channel, screening
+outcome and conclusion, in proportions guided by the published figures (Gansu 2019: about 38 % of
 reports in scope, of those 98.9 % accusations, 79.2 % first and 20.8 % repeat reports;
 visits about a tenth, with several visitors at times; the second year about a third
 busier than the first). The same seed and end day give the same lines.

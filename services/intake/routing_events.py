@@ -105,6 +105,11 @@ class RoutingEventHandlers:
         if petition.stage not in Stage.HANDLED:
             return []
         zh, en = public_outcome(None if outcome is None else str(outcome))
+        if petition.stage == Stage.CONCLUDED and (zh, en) == (
+            petition.public_result_zh,
+            petition.public_result_en,
+        ):
+            return []  # already told: an imported case 历史数据 published it at its time
         petition.publish_result(zh, en, actor=_actor(envelope), at=self.clock())
         return [petition]
 

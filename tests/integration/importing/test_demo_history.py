@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from deploy.import_cli import import_file, load_demo_once, open_importer, write_demo
-from infra.settings import Settings
 from domain.vocabulary import Channel
+from infra.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -98,7 +98,7 @@ def history_file(tmp_path: Path) -> tuple[Path, dict[int, str]]:
     """The good and bad lines interleaved; the bad ones' line numbers and codes."""
     texts = [json.dumps(g, ensure_ascii=False) for g in GOOD]
     bad: dict[int, str] = {}
-    for n, (text, code) in enumerate(BAD):
+    for n, (text, _code) in enumerate(BAD):
         texts.insert(2 * n + 1, text)
     for number, text in enumerate(texts, start=1):
         for bad_text, code in BAD:
