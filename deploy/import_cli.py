@@ -9,6 +9,8 @@ publish them to the running services (see docs/import.md).
 from __future__ import annotations
 
 import argparse
+import functools
+import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -18,6 +20,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from infra.settings import Settings
+
+# Files from this many lines are imported by several processes (one per core).
+PARALLEL_FROM = 5_000
 
 if TYPE_CHECKING:
     from services.importing.importer import Importer
@@ -41,6 +46,9 @@ def add_commands(commands: argparse._SubParsersAction) -> None:  # type: ignore[
     imports.add_argument("file", type=Path, help="one report per line, see docs/import.md")
     imports.add_argument("--batch", type=int, default=DEFAULT_BATCH, help="cases per transaction")
     imports.add_argument("--actor", default="import", help="the name imported events record")
+    imports.add_argument(
+        "--workers", type=int, help="importer processes (default: one per core, for big files)"
+    )
     demo = commands.add_parser("demo", help="generate a demo history and import it 演示数据")
     demo.add_argument("--seed", type=int, default=DEFAULT_SEED)
     demo.add_argument("--cases", type=int, default=DEFAULT_CASES)
@@ -86,8 +94,16 @@ def open_importer(
         routing.close()
 
 
+def workers_for(lines: int, asked: int | None = None) -> int:
+    """Importer processes: as asked, else one per core (at most 4) for a big file."""
+    if asked is not None:
+        return max(1, asked)
+    return min(os.cpu_count() or 1, 4) if lines >= PARALLEL_FROM else 1
+
+
 def import_file(settings: Settings, path: Path, *, actor: str = "import",
-                batch: int | None = None, quiet: bool = False) -> int:
+                batch: int | None = None, quiet: bool = False,
+                workers: int | None = None) -> int:
     """Import a file; prints a progress bar, the refused lines and a summary. 0: all in."""
     from rich.progress import (
         BarColumn,
@@ -97,6 +113,8 @@ def import_file(settings: Settings, path: Path, *, actor: str = "import",
         TimeRemainingColumn,
     )
 
+    from services.importing.parallel import import_in_parallel
+
     with path.open(encoding="utf-8") as counting:
         total = sum(1 for text in counting if text.strip())
     columns = (
@@ -104,9 +122,8 @@ def import_file(settings: Settings, path: Path, *, actor: str = "import",
         TextColumn("{task.fields[rate]} lines/s"),
         TimeRemainingColumn(),
     )
-    with open_importer(settings, actor, batch) as importer, Progress(
-        *columns, disable=quiet, transient=False
-    ) as bar:
+    processes = workers_for(total, workers)
+    with Progress(*columns, disable=quiet, transient=False) as bar:
         task = bar.add_task("import", total=total, rate="…")
         started = datetime.now()
 
@@ -117,7 +134,12 @@ def import_file(settings: Settings, path: Path, *, actor: str = "import",
             bar.update(task, rate=f"{done / seconds:,.0f}")
 
         with path.open(encoding="utf-8") as lines:
-            report = importer.run(lines, advance)
+            if processes > 1:
+                factory = functools.partial(open_importer, settings, actor, batch)
+                report = import_in_parallel(factory, lines, processes, advance)
+            else:
+                with open_importer(settings, actor, batch) as importer:
+                    report = importer.run(lines, advance)
     for refused in report.refused:
         error = refused.error
         print(f"line {refused.line}: {error.code}: {error.message_zh} / {error.message_en}"
@@ -136,7 +158,9 @@ def run_import(args: argparse.Namespace) -> int:
         print(f"no such file: {args.file}", file=sys.stderr)
         return 2
     with database(Settings()) as settings:
-        return import_file(settings, args.file, actor=args.actor, batch=args.batch)
+        return import_file(
+            settings, args.file, actor=args.actor, batch=args.batch, workers=args.workers
+        )
 
 
 def write_demo(path: Path, *, seed: int, cases: int, until: str | None = None) -> int:

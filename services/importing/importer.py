@@ -33,7 +33,7 @@ from services.intake.application import IntakeApplication
 from services.intake.index import catch_up_index
 from services.routing.application import RoutingApplication
 
-__all__ = ["DEFAULT_BATCH", "ImportReport", "Importer"]
+__all__ = ["DEFAULT_BATCH", "ImportReport", "Importer", "duplicate"]
 
 DEFAULT_BATCH = 1000
 Progress = Callable[[int], None]
@@ -97,6 +97,16 @@ class Importer:
         With `index`, intake's petition index (repeat candidates) is brought up to date
         after, so the running service's next request does not have to.
         """
+        return self.run_numbered(enumerate(lines, start=1), progress, index=index)
+
+    def run_numbered(
+        self,
+        lines: Iterable[tuple[int, str]],
+        progress: Progress | None = None,
+        *,
+        index: bool = True,
+    ) -> ImportReport:
+        """`run` for lines that carry their own numbers (a share of a file)."""
         started = time.perf_counter()
         run = _Run(self, progress or (lambda n: None))
         batch: list[HistoricalReport] = []
@@ -134,10 +144,10 @@ class _Run:
 
     # --- reading ---------------------------------------------------------------------
 
-    def parse(self, lines: Iterable[str]) -> Iterator[HistoricalReport]:
+    def parse(self, lines: Iterable[tuple[int, str]]) -> Iterator[HistoricalReport]:
         now = self.importer.clock()
         references = self.intake.references
-        for number, text in enumerate(lines, start=1):
+        for number, text in lines:
             if not text.strip():
                 continue  # blank lines (a trailing newline) are not reports
             self.report.lines += 1
@@ -147,7 +157,7 @@ class _Run:
                 self.refuse(refused)
                 continue
             if report.source_id in self.lines_of:
-                self.refuse(LineRefused(number, _duplicate(self.lines_of[report.source_id])))
+                self.refuse(LineRefused(number, duplicate(self.lines_of[report.source_id])))
                 continue
             self.lines_of[report.source_id] = number
             yield report
@@ -306,7 +316,7 @@ def _error(code: str, zh: str, en: str, **details: Any) -> InvalidInput:
     return InvalidInput(code, zh, en, **details)
 
 
-def _duplicate(first_line: int) -> InvalidInput:
+def duplicate(first_line: int) -> InvalidInput:
     return _error("import_source_id_duplicate", "source_id在文件中重复",
                   "The source_id was used by an earlier line", first_line=first_line)
 

@@ -112,6 +112,16 @@ class LineRefused(Exception):
     def as_dict(self) -> dict[str, Any]:
         return {"line": self.line, **self.error.as_dict()}
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Crosses process boundaries (parallel import) as plain values.
+        error = self.error
+        return (_refused, (self.line, error.code, error.message_zh, error.message_en,
+                           error.details))
+
+
+def _refused(line: int, code: str, zh: str, en: str, details: dict[str, Any]) -> LineRefused:
+    return LineRefused(line, InvalidInput(code, zh, en, **details))
+
 
 def _bad(code: str, zh: str, en: str, **details: Any) -> InvalidInput:
     return InvalidInput(code, zh, en, **details)

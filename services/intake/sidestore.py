@@ -193,25 +193,42 @@ class MemorySideStore:
 
 
 class _PostgresBatch:
+    """Rows read once and written together at the end of the batch (one statement), with
+    the position, in the batch's transaction."""
+
     def __init__(self, conn: Any) -> None:
         self.conn = conn
         row = conn.execute(
             "SELECT position FROM index_position WHERE name = 'petition_index' FOR UPDATE"
         ).fetchone()
         self.position = int(row[0]) if row else 0
+        self.rows: dict[str, IndexRow] = {}
 
     def get(self, case_id: str) -> IndexRow | None:
+        if case_id in self.rows:
+            return dict(self.rows[case_id])
         found = self.conn.execute(
             "SELECT row FROM petition_index WHERE case_id = %s", (case_id,)
         ).fetchone()
         return dict(found[0]) if found else None
 
     def put(self, row: IndexRow) -> None:
+        self.rows[row["case_id"]] = row
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        rows = list(self.rows.values())
         self.conn.execute(
-            "INSERT INTO petition_index (case_id, organ_code, row) VALUES (%s, %s, %s) "
+            "INSERT INTO petition_index (case_id, organ_code, row) "
+            "SELECT * FROM unnest(%s::uuid[], %s::text[], %s::jsonb[]) "
             "ON CONFLICT (case_id) DO UPDATE SET organ_code = EXCLUDED.organ_code, "
             "row = EXCLUDED.row",
-            (row["case_id"], row["organ_code"], Jsonb(row)),
+            (
+                [r["case_id"] for r in rows],
+                [r["organ_code"] for r in rows],
+                [Jsonb(r) for r in rows],
+            ),
         )
 
 
@@ -268,6 +285,7 @@ class PostgresSideStore:
         with self._connect() as conn:
             batch = _PostgresBatch(conn)
             yield batch
+            batch.flush()
             conn.execute(
                 "UPDATE index_position SET position = %s WHERE name = 'petition_index'",
                 (batch.position,),

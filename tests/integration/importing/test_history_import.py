@@ -4,6 +4,7 @@ are reported with their number and the rest goes in; stats builds its facts from
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Iterator
@@ -21,6 +22,7 @@ from domain.petition import Petition, ReporterIdentity
 from infra.settings import Settings
 from services.importing.building import case_id_of
 from services.importing.importer import Importer
+from services.importing.parallel import import_in_parallel
 from services.stats.application import StatsApplication
 from services.stats.rebuild import rebuild
 
@@ -198,3 +200,22 @@ def test_the_command_prints_refused_lines_and_a_summary(
     for number, code in bad.items():
         assert f"line {number}: {code}:" in out.err
     assert f"{len(GOOD) + len(BAD)} lines: {len(GOOD)} imported, 0 already there" in out.out
+
+
+def test_several_processes_import_the_same_file_to_the_same_result(
+    settings: Settings, tmp_path: Path
+) -> None:
+    path, bad = history_file(tmp_path)
+    factory = functools.partial(open_importer, settings)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    report = import_in_parallel(factory, lines, 3)
+    assert {r.line: r.code for r in report.refused} == bad
+    assert (report.lines, report.imported, report.already_there) == (
+        len(GOOD) + len(BAD), len(GOOD), 0)
+    with open_importer(settings) as importer:
+        for g in GOOD:
+            case_id = case_id_of(g["organ"], g["source_id"])
+            assert importer.intake.repository.get(case_id).source_id == g["source_id"]
+        assert importer.routing.repository.get(case_id_of(COUNTY, "H-1")).repeats
+    again = import_in_parallel(factory, lines, 2)
+    assert (again.imported, again.already_there) == (0, len(GOOD))

@@ -1,0 +1,107 @@
+"""A large history file imported by several processes, each owning a share of the organs.
+
+Every line of an organ goes to the same process, so a repeat finds its first there (a
+repeat's first is of its own organ, `case_id_of`), and each process batches and saves as
+the single importer does; the stores' table lock orders their transactions. This process
+splits the file (refusing a `source_id` seen before, file-wide), shows the progress the
+workers report, and brings intake's petition index up to date once at the end.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import queue
+import time
+import zlib
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager
+from typing import Any
+
+from services.importing.importer import Importer, ImportReport, Progress, duplicate
+from services.importing.lines import LineRefused
+
+__all__ = ["import_in_parallel", "shard_of"]
+
+Factory = Callable[[], AbstractContextManager[Importer]]
+"""Opens an importer on the stores (picklable: each worker opens its own)."""
+
+
+def shard_of(text: str, shards: int) -> tuple[int, str | None]:
+    """Which worker takes this line (by its organ), and its source_id if it has one."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return 0, None  # the worker refuses it with its number
+    if not isinstance(data, dict):
+        return 0, None
+    organ, source_id = data.get("organ"), data.get("source_id")
+    share = zlib.crc32(organ.encode()) % shards if isinstance(organ, str) else 0
+    return share, source_id if isinstance(source_id, str) else None
+
+
+def import_in_parallel(
+    factory: Factory, lines: Iterable[str], workers: int, progress: Progress | None = None
+) -> ImportReport:
+    """Import with `workers` processes; the same report as one importer would give."""
+    started = time.perf_counter()
+    progress = progress or (lambda n: None)
+    report = ImportReport()
+    shares: list[list[tuple[int, str]]] = [[] for _ in range(workers)]
+    seen: dict[str, int] = {}
+    for number, text in enumerate(lines, start=1):
+        if not text.strip():
+            continue
+        share, source_id = shard_of(text, workers)
+        if source_id is not None and source_id.strip() in seen:
+            report.lines += 1
+            report.refused.append(LineRefused(number, duplicate(seen[source_id.strip()])))
+            progress(1)
+            continue
+        if source_id is not None:
+            seen[source_id.strip()] = number
+        shares[share].append((number, text))
+    context = multiprocessing.get_context("spawn")
+    messages: Any = context.Queue()
+    processes = [
+        context.Process(target=_work, args=(factory, share, messages), daemon=True)
+        for share in shares
+        if share
+    ]
+    for process in processes:
+        process.start()
+    finished = 0
+    while finished < len(processes):
+        try:
+            kind, value = messages.get(timeout=1.0)
+        except queue.Empty:
+            if any(p.exitcode not in (None, 0) for p in processes):
+                raise RuntimeError("an import worker died; see its output above") from None
+            continue
+        if kind == "progress":
+            progress(value)
+            continue
+        finished += 1
+        _merge(report, value)
+    for process in processes:
+        process.join()
+    with factory() as importer:
+        importer.catch_up_index()
+    report.refused.sort(key=lambda r: r.line)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _work(factory: Factory, lines: list[tuple[int, str]], messages: Any) -> None:
+    with factory() as importer:
+        done = importer.run_numbered(
+            lines, lambda n: messages.put(("progress", n)), index=False
+        )
+    messages.put(("done", done))
+
+
+def _merge(into: ImportReport, share: ImportReport) -> None:
+    into.lines += share.lines
+    into.imported += share.imported
+    into.already_there += share.already_there
+    into.refused.extend(share.refused)
