@@ -186,3 +186,13 @@ class ServiceApplication(Application[Any]):
             self._side_pool.close()
             self._side_pool = None
         super().close()
+
+
+def service_store(service: str, database_url: str, schema: str) -> ServiceApplication:
+    """A reader of `service`'s event store (a rebuild, a verification).
+
+    eventsourcing names the tables after the application class (IntakeApplication →
+    `intakeapplication_events`), so the reader takes the name the service's class has.
+    """
+    reader = type(f"{service.capitalize()}Application", (ServiceApplication,), {})
+    return reader(service, database_url, schema)

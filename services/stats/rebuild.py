@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from domain.contracts import Envelope
 from infra.consumer import tracking_name
-from infra.eventstore import ServiceApplication
+from infra.eventstore import ServiceApplication, service_store
 from infra.relay import decode_stored, envelope_for
 from infra.settings import Settings
 from services.stats.application import StatsApplication
@@ -113,7 +113,7 @@ def rebuild_from_settings(settings: Settings) -> RebuildReport:
     assert settings.database_url, "DATABASE_URL is needed to rebuild stats"
     stats = StatsApplication(settings.database_url, settings.schema_of("stats"))
     stores = {
-        source: ServiceApplication(source, settings.database_url, settings.schema_of(source))
+        source: service_store(source, settings.database_url, settings.schema_of(source))
         for source in sources_to_read()
     }
     topics = {source: settings.topic_of(source) for source in stores}

@@ -12,7 +12,7 @@ import pytest
 
 from domain.handling import Handling
 from domain.petition import Petition, ReportDescription, ReportedPerson
-from infra.eventstore import ServiceApplication
+from infra.eventstore import service_store
 from infra.inmemory import InMemorySystem
 from infra.reference_data import load_org_tree
 from infra.settings import Settings
@@ -34,8 +34,9 @@ class Platform:
     """Intake and routing stores on PostgreSQL, relayed in-process to a stats app."""
 
     def __init__(self, database_url: str, namespace: str) -> None:
-        self.intake = ServiceApplication("intake", database_url, f"{namespace}intake")
-        self.routing = ServiceApplication("routing", database_url, f"{namespace}routing")
+        # Named as the services name their stores, as `baton rebuild stats` reads them.
+        self.intake = service_store("intake", database_url, f"{namespace}intake")
+        self.routing = service_store("routing", database_url, f"{namespace}routing")
         self.stats = StatsApplication(database_url, f"{namespace}stats", tree=TREE)
         self.system = InMemorySystem()
         self.system.publish(self.intake)
