@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
-from domain.errors import DomainError
+from domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.guards import require_organ_code
-from gateway.clients import path
+from gateway.clients import ServiceError, path
 from gateway.identity.sessions import COOKIE
 from gateway.workbooks import statistics_workbook, status_workbook
 
@@ -48,10 +48,25 @@ async def _ask_stats(
         await asyncio.to_thread(
             identity.record, "export", what, "refused", error.code, current.user
         )
-        raise
+        raise _as_status(error) from error
     reason = " ".join(f"{key}={value}" for key, value in {"organ": organ, **params}.items())
     await asyncio.to_thread(identity.record, "export", what, "allowed", reason[:500], current.user)
     return data
+
+
+_BY_STATUS: dict[int, type[DomainError]] = {
+    401: Unauthenticated,
+    403: Forbidden,
+    404: NotFound,
+}
+
+
+def _as_status(error: DomainError) -> DomainError:
+    """Stats' refusal with the status stats gave it (a 403 stays a 403 here)."""
+    if not isinstance(error, ServiceError):
+        return error
+    kind = _BY_STATUS.get(int(error.details.get("status") or 422), InvalidInput)
+    return kind(error.code, error.message_zh, error.message_en)
 
 
 def _attachment(content: bytes, name: str) -> Response:
