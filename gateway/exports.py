@@ -49,7 +49,10 @@ async def _ask_stats(
             identity.record, "export", what, "refused", error.code, current.user
         )
         raise _as_status(error) from error
-    reason = " ".join(f"{key}={value}" for key, value in {"organ": organ, **params}.items())
+    reason = " ".join(
+        f"{key}={','.join(value) if isinstance(value, list) else value}"
+        for key, value in {"organ": organ, **params}.items()
+    )
     await asyncio.to_thread(identity.record, "export", what, "allowed", reason[:500], current.user)
     return data
 

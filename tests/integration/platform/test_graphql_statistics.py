@@ -296,5 +296,5 @@ def test_exports_are_in_the_access_log(platform, leader, registered):
     finally:
         auditor.close()
     exports = [e for e in entries if e["action"] == "export" and e["object"] == "statistics"]
-    assert exports and exports[0]["outcome"] == "allowed"
-    assert "organ=6201" in exports[0]["reason"] and "CHANNEL" in exports[0]["reason"]
+    assert exports and exports[0]["outcome"] == "ALLOWED"
+    assert exports[0]["reason"] == f"organ=6201 from={day(TODAY)} to={day(TODAY)} groupBy=CHANNEL"
