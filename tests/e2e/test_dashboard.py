@@ -5,11 +5,12 @@ and a chart; a township leader sees only its own subtree."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import time
 
 import openpyxl
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Download, Page, expect
 
 from domain.guards import CHINA_TZ
 from tests.e2e.shell import demo_user, login, menu_entries, province_leader
@@ -44,7 +45,14 @@ def cases(platform) -> int:
             ("620102002", "letter"),
         ):
             clerk = StaffClient(url, f"clerk.{organ}")
-            ok(clerk.post(REGISTER, input=registration(organ, channel=channel)))
+            ok(
+                clerk.post(
+                    REGISTER,
+                    input=registration(
+                        organ, channel=channel, visitors=3 if channel == "visit" else 1
+                    ),
+                )
+            )
             clerk.close()
         deadline = time.monotonic() + 90  # through Kafka to stats on a busy machine
         while time.monotonic() < deadline:
@@ -57,6 +65,13 @@ def cases(platform) -> int:
         leader.close()
 
 
+def workbook(download: Download) -> openpyxl.Workbook:
+    """The downloaded file opened with openpyxl (Playwright saves it without a suffix)."""
+    assert download.suggested_filename.endswith(".xlsx"), download.suggested_filename
+    with open(download.path(), "rb") as saved:
+        return openpyxl.load_workbook(io.BytesIO(saved.read()))
+
+
 def expand(page: Page, unit: str) -> None:
     """Opens a unit's row of the tree table (its children are asked for on demand)."""
     row = page.locator("tr", has=page.get_by_test_id(f"unit-{unit}"))
@@ -65,6 +80,8 @@ def expand(page: Page, unit: str) -> None:
 
 def test_a_province_leader_drills_down_to_a_township_and_exports(platform, page, cases):
     base = _base(platform)
+    # Two cores shared with the platform and other sessions: generous waits.
+    page.set_default_timeout(30_000)
     expect.set_options(timeout=20_000)
     try:
         login(page, base, province_leader(), path="/dashboard")
@@ -89,8 +106,7 @@ def test_a_province_leader_drills_down_to_a_township_and_exports(platform, page,
         # The tree's table as Excel: the same numbers as the page.
         with page.expect_download() as download_info:
             tree.get_by_test_id("xlsx-subordinates").click()
-        workbook = openpyxl.load_workbook(download_info.value.path())
-        sheet = workbook.worksheets[0]
+        sheet = workbook(download_info.value).worksheets[0]
         assert sheet.freeze_panes == "C4"
         rows = {row[0]: row for row in sheet.iter_rows(min_row=4, values_only=True)}
         shown = int(tree.get_by_test_id("received-6201").inner_text())
@@ -99,11 +115,12 @@ def test_a_province_leader_drills_down_to_a_township_and_exports(platform, page,
         # A breakdown as Excel (its total is the headline's) and its chart as a picture.
         with page.expect_download() as download_info:
             page.get_by_test_id("xlsx-CHANNEL").click()
-        channels = openpyxl.load_workbook(download_info.value.path()).worksheets[0]
+        channels = workbook(download_info.value).worksheets[0]
         last = list(channels.iter_rows(min_row=4, values_only=True))[-1]
         assert last[1] == int(page.get_by_test_id("headline-total").inner_text())
         with page.expect_download() as download_info:
             page.get_by_test_id("png-CHANNEL").click()
+        assert download_info.value.suggested_filename.endswith(".png")
         with open(download_info.value.path(), "rb") as picture:
             assert picture.read(8) == b"\x89PNG\r\n\x1a\n"
 
@@ -124,6 +141,7 @@ def test_a_province_leader_drills_down_to_a_township_and_exports(platform, page,
 def test_a_township_leader_sees_only_its_own_subtree(platform, page, cases):
     base = _base(platform)
     user = demo_user(lambda u: u.username == "leader.620102001", "township leader")
+    page.set_default_timeout(30_000)
     expect.set_options(timeout=20_000)
     try:
         login(page, base, user, path="/subordinates")
