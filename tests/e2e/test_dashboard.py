@@ -87,7 +87,7 @@ def test_a_province_leader_drills_down_to_a_township_and_exports(platform, page,
         login(page, base, province_leader(), path="/dashboard")
         assert {"dashboard", "subordinates", "stats"} <= menu_entries(page)
         dashboard = page.get_by_test_id("page-dashboard")
-        expect(dashboard).to_have_attribute("data-state", "ready")
+        expect(dashboard).to_have_attribute("data-state", "ready", timeout=60_000)
         assert int(page.get_by_test_id("headline-total").inner_text()) >= cases
         # Each breakdown is an ECharts canvas beside its table.
         expect(page.get_by_test_id("breakdown-CHANNEL").locator("canvas").first).to_be_visible()
@@ -151,7 +151,10 @@ def test_a_township_leader_sees_only_its_own_subtree(platform, page, cases):
         expect(tree.locator('[data-testid^="unit-"]')).to_have_count(1)
 
         page.get_by_test_id("menu-dashboard").click()
-        expect(page.get_by_test_id("page-dashboard")).to_have_attribute("data-state", "ready")
+        # Eight questions to stats at once: under load they may take a while.
+        expect(page.get_by_test_id("page-dashboard")).to_have_attribute(
+            "data-state", "ready", timeout=60_000
+        )
         expect(page.get_by_test_id("headline-total")).to_have_text(str(cases))
         # The organ picker offers nothing above the township.
         page.get_by_test_id("dashboard-organ").click()
