@@ -16,6 +16,7 @@ from domain.hierarchy import OrgTree
 from gateway.attachments import router as attachments
 from gateway.clients import ServiceClient
 from gateway.config import ClientAddress, GatewaySettings
+from gateway.exports import router as exports
 from gateway.graphql.schema import build_schema
 from gateway.http_guard import GraphQLHttpGuard
 from gateway.identity import IdentityParts, open_identity
@@ -27,7 +28,7 @@ from infra.web import create_service_app
 
 WEB_DIST = Path(__file__).resolve().parent / "web" / "dist"
 # First path segments that are never pages of the front end: their 404s stay 404s.
-NOT_PAGES = frozenset({"assets", "attachments", "graphql", "healthz", "readyz"})
+NOT_PAGES = frozenset({"assets", "attachments", "exports", "graphql", "healthz", "readyz"})
 
 
 class SinglePageApp(StaticFiles):
@@ -106,6 +107,7 @@ def build(
     )
     app.include_router(graphql, prefix="/graphql")
     app.include_router(attachments)
+    app.include_router(exports)
     app.state.gateway = gateway
 
     @app.on_event("shutdown")

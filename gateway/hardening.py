@@ -55,6 +55,13 @@ _REFUSALS: tuple[tuple[str, str, str, str], ...] = (
      "查询嵌套层数过多", "The query is nested too deeply"),
     ("GraphQL introspection has been disabled", "introspection_disabled",
      "生产环境不提供结构查询", "Introspection is disabled in production"),
+    # A value of the wrong kind, in the document or in a variable.
+    ("does not exist in 'StatisticsDimension' enum", "statistics_dimension_unknown",
+     "不支持的统计维度", "Unknown statistics dimension"),
+    ("cannot represent a Date", "date_invalid",
+     "日期或时间格式不正确(应为 YYYY-MM-DD)", "Not a valid date or time (YYYY-MM-DD)"),
+    ("got invalid value", "variable_invalid",
+     "变量的值不符合接口定义", "A variable's value does not match the schema"),
 )  # fmt: skip
 _SYNTAX = ("query_invalid", "查询语句有语法错误", "The query has a syntax error")
 _ALIASES = ("query_too_many_aliases", "查询中的别名过多", "The query uses too many aliases")
@@ -81,9 +88,11 @@ def code_of(error: GraphQLError) -> str | None:
 
 def classify(error: GraphQLError) -> GraphQLError:
     """A refusal of the GraphQL layer itself, with its code; other errors unchanged."""
-    if code_of(error) or error.original_error is not None:
-        return error
     message = error.message
+    # A variable's value that cannot be coerced carries the coercion's own error.
+    coercion = message.startswith("Variable '$")
+    if code_of(error) or (error.original_error is not None and not coercion):
+        return error
     if " aliases found. Allowed: " in message:
         return coded(error, *_ALIASES)
     for marker, code, zh, en in _REFUSALS:
@@ -174,14 +183,14 @@ class HardenedSchema(strawberry.Schema):
         operation = execution_context.operation_name if execution_context else None
         for error in errors:
             original = error.original_error
-            code = code_of(error) or getattr(original, "code", None)
+            code = code_of(error) or getattr(original, "code", None) or code_of(classify(error))
             if original is not None and not code:
                 log.error("graphql failed operation=%s", operation or "-", exc_info=original)
                 continue
             log.info(
                 "graphql refused operation=%s code=%s path=%s",
                 operation or "-",
-                code or code_of(classify(error)),
+                code,
                 ".".join(str(p) for p in error.path or ()) or "-",
             )
 

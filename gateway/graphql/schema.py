@@ -13,6 +13,7 @@ from gateway.graphql.organs import OrganQuery
 from gateway.graphql.petitions import PetitionMutation
 from gateway.graphql.progress import ProgressQuery
 from gateway.graphql.screening import ScreeningMutation
+from gateway.graphql.statistics import StatisticsQuery
 from gateway.graphql.stats import StatsQuery
 from gateway.graphql.supervision import SupervisionQuery
 from gateway.graphql.supervision_commands import SupervisionMutation
@@ -23,7 +24,7 @@ from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
     "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
-     SupervisionQuery)
+     SupervisionQuery, StatisticsQuery)
 )
 Mutation = merge_types(
     "Mutation",

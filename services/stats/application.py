@@ -16,7 +16,7 @@ from domain.guards import CHINA_TZ, require_organ_code
 from domain.hierarchy import OrgTree
 from infra.eventstore import connect, connection_pool, ensure_schema
 from infra.reference_data import load_org_tree
-from services.stats import queries
+from services.stats import deadlines, queries
 from services.stats.bulk import Projection
 from services.stats.dimensions import (
     StatisticsDimension,
@@ -71,7 +71,9 @@ class StatsApplication:
             if row is not None and envelope.notification_id <= row[0]:
                 return
             if self.projector.handles(envelope):
-                self._apply(conn, envelope)
+                case_envelope = deadlines.addressed(conn, envelope)
+                if case_envelope is not None:
+                    self._apply(conn, case_envelope)
             conn.execute(
                 "INSERT INTO tracking (name, position) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",

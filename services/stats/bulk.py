@@ -11,6 +11,7 @@ from typing import Any
 
 from domain.contracts import Envelope
 from services.stats import rollup
+from services.stats.deadlines import DeadlineCases
 from services.stats.facts import COLUMNS, Part, Projector
 from services.stats.store import FOREVER, copy_rows, truncate_all
 
@@ -24,9 +25,14 @@ class Projection:
         self.parts: dict[str, dict[str, tuple[Part, dt.datetime, int, int]]] = {}
         self.history: dict[str, list[list[Any]]] = {source: [] for source in COLUMNS}
         self.applied = 0
+        self.deadlines = DeadlineCases()
 
     def apply(self, envelope: Envelope) -> None:
         self.applied += 1
+        addressed = self.deadlines.addressed(envelope)
+        if addressed is None:
+            return
+        envelope = addressed
         case = self.parts.setdefault(envelope.case_id, {})
         current = case.get(envelope.source)
         part, valid_from, version, row = current if current else (None, None, 0, -1)
@@ -82,6 +88,7 @@ class Projection:
                 ["case_id", "version", "valid_from", "valid_to", *columns],
                 self.history[source],
             )
+        copy_rows(conn, "deadline_case", ["deadline_id", "case_id"], self.deadlines.rows())
         conn.execute("DELETE FROM tracking")
         for name, position in positions.items():
             conn.execute("INSERT INTO tracking (name, position) VALUES (%s, %s)", (name, position))

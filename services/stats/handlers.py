@@ -3,7 +3,7 @@ part` handlers in `{event type: handler}` tables keyed by the contract's names."
 
 from __future__ import annotations
 
-from domain.contracts import Envelope, HandlingEvents, PetitionEvents
+from domain.contracts import Envelope, HandlingEvents, PetitionEvents, SupervisionEvents
 from domain.petition import Stage
 from domain.vocabulary import Scope, TransferKind
 from services.stats.parts import (
@@ -250,8 +250,7 @@ ROUTING_HANDLERS: dict[str, Handler] = {
 
 
 # --- supervision -----------------------------------------------------------------------
-# The handlers a deadline and warning vocabulary needs. `SUPERVISION_HANDLERS` maps the
-# `SupervisionEvents` constants to them once supervision publishes its catalogue.
+# Deadlines 办理期限 and warnings 预警 of a case, from supervision's `CaseDeadline` events.
 
 
 def deadline_opened(part: Part | None, envelope: Envelope, context: Context) -> Part:
@@ -263,12 +262,27 @@ def deadline_closed(part: Part | None, envelope: Envelope, context: Context) -> 
     """A deadline met 按期 or missed 超期, as its closing event says (`late` / `met`)."""
     old = supervision_part(part)
     payload = envelope.payload
-    late = bool(payload.get("late")) or payload.get("met") is False
+    # Supervision's `Met` says how many working days late; `late`/`met` are the doc's forms.
+    late = (
+        bool(payload.get("late"))
+        or payload.get("met") is False
+        or int(payload.get("days_late") or 0) > 0
+    )
     return {
         **old,
         "deadlines_open": max(old["deadlines_open"] - 1, 0),
         "deadlines_met": old["deadlines_met"] + (0 if late else 1),
         "deadlines_missed": old["deadlines_missed"] + (1 if late else 0),
+        "overdue": False if old["deadlines_open"] <= 1 else old["overdue"],
+    }
+
+
+def deadline_cancelled(part: Part | None, envelope: Envelope, context: Context) -> Part:
+    """A deadline no longer owed 撤销 (e.g. the report was diverted): neither met nor missed."""
+    old = supervision_part(part)
+    return {
+        **old,
+        "deadlines_open": max(old["deadlines_open"] - 1, 0),
         "overdue": False if old["deadlines_open"] <= 1 else old["overdue"],
     }
 
@@ -297,7 +311,14 @@ def supervision_part(part: Part | None) -> Part:
     }
 
 
-SUPERVISION_HANDLERS: dict[str, Handler] = {}
+# Keyed by the deadline's events; their envelopes name the deadline, and stats finds the
+# case through the deadline's opening event (`services.stats.deadlines`).
+SUPERVISION_HANDLERS: dict[str, Handler] = {
+    SupervisionEvents.DEADLINE_OPENED: deadline_opened,
+    SupervisionEvents.DEADLINE_MET: deadline_closed,
+    SupervisionEvents.DEADLINE_CANCELLED: deadline_cancelled,
+    SupervisionEvents.DEADLINE_WARNED: warning_raised,
+}
 
 # Which part each topic's events change, and through which table.
 HANDLERS_BY_SOURCE: dict[str, dict[str, Handler]] = {

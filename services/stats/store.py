@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from services.stats import rollup
+from services.stats import deadlines, rollup
 from services.stats.facts import COLUMNS, Change, Part
 
 _TYPES = {
@@ -81,6 +81,7 @@ CREATE INDEX IF NOT EXISTS {source}_history_valid
 """
         )
     parts.append(rollup.ddl())
+    parts.append(deadlines.DDL)
     parts.append(
         """
 CREATE TABLE IF NOT EXISTS tracking (
@@ -136,7 +137,12 @@ def write_change(conn: Any, change: Change, version: int) -> None:
 
 
 def truncate_all(conn: Any) -> None:
-    names = ["case_fact", "month_cube", *(f"{source}_history" for source in COLUMNS)]
+    names = [
+        "case_fact",
+        "month_cube",
+        "deadline_case",
+        *(f"{source}_history" for source in COLUMNS),
+    ]
     conn.execute(f"TRUNCATE {', '.join(names)}")
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from enum import Enum
 from typing import Any
 
 import pytest
@@ -23,8 +25,17 @@ class Node:
         return Node(name=self.name + ">")
 
 
+@strawberry.enum(name="StatisticsDimension")
+class Dimension(Enum):
+    CHANNEL = "CHANNEL"
+
+
 @strawberry.type
 class Query:
+    @strawberry.field
+    def counted(self, day: dt.date, by: list[Dimension]) -> int:
+        return len(by)
+
     @strawberry.field
     def node(self) -> Node:
         CALLS.append("node")
@@ -137,3 +148,35 @@ def test_a_domain_refusal_in_a_nested_resolver_keeps_its_code() -> None:
     result = hardened.execute_sync("{ item { facts } }")
     assert codes(result) == ["case_unknown"]
     assert result.errors[0].extensions["message_zh"] == "案件不存在"
+
+
+@pytest.mark.parametrize(
+    ("day", "by", "code"),
+    [
+        ("2026-13-01", ["CHANNEL"], "date_invalid"),
+        ("yesterday", ["CHANNEL"], "date_invalid"),
+        ("2026-01-01", ["COLOUR"], "statistics_dimension_unknown"),
+        ("2026-01-01", "CHANNEL", None),  # a single value coerces to a list
+        ("2026-01-01", [7], "query_invalid"),  # graphql-core rejects it itself
+    ],
+)
+def test_a_variable_that_cannot_be_coerced_gets_a_code_not_internal_error(day, by, code):
+    result = schema(production=True).execute_sync(
+        "query Q($d: Date!, $b: [StatisticsDimension!]!) { counted(day: $d, by: $b) }",
+        variable_values={"d": day, "b": by},
+    )
+    if code is None:
+        assert result.errors is None and result.data == {"counted": 1}
+        return
+    assert codes(result) == [code]
+    extensions = result.errors[0].extensions
+    assert extensions["message_zh"] and extensions["message_en"]
+
+
+def test_literal_values_of_the_wrong_kind_are_coded_the_same_way():
+    result = schema(production=True).execute_sync(
+        '{ a: counted(day: "2026-02-30", by: [CHANNEL]) }'
+    )
+    assert codes(result) == ["date_invalid"]
+    result = schema(production=True).execute_sync('{ counted(day: "2026-02-01", by: [COLOUR]) }')
+    assert codes(result) == ["statistics_dimension_unknown"]

@@ -197,7 +197,9 @@ def test_the_command_rebuilds_a_namespace_with_its_progress_bar(platform, databa
     with platform.stats.pool.connection() as conn:
         names = {name for (name,) in conn.execute("SELECT name FROM tracking")}
     assert f"{namespace}intake.events#0" in names
-    assert len(names) == 2 * settings.topic_partitions
+    # Intake, routing and supervision: each topic's partitions resume after the rebuild.
+    assert len(names) == 3 * settings.topic_partitions
+    assert f"{namespace}supervision.events#0" in names
     assert answers(platform.stats) == before
     assert "events/s" in capsys.readouterr().out
 

@@ -1,5 +1,6 @@
 import casework from './casework.en'
 import supervision from './supervision.en'
+import dashboard from './dashboard.en'
 import type zhCN from './zh-CN'
 
 /** English: the same keys as zh-CN (the type says so), every visible string. */
@@ -31,6 +32,7 @@ const en: typeof zhCN = {
   },
   ...casework,
   ...supervision,
+  ...dashboard,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',

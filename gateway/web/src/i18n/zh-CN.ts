@@ -1,5 +1,6 @@
 import casework from './casework.zh-CN'
 import supervision from './supervision.zh-CN'
+import dashboard from './dashboard.zh-CN'
 
 /** 简体中文：界面上的每一句话（业务词表的标签来自服务器的 vocabulary 查询）。 */
 export default {
@@ -30,6 +31,7 @@ export default {
   },
   ...casework,
   ...supervision,
+  ...dashboard,
   pages: {
     workbench: '工作台',
     register: '编号登记',

@@ -6,3 +6,6 @@ export const READ_ROLES = [...CASE_ROLES, 'case_manager', 'evaluator', 'auditor'
 
 /** Roles that see case-derived counts (administrators read no case content). */
 export const STATS_ROLES = READ_ROLES
+
+/** Roles that watch the figures and subordinates 综合分析: leaders, case managers, auditors. */
+export const ANALYSIS_ROLES = ['leader', 'case_manager', 'auditor']

@@ -2,7 +2,7 @@ import type { RouteRecordRaw } from 'vue-router'
 
 import MainLayout from '@/layouts/MainLayout.vue'
 import PublicLayout from '@/layouts/PublicLayout.vue'
-import { READ_ROLES, STATS_ROLES } from './roles'
+import { ANALYSIS_ROLES, READ_ROLES, STATS_ROLES } from './roles'
 import { supervisionRoutes } from './supervision'
 
 declare module 'vue-router' {
@@ -76,6 +76,26 @@ export const routes: RouteRecordRaw[] = [
           title: 'pages.stats',
           roles: STATS_ROLES,
           menu: { group: 'analysis', icon: 'DataAnalysis', order: 1 },
+        },
+      },
+      {
+        path: 'dashboard',
+        name: 'dashboard',
+        component: () => import('@/pages/DashboardPage.vue'),
+        meta: {
+          title: 'dashboard.page',
+          roles: ANALYSIS_ROLES,
+          menu: { group: 'analysis', icon: 'TrendCharts', order: 2 },
+        },
+      },
+      {
+        path: 'subordinates',
+        name: 'subordinates',
+        component: () => import('@/pages/SubordinatesPage.vue'),
+        meta: {
+          title: 'subordinates.page',
+          roles: ANALYSIS_ROLES,
+          menu: { group: 'analysis', icon: 'Share', order: 3 },
         },
       },
       {
