@@ -160,7 +160,7 @@ class CustodyLink:
 
 @strawberry.type
 class TimelineEntry:
-    """One event of intake or routing, in order: what, who, organ and office, when."""
+    """One event of intake, routing or supervision, in order: what, who, organ, office, when."""
 
     what: str
     who: str | None
