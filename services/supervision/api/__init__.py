@@ -8,7 +8,7 @@ from services.supervision.api.loops import router as loops_router
 from services.supervision.api.orders import router as orders_router
 from services.supervision.api.testing import router as testing_router
 
-routers = [cases_router, deadlines_router, orders_router, evaluations_router, loops_router, calendar_router,
-           testing_router]
+routers = [cases_router, deadlines_router, orders_router, evaluations_router, loops_router,
+           calendar_router, testing_router]
 
 __all__ = ["routers"]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
-
 from uuid import UUID
 
 from fastapi import Depends, Path, Query, Request
