@@ -303,6 +303,8 @@ PUBLISHED: dict[str, EventContract] = {
                 "to_office",
                 "external_body",
                 "reason",
+                # Always null now: supervision computes a supervised transfer's deadline.
+                # Older events carry a date the client typed, which consumers ignore.
                 "deadline",
                 "suggestion",
                 "at",
