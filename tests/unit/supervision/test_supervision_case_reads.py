@@ -15,7 +15,7 @@ from domain.contracts import HandlingEvents, SupervisionEvents, contract_of
 from domain.guards import CHINA_TZ
 from domain.supervision.order import SupervisionOrder
 from tests.service_tokens import bearer
-from tests.unit.routing.orgs import CITY, COUNTY, TOWNSHIP_A
+from tests.unit.routing.orgs import CITY, COUNTY, TOWNSHIP_A, TOWNSHIP_B
 from tests.unit.supervision.test_supervision_api import (
     ADMIN,
     CITY_HANDLER,
@@ -26,7 +26,10 @@ from tests.unit.supervision.test_supervision_api import (
     Api,
     error_code,
     held_by_county,
+    who,
 )
+
+TOWN_B = who("乙办", TOWNSHIP_B)
 
 
 @pytest.fixture
@@ -125,6 +128,11 @@ def test_a_published_year_recomputes_an_orders_due_date_as_an_event(api: Api) ->
     api.feed(HandlingEvents.TRANSFER_RECEIVED, case, TOWNSHIP_A, api.now, transfer_id="t9")
     order = api.client.get(f"/cases/{case}/orders").json()[0]
     assert order["provisional"] and order["due"].startswith("2027")
+    # The township now holds the case and reads its supervision; the county that held it
+    # still does; another township does not.
+    for reader, status in ((TOWN_A, 200), (COUNTY_HANDLER, 200), (TOWN_B, 404)):
+        seen = api.client.get(f"/cases/{case}/timeline", headers=bearer(reader))
+        assert seen.status_code == status, (reader.organ_code, seen.text)
     schedule = {"holidays": ["2027-01-01", "2027-01-04", "2027-01-05"], "workdays": [],
                 "source": "国办发明电〔2026〕1号"}
     published = api.post("/calendar/years/2027", ADMIN, **schedule).json()
