@@ -210,6 +210,7 @@ class SupervisionEvents:
     DEADLINE_RESUMED = "CaseDeadline.Resumed"
     ORDER_DRAFTED = "SupervisionOrder.Drafted"
     ORDER_APPROVED = "SupervisionOrder.Approved"
+    ORDER_RECOMPUTED = "SupervisionOrder.Recomputed"
     ORDER_ACKNOWLEDGED = "SupervisionOrder.Acknowledged"
     ORDER_PROGRESS_REPORTED = "SupervisionOrder.ProgressReported"
     ORDER_REMINDED = "SupervisionOrder.Reminded"
@@ -305,6 +306,8 @@ PUBLISHED: dict[str, EventContract] = {
                 "to_office",
                 "external_body",
                 "reason",
+                # Always null now: supervision computes a supervised transfer's deadline.
+                # Older events carry a date the client typed, which consumers ignore.
                 "deadline",
                 "suggestion",
                 "at",
@@ -353,6 +356,7 @@ PUBLISHED: dict[str, EventContract] = {
                                "holder_office", "level", "requirements", "working_days",
                                "transfer_id", "at"),
             _S.ORDER_APPROVED: ("approved_by", "start", "rules_version", "at", *_CALENDAR),
+            _S.ORDER_RECOMPUTED: ("previous_due", "at", *_CALENDAR),
             _S.ORDER_ACKNOWLEDGED: ("at",),
             _S.ORDER_PROGRESS_REPORTED: ("note", "at"),
             _S.ORDER_REMINDED: ("note", "automatic", "at"),

@@ -63,11 +63,13 @@ def transfer_proposed(
     to_office: str | None,
     external_body: str | None,
     reason: str,
-    deadline: str | None,
     suggestion: dict[str, Any] | None,
     organ_code: str,
     actor: str,
     at: datetime,
+    # A date the client typed, in events stored before supervision computed a supervised
+    # transfer's deadline from the rules and the calendar: read, and ignored.
+    deadline: str | None = None,
 ) -> None:
     self.transfers.append(
         Transfer(
@@ -80,7 +82,6 @@ def transfer_proposed(
             external_body=external_body,
             reason=reason,
             proposed_by=actor,
-            deadline=deadline,
             suggestion=suggestion,
             proposed_at=at,
         )

@@ -48,7 +48,6 @@ class Transfer:
     reason: str
     proposed_by: str
     state: str = TransferState.PROPOSED
-    deadline: str | None = None
     suggestion: dict[str, Any] | None = None
     approved_by: str | None = None
     dispatched_by: str | None = None

@@ -129,14 +129,6 @@ def only_outward_names_a_body() -> InvalidInput:
     )
 
 
-def deadline_unexpected() -> InvalidInput:
-    return InvalidInput(
-        "deadline_unexpected",
-        "只有督办可以设定期限",
-        "Only a supervise-down transfer carries a deadline",
-    )
-
-
 def only_petition_office_transfers(office: str) -> Conflict:
     return Conflict(
         "transfer_wrong_office",

@@ -7,7 +7,7 @@ records one event, or refuses and records nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -34,7 +34,6 @@ def propose_transfer(
     to_organ: str | None = None,
     to_office: str | None = None,
     external_body: str | None = None,
-    deadline: date | None = None,
     suggestion: Mapping[str, Any] | None = None,
     transfer_id: UUID | None = None,
 ) -> str:
@@ -53,8 +52,6 @@ def propose_transfer(
         raise refusals.only_outward_names_a_body()
     else:
         target = internal_target(kind, holder, to_organ, to_office, routes)
-    if kind != TransferKind.SUPERVISE_DOWN and deadline is not None:
-        raise refusals.deadline_unexpected()
     self._transfer_proposed(
         transfer_id=str(transfer_id or uuid4()),
         kind=kind.value,
@@ -64,7 +61,7 @@ def propose_transfer(
         to_office=target[1],
         external_body=body,
         reason=reason,
-        deadline=deadline.isoformat() if deadline else None,
+        deadline=None,  # supervision computes a supervised transfer's deadline
         suggestion=dict(suggestion) if suggestion else None,
         organ_code=actor.organ_code,
         actor=actor.username,

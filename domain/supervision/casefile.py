@@ -32,6 +32,8 @@ class SupervisedCase(Aggregate):
         self.key_fields: list[str] = []
         self.holder_organ: str | None = registered_organ
         self.holder_office: str | None = "petition"
+        # Every organ that has held the case: the scope of its supervision records.
+        self.holders: list[str] = [registered_organ]
         self.transfers: dict[str, dict[str, Any]] = {}
         self.reported_from: list[dict[str, str | None]] = []
         self.conclusions: list[dict[str, str]] = []
@@ -109,6 +111,8 @@ class SupervisedCase(Aggregate):
         elif via == "send_back" and self.reported_from:
             self.reported_from.pop()
         self.holder_organ, self.holder_office = holder_organ, holder_office
+        if holder_organ and holder_organ not in self.holders:
+            self.holders.append(holder_organ)
 
     @event("ConclusionNoted")
     def _conclusion_noted(self, concluded_by: str, concluded_on: str, first: bool,

@@ -171,6 +171,22 @@ class SupervisionOrder(Aggregate):
                        calendar_version=computed.calendar_version, rules_version=rules.version,
                        at=aware(at), organ_code=leader.organ_code, actor=leader.name)
 
+    def recompute(self, calendar: WorkingCalendar, rules: Rules, *, at: datetime,
+                  actor: str, organ_code: str) -> bool:
+        """Count its due date again under `calendar` (a year was published); False when it
+        was not provisional, is no longer live, or the date and version stand."""
+        if not (self.is_live and self.provisional) or self.start is None or self.due is None:
+            return False
+        computed = rules.deadline(DeadlineKind.HANDLING, self.start, calendar,
+                                  days=self.working_days)
+        if computed.calendar_version == self.calendar_version:
+            return False
+        self._recomputed(due=computed.date.isoformat(), provisional=computed.provisional,
+                         calendar_version=computed.calendar_version,
+                         previous_due=self.due.isoformat(), at=aware(at),
+                         organ_code=organ_code, actor=actor)
+        return True
+
     def acknowledge(self, actor: Actor, *, at: datetime) -> None:
         self._require(OrderStatus.ISSUED)
         self._require_holder(actor)
@@ -239,6 +255,14 @@ class SupervisionOrder(Aggregate):
         self.calendar_version = calendar_version
         self.rules_version = rules_version
         self._note("approved", at, actor, due=due)
+
+    @event("Recomputed")
+    def _recomputed(self, due: str, provisional: bool, calendar_version: str,
+                    previous_due: str, at: datetime, organ_code: str, actor: str) -> None:
+        self.due = date.fromisoformat(due)
+        self.provisional = provisional
+        self.calendar_version = calendar_version
+        self._note("recomputed", at, actor, due=due, previous_due=previous_due)
 
     @event("Acknowledged")
     def _acknowledged(self, at: datetime, organ_code: str, actor: str) -> None:

@@ -66,7 +66,6 @@ class Transfer:
     external_body: str | None
     reason: str
     proposed_by: str
-    deadline: str | None
     suggestion: JurisdictionSuggestion | None
     approved_by: str | None
     dispatched_by: str | None
@@ -79,6 +78,13 @@ class Transfer:
     approved_at: str | None
     dispatched_at: str | None
     closed_at: str | None
+
+    @strawberry.field(
+        deprecation_reason="A client no longer types a transfer's deadline: supervision "
+        "computes it from the rules and the calendar (Case.deadlines)"
+    )
+    def deadline(self) -> str | None:
+        return None
 
     @strawberry.field(description="The organ the transfer goes to (an organ, never a case)")
     def target(self, info: Info) -> Organ | None:
@@ -98,7 +104,6 @@ class Transfer:
             external_body=row.get("external_body"),
             reason=row["reason"],
             proposed_by=_who(row.get("proposed_by")) or "",
-            deadline=row.get("deadline"),
             suggestion=suggestion_of(suggestion),
             **{k: _who(row.get(k)) for k in _BY},
             refusal_reason=row.get("refusal_reason"),
@@ -160,7 +165,7 @@ class CustodyLink:
 
 @strawberry.type
 class TimelineEntry:
-    """One event of intake or routing, in order: what, who, organ and office, when."""
+    """One event of intake, routing or supervision, in order: what, who, organ, office, when."""
 
     what: str
     who: str | None

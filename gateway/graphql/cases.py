@@ -34,6 +34,7 @@ from gateway.graphql.case_types import (
 )
 from gateway.graphql.context import call, coded, gateway, session
 from gateway.graphql.organs import Organ
+from gateway.graphql.supervision_types import Deadline
 from gateway.graphql.timeline import merged, timeline
 from gateway.identity.service import principal
 
@@ -135,21 +136,28 @@ class Case:
         row = (await _handling(info, self.id)).get("pending_transfer")
         return Transfer.of(row) if row else None
 
-    @strawberry.field(description="Every intake and routing event in order 办理时间线")
+    @strawberry.field(description="Every intake, routing and supervision event in order 办理时间线")
     async def timeline(self, info: Info) -> list[TimelineEntry]:
         client = gateway(info)
         with coded():
-            given = await asyncio.gather(
+            intake, routing, supervision = await asyncio.gather(
                 _events(info, client.intake, "/petitions/{}/timeline", self.id),
                 _events(info, client.routing, "/cases/{}/timeline", self.id),
+                _events(info, client.supervision, "/cases/{}/timeline", self.id),
             )
-        if all(events is not None for events in given):
-            return [TimelineEntry(**e) for e in merged(*given)]  # type: ignore[arg-type]
+        if intake is not None and routing is not None:
+            return [TimelineEntry(**e) for e in merged(intake, routing, supervision)]
         # A service without its timeline route yet: derived from its view of the case.
         p, h = await asyncio.gather(
             loaders.petition(info, self.id), loaders.handling(info, self.id)
         )
-        return [TimelineEntry(**e) for e in timeline(p, h)]
+        return [TimelineEntry(**e) for e in timeline(p, h, supervision)]
+
+    @strawberry.field(description="Every clock the case runs against 案件期限 (supervision)")
+    async def deadlines(self, info: Info) -> list[Deadline]:
+        with coded():
+            rows = await loaders.case_deadlines(info, self.id)
+        return [Deadline.of(r) for r in rows]
 
     @strawberry.field(description="Reports linked to this case as repeats 重复件 (in scope)")
     async def repeats(self, info: Info) -> list[Case]:

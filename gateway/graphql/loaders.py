@@ -40,6 +40,10 @@ class Source:
 
 PETITIONS = Source("intake", "/petitions/{}", "petitions")
 HANDLINGS = Source("routing", "/cases/{}", "cases", batch="/cases")
+# Supervision answers `{case_id, deadlines}` per case in scope.
+CASE_DEADLINES = Source(
+    "supervision", "/cases/{}/deadlines", "case_deadlines", batch="/cases/deadlines"
+)
 BATCH_MAX = 100
 
 
@@ -92,6 +96,12 @@ async def petition(info: Info, case_id: str) -> Row | None:
 
 async def handling(info: Info, case_id: str) -> Row | None:
     return await loader(info, HANDLINGS).load(case_id)
+
+
+async def case_deadlines(info: Info, case_id: str) -> list[Row]:
+    """The clocks of a case in scope (none for one out of scope): one read per page."""
+    row = await loader(info, CASE_DEADLINES).load(case_id)
+    return list(row["deadlines"]) if row else []
 
 
 def prime(info: Info, source: Source, row: Row) -> None:

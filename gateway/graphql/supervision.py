@@ -11,6 +11,7 @@ from strawberry.types import Info
 
 from domain.guards import invalid, require_organ_code
 from gateway.clients import path
+from gateway.graphql import loaders
 from gateway.graphql.context import call, coded, gateway, session
 from gateway.graphql.supervision_types import (
     Deadline,
@@ -85,7 +86,8 @@ class SupervisionQuery:
     async def case_deadlines(self, info: Info, case_id: strawberry.ID) -> list[Deadline]:
         with coded():
             checked = uuid_checked(str(case_id), "caseId")
-            rows = await get(info, path("/cases/{}/deadlines", checked))
+            await session(info)
+            rows = await loaders.case_deadlines(info, checked)
         return [Deadline.of(r) for r in rows]
 
     @strawberry.field(description="The orders on one case 案件督办")

@@ -34,6 +34,7 @@ class Deadline:
     level: str | None
     days_overdue: int | None
     days_late: int | None
+    met_on: dt.date | None
     calendar_version: str | None
     rules_version: str | None
     warnings: JSON
@@ -47,7 +48,8 @@ class Deadline:
             opened_on=dt.date.fromisoformat(row["opened_on"]),
             due=dt.date.fromisoformat(row["due"]), provisional=bool(row.get("provisional")),
             status=row["status"], level=row.get("level"), days_overdue=row.get("days_overdue"),
-            days_late=row.get("days_late"), calendar_version=_str(row.get("calendar_version")),
+            days_late=row.get("days_late"), met_on=_date(row.get("met_on")),
+            calendar_version=_str(row.get("calendar_version")),
             rules_version=_str(row.get("rules_version")), warnings=_json(row.get("warnings") or {}),
             history=_json(row.get("history") or []),
         )

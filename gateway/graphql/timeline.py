@@ -1,5 +1,5 @@
-"""A case's timeline 办理时间线: every intake and routing event in order, from the two
-services' views of the case (or the timeline a service already gives)."""
+"""A case's timeline 办理时间线: every intake, routing and supervision event in order, from
+the services' timelines (or, for intake and routing, derived from their views of the case)."""
 
 from __future__ import annotations
 
@@ -204,9 +204,10 @@ def routing_events(h: Row) -> list[Row]:
     return events
 
 
-def timeline(petition: Row | None, handling: Row | None) -> list[Row]:
+def timeline(petition: Row | None, handling: Row | None,
+             supervision: list[Row] | None = None) -> list[Row]:
     """Every event in order of time (stable for equal times: intake first)."""
-    events: list[Row] = []
+    events: list[Row] = merged([], [], supervision) if supervision else []
     for row, given, derive in (
         (petition, "timeline", intake_events),
         (handling, "timeline", routing_events),
@@ -226,8 +227,10 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-def merged(intake: list[Row], routing: list[Row]) -> list[Row]:
-    """The services' own timelines (`{sequence, what, who, organ, office, at}`) as one."""
+def merged(intake: list[Row], routing: list[Row], supervision: list[Row] | None = None,
+           ) -> list[Row]:
+    """The services' own timelines (`{sequence, what, who, organ, office, at}`, and a
+    `detail` where the service gives one) as one, in order of time."""
     events = [
         {
             "what": e["what"],
@@ -236,9 +239,10 @@ def merged(intake: list[Row], routing: list[Row]) -> list[Row]:
             "office": e.get("office"),
             "at": str(e["at"]),
             "source": source,
-            "detail": None,
+            "detail": e.get("detail") or None,
         }
-        for source, rows in (("intake", intake), ("routing", routing))
+        for source, rows in (("intake", intake), ("routing", routing),
+                             ("supervision", supervision or []))
         for e in rows
     ]
     return sorted(events, key=lambda e: _moment(e["at"]))

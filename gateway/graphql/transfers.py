@@ -3,8 +3,6 @@ send it, receive or refuse it, withdraw it."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import strawberry
 from strawberry.types import Info
 
@@ -25,7 +23,6 @@ class ProposeTransferInput:
     to_organ: str | None = None
     to_office: str | None = None
     external_body: str | None = None
-    deadline: dt.date | None = None
     expected_version: int | None = None
 
 
@@ -44,7 +41,6 @@ class TransferMutation:
                 to_organ=input.to_organ,
                 to_office=input.to_office,
                 external_body=input.external_body,
-                deadline=input.deadline.isoformat() if input.deadline else None,
                 expected_version=input.expected_version,
             ),
         )

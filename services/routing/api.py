@@ -120,7 +120,6 @@ def propose_transfer(
         to_organ=body.to_organ,
         to_office=body.to_office.value if body.to_office else None,
         external_body=body.external_body,
-        deadline=body.deadline,
         expected_version=body.expected_version,
     )
     return routing.case(case_id, actor)

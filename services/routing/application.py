@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -143,7 +143,6 @@ class RoutingApplication(RoutingReading):
         to_organ: str | None = None,
         to_office: str | None = None,
         external_body: str | None = None,
-        deadline: date | None = None,
         expected_version: int | None = None,
     ) -> str:
         """Propose a transfer, with the jurisdiction suggestion recorded beside it."""
@@ -158,7 +157,6 @@ class RoutingApplication(RoutingReading):
                 to_organ=to_organ,
                 to_office=to_office,
                 external_body=external_body,
-                deadline=deadline,
                 suggestion=suggestion_or_none(self.org_tree, h),
             )
 

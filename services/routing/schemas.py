@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -53,7 +52,6 @@ class ProposeTransferIn(Command):
     to_organ: OrganCode | None = None
     to_office: Office | None = None
     external_body: Name | None = None
-    deadline: date | None = None
 
 
 class ReceiveIn(Command):
@@ -111,7 +109,6 @@ class TransferOut(BaseModel):
     external_body: str | None
     reason: str
     proposed_by: str
-    deadline: str | None
     suggestion: dict[str, Any] | None
     approved_by: str | None
     dispatched_by: str | None

@@ -240,5 +240,17 @@ def publish_year(app: SupervisionApplication, actor: Actor, year: int,
                                                  actor=actor.username):
             app.save(fresh)
             recomputed += 1
+    # An order carries its own due date (both sides see it): counted again the same way.
+    orders = 0
+    for listed_order in list(app.index.orders()):
+        if not (listed_order.is_live and listed_order.provisional):
+            continue
+        order = app.load_or_none(SupervisionOrder, listed_order.id)
+        if order is not None and order.recompute(calendar, app.rules, at=app.now(),
+                                                 actor=actor.username,
+                                                 organ_code=order.issuer_organ):
+            app.save(order)
+            orders += 1
     app.catch_up()
-    return {"year": year, "calendar_version": calendar.version, "recomputed": recomputed}
+    return {"year": year, "calendar_version": calendar.version, "recomputed": recomputed,
+            "orders_recomputed": orders}

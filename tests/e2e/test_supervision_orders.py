@@ -4,10 +4,12 @@ the order closes. Each person logs in with their own demo account."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.e2e.casework import people, shot
+from tests.e2e.casework import open_case, people, shot
 from tests.e2e.supervision_steps import (
     answer_prompt,
     county_case,
@@ -18,8 +20,25 @@ from tests.e2e.supervision_steps import (
     order_row,
     orders_tab,
 )
+from tests.integration.platform.casework import ok
+from tests.integration.platform.logged_in import StaffClient
 
 pytestmark = pytest.mark.e2e
+
+ORDER_STEPS = ["SupervisionOrder.Drafted", "SupervisionOrder.Approved",
+               "SupervisionOrder.Acknowledged", "SupervisionOrder.ProgressReported",
+               "SupervisionOrder.Reminded", "SupervisionOrder.Closed"]
+COUNTS = "query { myWarningCounts { red yellow } }"
+
+
+def header_counts(base: str, username: str) -> dict[str, int]:
+    """The user's counts as supervision gives them through GraphQL."""
+    client = StaffClient(base, username)
+    try:
+        counts: dict[str, int] = ok(client.post(COUNTS))["myWarningCounts"]
+        return counts
+    finally:
+        client.close()
 
 
 def test_a_city_yellow_card_order_runs_to_its_close(platform, browser: Browser) -> None:
@@ -27,9 +46,15 @@ def test_a_city_yellow_card_order_runs_to_its_close(platform, browser: Browser) 
     case_id = county_case(base)
     with people(browser, base) as crowd:
         city = crowd.page("handler.6201")
-        # The shell header shows the user's red and yellow counts.
+        # The shell header shows the user's red and yellow counts: supervision's own counts
+        # of the user's subtree, and a way to their deadlines.
         expect(city.get_by_test_id("header-warnings-red")).to_be_visible()
-        digits(city.get_by_test_id("header-warnings-yellow").inner_text())
+        counts = header_counts(base, "handler.6201")
+        assert digits(city.get_by_test_id("header-warnings-red").inner_text()) == counts["red"]
+        assert digits(city.get_by_test_id("header-warnings-yellow").inner_text()) == \
+            counts["yellow"]
+        expect(city.get_by_test_id("header-warnings")).to_have_attribute(
+            "href", re.compile(r"/supervision/deadlines$"))
 
         issue_order(city, base, case_id, "十个工作日内查清问题并报结")
         row = order_row(city, "issued", case_id)
@@ -72,3 +97,24 @@ def test_a_city_yellow_card_order_runs_to_its_close(platform, browser: Browser) 
         expect_status(row, "closed")
         expect(row.get_by_test_id("order-progress")).to_have_count(0)
         shot(county, "supervision-1-closed")
+
+        # The case page: the order's steps on the case's timeline, in order, among intake's
+        # and routing's events, labelled; and the order's clock among the case's deadlines.
+        open_case(county, base, case_id)
+        timeline = county.get_by_test_id("timeline")
+        expect(timeline.locator('[data-what="SupervisionOrder.Closed"]')).to_have_count(1)
+        whats = [e.get_attribute("data-what") or ""
+                 for e in timeline.get_by_test_id("timeline-what").all()]
+        assert [w for w in whats if w.startswith("SupervisionOrder.")] == ORDER_STEPS
+        assert whats[0].startswith(("Petition.", "registered"))  # registration came first
+        expect(timeline.locator('[data-what="SupervisionOrder.Reminded"]')).to_have_text("催办")
+        expect(timeline.locator('[data-what="SupervisionOrder.Acknowledged"]')).to_have_text(
+            "督办签收")
+        clocks = county.get_by_test_id("case-deadlines")
+        handling = clocks.locator(".el-table__row", has=county.locator('[data-kind="handling"]'))
+        expect(handling).to_have_count(1)
+        expect(handling.get_by_test_id("case-deadline-status")).to_have_attribute(
+            "data-status", "met")
+        expect(handling.get_by_test_id("case-deadline-due")).to_have_text(
+            re.compile(r"^\d{4}-\d{2}-\d{2}$"))
+        shot(county, "supervision-1-case-timeline")

@@ -41,12 +41,6 @@ def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
     return queries.overdue(app, organ)
 
 
-@router.get("/cases/{case_id}/deadlines", responses=error_responses(422))
-def case_deadlines(app: App, case_id: UUID) -> list[dict[str, Any]]:
-    """Every clock the case runs against, with today's colour."""
-    return queries.case_deadlines(app, str(case_id))
-
-
 @router.get("/deadlines/{deadline_id}", responses=error_responses(404, 422))
 def deadline(app: App, deadline_id: UUID) -> dict[str, Any]:
     return usecases.deadline(app, deadline_id)

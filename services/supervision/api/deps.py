@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import re
 from typing import Annotated
+from uuid import UUID
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from pydantic import AfterValidator, Field
 
 from domain.access import Action, Object
+from domain.actors import Actor
+from domain.errors import NotFound
+from domain.supervision.casefile import SupervisedCase
 from infra.web import ErrorBody, error_responses
 from services.auth import CurrentActor
-from services.guard import Guard
+from services.guard import CaseScope, Guard, held_by
 from services.supervision.application import SupervisionApplication
 
-__all__ = ["App", "CurrentActor", "ScopedOrgan", "command_errors"]
+__all__ = ["App", "CurrentActor", "ScopedCase", "ScopedOrgan", "command_errors",
+           "visible_cases"]
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -59,6 +64,50 @@ def organ_in_scope(
 
 
 ScopedOrgan = Annotated[str, Depends(organ_in_scope)]
+
+
+def _case_missing() -> NotFound:
+    return NotFound("case_not_found", "案件不存在或不在您的权限范围内",
+                    "The case does not exist or is outside your scope")
+
+
+def _scope(app: SupervisionApplication, case_id: str) -> CaseScope | None:
+    """The case's holder and every organ that held it, from supervision's own record."""
+    app.catch_up()
+    records = app.index.of_case(case_id, SupervisedCase)
+    if not records:
+        return None
+    r = records[0]
+    holder = r.holder_organ or r.registered_organ
+    return CaseScope(case_id, holder, held_by(getattr(r, "holders", ()), r.registered_organ,
+                                             holder))
+
+
+def case_in_scope(request: Request, app: App, actor: CurrentActor,
+                  case_id: Annotated[UUID, Path()]) -> str:
+    """A case the caller may read (`domain.access`, case: read over every organ that held
+    it); one supervision has not seen, or out of scope, is 404 `case_not_found`."""
+    scope = _scope(app, str(case_id))
+    if scope is None:
+        raise _case_missing()
+    guard: Guard = request.app.state.guard
+    guard.case(actor, Action.READ, Object.CASE, scope, _case_missing)
+    return str(case_id)
+
+
+ScopedCase = Annotated[str, Depends(case_in_scope)]
+
+
+def visible_cases(request: Request, app: SupervisionApplication, actor: Actor,
+                  case_ids: list[str]) -> list[str]:
+    """Those of `case_ids` the caller may read (a batch leaves the others out, unlogged)."""
+    guard: Guard = request.app.state.guard
+    found = []
+    for case_id in dict.fromkeys(case_ids):
+        scope = _scope(app, case_id)
+        if scope is not None and guard.visible(actor, scope):
+            found.append(case_id)
+    return found
 
 
 def command_errors(*statuses: int) -> dict[int | str, dict[str, object]]:

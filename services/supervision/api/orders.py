@@ -45,11 +45,6 @@ def get_order(app: App, order_id: UUID) -> dict[str, Any]:
     return usecases.order(app, order_id)
 
 
-@router.get("/cases/{case_id}/orders", responses=error_responses(422))
-def case_orders(app: App, case_id: UUID) -> list[dict[str, Any]]:
-    return queries.case_orders(app, str(case_id))
-
-
 @router.post("/orders/{order_id}/approval", responses=ERRORS)
 def approve(app: App, order_id: UUID, actor: CurrentActor) -> dict[str, Any]:
     """A leader of the issuing organ signs it off; its clock starts."""

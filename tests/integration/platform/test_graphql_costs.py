@@ -23,6 +23,7 @@ PAGE = """query($n: Int!, $f: CaseFilter) { cases(first: $n, filter: $f) { edges
   handling { version fiveInPlaceMissing }
   transfers { id state target { code } }
   repeats { id holder { organCode } }
+  deadlines { id kind due provisional level }
 } } pageInfo { hasNextPage } } }"""
 
 
@@ -61,8 +62,10 @@ def test_a_page_of_50_cases_costs_a_bounded_number_of_service_calls(platform, in
     calls = {c.name: c.calls - before[c.name] for c in gateway.services}
     assert len(page) == 50
     assert all(edge["node"]["registrationNumber"].startswith("620102") for edge in page)
-    # One search in intake, one batch read in routing (repeats included), whatever the page.
-    assert calls == {"intake": 1, "routing": 1, "stats": 0, "supervision": 0}, calls
+    # One search in intake, one batch read in routing (repeats included) and one in
+    # supervision (each case's deadlines), whatever the page.
+    assert calls == {"intake": 1, "routing": 1, "stats": 0, "supervision": 1}, calls
+    assert all(isinstance(edge["node"]["deadlines"], list) for edge in page)
 
 
 def test_a_path_parameter_stays_one_segment(in_process):

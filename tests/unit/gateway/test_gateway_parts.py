@@ -89,6 +89,28 @@ def test_the_timeline_merges_both_services_by_instant() -> None:
     assert whats == ["Handling.TransferProposed", "Petition.Registered", "Handling.Opened"]
 
 
+def test_supervision_events_merge_in_by_instant_with_their_detail() -> None:
+    intake = [{"sequence": 1, "what": "Petition.Registered", "who": "a", "organ": "620102",
+               "office": "petition", "at": "2026-01-02T09:00:00+08:00"}]
+    supervision = [
+        {"sequence": 1, "what": "SupervisionOrder.Drafted", "who": "钱市办", "organ": "6201",
+         "office": "supervision", "at": "2026-01-02T02:00:00+00:00",
+         "detail": {"order_level": "yellow_card"}},
+        {"sequence": 1, "what": "CaseDeadline.Opened", "who": "supervision",
+         "organ": "620102", "office": None, "at": "2026-01-02T09:30:00+08:00",
+         "detail": {"kind": "acceptance_notice", "due": "2026-01-23"}},
+    ]
+    events = merged(intake, [], supervision)
+    assert [(e["what"], e["source"]) for e in events] == [
+        ("Petition.Registered", "intake"),
+        ("CaseDeadline.Opened", "supervision"),
+        ("SupervisionOrder.Drafted", "supervision"),
+    ]
+    assert events[1]["detail"] == {"kind": "acceptance_notice", "due": "2026-01-23"}
+    assert (events[2]["organ_code"], events[2]["office"]) == ("6201", "supervision")
+    assert events[0]["detail"] is None
+
+
 def test_a_derived_timeline_when_a_service_gives_none() -> None:
     petition = {
         "organ_code": "62",

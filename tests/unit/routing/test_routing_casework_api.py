@@ -201,3 +201,18 @@ def test_the_timeline_names_what_who_organ_office_and_when(
     assert outsider.status_code == 404 and outsider.json()["error"]["code"] == "case_unknown"
     bad = client.get("/cases/not-a-uuid/timeline", headers=bearer(county))
     assert bad.status_code == 422
+
+
+def test_a_supervised_transfer_takes_no_deadline_from_the_client(
+    client: TestClient, routing: RoutingApplication
+) -> None:
+    """Supervision computes a supervise_down's deadline from the rules and the calendar."""
+    held = routing.open_case(uuid4(), CITY, "登记员")
+    url = f"/cases/{held}/transfers"
+    body = {"kind": "supervise_down", "reason": "督办", "to_organ": COUNTY}
+    typed = client.post(url, json={**body, "deadline": "2027-03-01"}, headers=bearer(clerk(CITY)))
+    assert typed.status_code == 422, typed.text
+    assert typed.json()["error"]["code"] == "request_invalid"
+    assert routing.case(held, clerk(CITY))["transfers"] == []  # nothing half-written
+    proposed = post(client, url, clerk(CITY), **body)["pending_transfer"]
+    assert proposed["kind"] == "supervise_down" and "deadline" not in proposed

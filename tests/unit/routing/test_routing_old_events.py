@@ -13,7 +13,7 @@ from eventsourcing.persistence import StoredEvent
 from services.routing.application import RoutingApplication
 from tests.actors import MONITOR
 
-from .orgs import COUNTY, TOWNSHIP_A, clerk, org_tree
+from .orgs import COUNTY, TOWNSHIP_A, clerk, leader, org_tree
 
 CASE = UUID("00000000-0000-4000-8000-000000000001")
 TRANSFER = "00000000-0000-4000-8000-0000000000aa"
@@ -89,3 +89,22 @@ def test_a_case_stored_by_version_1_replays_and_carries_on() -> None:
     assert routing.case(CASE, MONITOR)["conclusion"]["at"] == now.isoformat()
     held = routing.inbox(MONITOR, TOWNSHIP_A)["held"]
     assert [(c["case_id"], c["version"]) for c in held] == [(str(CASE), 10)]
+
+
+def test_a_supervised_transfer_with_a_client_typed_deadline_still_loads_without_it() -> None:
+    """Before supervision computed a supervise_down's deadline, the client typed one: the
+    stored date is read and ignored, and the case carries on."""
+    now = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    routing = RoutingApplication(org_tree(), clock=lambda: now)
+    typed = {**VERSION_1[1][1], "kind": "supervise_down", "deadline": "2025-03-01"}
+    routing.recorder.insert_events(
+        [_stored(1, *VERSION_1[0]), _stored(2, "TransferProposed", typed)]
+    )
+    case = routing.case(CASE, MONITOR)
+    transfer = case["pending_transfer"] or case["transfers"][0]
+    assert transfer["kind"] == "supervise_down" and transfer["state"] == "proposed"
+    assert "deadline" not in transfer and "2025-03-01" not in json.dumps(case)
+    routing.approve_transfer(CASE, TRANSFER, leader(COUNTY))
+    assert routing.case(CASE, MONITOR)["transfers"][0]["state"] == "approved"
+    # The stored record itself is not rewritten.
+    assert routing.events_of(CASE)[1].deadline == "2025-03-01"

@@ -27,11 +27,13 @@ export function useStage() {
   return Object.assign(stageLabel, { stageOptions })
 }
 
-/** `Handling.TransferReceived` → the timeline's words for it (or the code itself). */
+/** `Handling.TransferReceived` → the timeline's words for it (or the code itself);
+ * supervision's events (`SupervisionOrder.Reminded`) have theirs in the supervision texts. */
 export function useEventLabel() {
   const { t, te } = useI18n()
   return function eventLabel(what: string): string {
-    const key = `events.${what.replace(/\./g, '_')}`
-    return te(key) ? t(key) : what
+    const code = what.replace(/\./g, '_')
+    const key = [`events.${code}`, `supervision.timeline.${code}`].find((k) => te(k))
+    return key ? t(key) : what
   }
 }

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -129,18 +128,11 @@ def test_forward_down_needs_no_report_back() -> None:
     assert error_code(exc) == "no_assignment"
 
 
-def test_supervise_down_carries_a_deadline_and_needs_report_back() -> None:
+def test_supervise_down_needs_report_back() -> None:
+    # Its deadline is supervision's, computed from the rules and the calendar: no date here.
     h = opened(CITY)
-    tid = h.propose_transfer(
-        clerk(CITY),
-        "supervise_down",
-        "督办",
-        TREE,
-        to_organ=COUNTY,
-        deadline=date(2025, 3, 1),
-        at=AT,
-    )
-    assert h.transfers[-1].deadline == "2025-03-01"
+    tid = h.propose_transfer(clerk(CITY), "supervise_down", "督办", TREE, to_organ=COUNTY, at=AT)
+    assert h.transfers[-1].kind == "supervise_down"
     h.approve_transfer(leader(CITY), tid, at=AT)
     h.dispatch_transfer(clerk(CITY), tid, TREE, at=AT)
     h.receive_transfer(clerk(COUNTY), tid, at=AT)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from uuid import uuid4
 
 import pytest
@@ -98,10 +97,6 @@ def test_unknown_target_organ_is_not_found() -> None:
         (
             {"kind": "report_up", "reason": "r", "to_organ": CITY, "external_body": "检察院"},
             "transfer_target_unexpected",
-        ),
-        (
-            {"kind": "report_up", "reason": "r", "to_organ": CITY, "deadline": date(2025, 1, 1)},
-            "deadline_unexpected",
         ),
         (
             {"kind": "internal_transfer", "reason": "r", "to_office": "case_management"},

@@ -126,3 +126,31 @@ def test_the_issuer_accepts_the_result_of_an_order_that_did_not_move_the_case() 
         o.accept_result(CITY, "", at=AT)
     o.accept_result(CITY, "报结材料齐全,同意销号", at=AT)
     assert o.status == OrderStatus.CLOSED and o.history[-1]["reason"] == "报结材料齐全,同意销号"
+
+
+def test_a_provisional_due_date_is_counted_again_once_its_year_is_published() -> None:
+    o = SupervisionOrder.from_transfer(CASE, "t7", issuer_organ="6201", holder_organ="620102",
+                                       holder_office="supervision", level="ordinary",
+                                       working_days=60, start=date(2026, 12, 14), calendar=CAL,
+                                       rules=RULES, at=AT)
+    assert o.provisional and o.due is not None and o.due.year == 2027
+    before = o.due
+    # Nothing to do under the same calendar.
+    assert not o.recompute(CAL, RULES, at=AT, actor="admin", organ_code="62")
+    published = WorkingCalendar.default(
+        {2027: {"holidays": ["2027-01-01", "2027-01-04", "2027-01-05"], "workdays": []}})
+    assert o.recompute(published, RULES, at=AT, actor="admin", organ_code="62")
+    assert not o.provisional and o.calendar_version == published.version
+    assert o.due == published.add_working_days(date(2026, 12, 14), 60).date > before
+    assert o.history[-1]["event"] == "recomputed"
+    assert o.history[-1]["previous_due"] == before.isoformat()
+    # Exact now: publishing again changes nothing; nor does a closed or a draft order.
+    assert not o.recompute(published, RULES, at=AT, actor="admin", organ_code="62")
+    late = SupervisionOrder.from_transfer(CASE, "t8", issuer_organ="6201",
+                                          holder_organ="620102", holder_office="supervision",
+                                          level="ordinary", working_days=60,
+                                          start=date(2026, 12, 14), calendar=CAL, rules=RULES,
+                                          at=AT)
+    late.close("报结已审核通过", at=AT, actor="x", organ_code="6201")
+    assert not late.recompute(published, RULES, at=AT, actor="admin", organ_code="62")
+    assert not drafted().recompute(published, RULES, at=AT, actor="admin", organ_code="62")

@@ -96,7 +96,6 @@ export const ACTIONS: ActionSpec[] = [
       { key: 'kind', kind: 'vocabulary', vocabulary: 'transfer_kind', required: true },
       { key: 'toOrgan', kind: 'organ' },
       { key: 'toOffice', kind: 'vocabulary', vocabulary: 'office' },
-      { key: 'deadline', kind: 'date' },
       reason,
     ],
   },

@@ -37,10 +37,11 @@ export const CASE = graphql(`
       custody { version kind fromOrganCode fromOffice toOrganCode toOffice externalBody by transferId at }
       transfers {
         id kind state reason proposedBy proposedAt approvedBy approvedAt dispatchedBy dispatchedAt
-        receivedBy closedAt deadline toOrganCode toOffice refusedBy refusalReason
+        receivedBy closedAt toOrganCode toOffice refusedBy refusalReason
       }
-      pendingTransfer { id kind state toOrganCode toOffice reason proposedBy deadline target { code name } }
-      timeline { what who organCode office at source }
+      pendingTransfer { id kind state toOrganCode toOffice reason proposedBy target { code name } }
+      timeline { what who organCode office at source detail }
+      deadlines { id kind responsibleOrgan due provisional status level metOn daysLate calendarVersion rulesVersion }
       repeats { id registrationNumber stage facts { summary } }
       firstCase { id registrationNumber }
       repeatCandidates { caseId registrationNumber summary score reasonZh reasonEn }
