@@ -8,9 +8,10 @@ from uuid import UUID
 from fastapi import APIRouter, Body
 
 from infra.web import error_responses
-from services.supervision import queries, usecases
+from services.supervision import queries, scope, usecases
 from services.supervision.api.deps import (
     App,
+    CaseGuard,
     CurrentActor,
     ScopedOrgan,
     Text,
@@ -41,15 +42,21 @@ def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
     return queries.overdue(app, organ)
 
 
-@router.get("/cases/{case_id}/deadlines", responses=error_responses(422))
-def case_deadlines(app: App, case_id: UUID) -> list[dict[str, Any]]:
-    """Every clock the case runs against, with today's colour."""
-    return queries.case_deadlines(app, str(case_id))
+@router.get("/cases/{case_id}/deadlines", responses=error_responses(404, 422))
+def case_deadlines(app: App, case_id: UUID, actor: CurrentActor,
+                   guard: CaseGuard) -> list[dict[str, Any]]:
+    """Every clock the case runs against, with today's colour (404 outside the caller's
+    scope)."""
+    rows = queries.case_deadlines(app, str(case_id))
+    scope.check_case(app, guard, actor, str(case_id), [r["responsible_organ"] for r in rows])
+    return rows
 
 
 @router.get("/deadlines/{deadline_id}", responses=error_responses(404, 422))
-def deadline(app: App, deadline_id: UUID) -> dict[str, Any]:
-    return usecases.deadline(app, deadline_id)
+def deadline(app: App, deadline_id: UUID, actor: CurrentActor,
+             guard: CaseGuard) -> dict[str, Any]:
+    """One deadline (404 outside the caller's scope)."""
+    return usecases.deadline(app, deadline_id, actor, guard)
 
 
 @router.post("/deadlines/{deadline_id}/extensions", responses=command_errors(403, 404, 409, 422))

@@ -18,7 +18,7 @@ from services.auth import CurrentActor
 from services.guard import Guard
 from services.supervision.application import SupervisionApplication
 
-__all__ = ["App", "CurrentActor", "ScopedOrgan", "command_errors"]
+__all__ = ["App", "CaseGuard", "CurrentActor", "ScopedOrgan", "command_errors"]
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
 _UNSTORABLE = re.compile(r"[\x00\ud800-\udfff]")
@@ -44,6 +44,15 @@ def get_app(request: Request) -> SupervisionApplication:
 
 
 App = Annotated[SupervisionApplication, Depends(get_app)]
+
+
+def get_guard(request: Request) -> Guard:
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+# Applies the policy to what a route loaded by id (`services.supervision.scope`).
+CaseGuard = Annotated[Guard, Depends(get_guard)]
 
 
 def organ_in_scope(

@@ -9,9 +9,10 @@ from fastapi import APIRouter, Body
 
 from domain.vocabulary import OrderLevel
 from infra.web import error_responses
-from services.supervision import queries, usecases
+from services.supervision import queries, scope, usecases
 from services.supervision.api.deps import (
     App,
+    CaseGuard,
     CurrentActor,
     ScopedOrgan,
     Text,
@@ -41,13 +42,20 @@ def list_orders(app: App, organ: Organ,
 
 
 @router.get("/orders/{order_id}", responses=error_responses(404, 422))
-def get_order(app: App, order_id: UUID) -> dict[str, Any]:
-    return usecases.order(app, order_id)
+def get_order(app: App, order_id: UUID, actor: CurrentActor,
+              guard: CaseGuard) -> dict[str, Any]:
+    """One order (404 outside the caller's scope)."""
+    return usecases.order(app, order_id, actor, guard)
 
 
-@router.get("/cases/{case_id}/orders", responses=error_responses(422))
-def case_orders(app: App, case_id: UUID) -> list[dict[str, Any]]:
-    return queries.case_orders(app, str(case_id))
+@router.get("/cases/{case_id}/orders", responses=error_responses(404, 422))
+def case_orders(app: App, case_id: UUID, actor: CurrentActor,
+                guard: CaseGuard) -> list[dict[str, Any]]:
+    """The case's orders (404 outside the caller's scope)."""
+    rows = queries.case_orders(app, str(case_id))
+    organs = [o for r in rows for o in (r["holder_organ"], r["issuer_organ"])]
+    scope.check_case(app, guard, actor, str(case_id), organs)
+    return rows
 
 
 @router.post("/orders/{order_id}/approval", responses=ERRORS)
