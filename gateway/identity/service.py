@@ -187,7 +187,12 @@ class Identity:
                 "totp_required",
                 user,
             )
-        step = totp.matching_step(user.totp_secret, code, now, user.totp_last_step)
+        # An unreadable secret (the key changed) reads as "": no code matches it.
+        step = (
+            totp.matching_step(user.totp_secret, code, now, user.totp_last_step)
+            if user.totp_secret
+            else None
+        )
         if step is None or not self.store.use_totp_step(user.id, step):
             self._count_failure(user, user_key, address_key, now)
             raise self._refuse_login(
