@@ -1,6 +1,6 @@
-"""Intake, routing, stats and supervision on real PostgreSQL, one shared access log, tokens signed like
-the gateway's (`tests.service_tokens`, verified by every app), and a few objects of a
-county (城关区 620102) to act on."""
+"""Intake, routing, stats and supervision on real PostgreSQL, one shared access log,
+tokens signed like the gateway's (`tests.service_tokens`, verified by every app), and a
+few objects of a county (城关区 620102) to act on."""
 
 from __future__ import annotations
 
