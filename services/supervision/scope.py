@@ -71,7 +71,7 @@ def check_order(app: SupervisionApplication, guard: Guard, actor: Actor,
 def check_evaluation(guard: Guard, actor: Actor, evaluation: MonthlyEvaluation,
                      missing: Callable[[], NotFound]) -> None:
     """An evaluation belongs to the panel's organ and the organs whose cases it samples."""
-    organs = [evaluation.evaluator_organ, *evaluation.organs]
+    organs: list[str | None] = [evaluation.evaluator_organ, *evaluation.organs]
     organs += [evaluation.organ_of.get(case_id) for case_id in evaluation.sample]
     scope = CaseScope(str(evaluation.id), evaluation.evaluator_organ, held_by(organs))
     _read(guard, actor, scope, missing)
