@@ -33,7 +33,7 @@ async def _token(request: Request, *, mutation: bool) -> str:
     except DomainError as error:
         await asyncio.to_thread(identity.record, "attachment", "session", "refused", error.code)
         raise
-    return str(gateway.identity.signer.sign(current.user, identity.clock()))
+    return str(gateway.identity.signer.token_for(current.user, identity.clock()))
 
 
 def _case(case_id: str) -> str:

@@ -93,12 +93,13 @@ async def session(info: Info, *, mutation: bool = False) -> CurrentSession:
 
 
 async def token(info: Info) -> str:
-    """The session user's service token, signed once per request."""
+    """The session user's service token (the signer reuses one per user for most of its
+    life)."""
     signed: str | None = info.context.get("service_token")
     if signed is None:
         current = await session(info)
         parts = gateway(info).identity
-        signed = parts.signer.sign(current.user, parts.identity.clock())
+        signed = parts.signer.token_for(current.user, parts.identity.clock())
         info.context["service_token"] = signed
     return signed
 

@@ -43,7 +43,7 @@ class ProgressQuery:
         headers = {"X-Forwarded-For": address} if address else {}
         parts = gateway(info).identity
         # Intake answers only callers it can verify: the anonymous reporter's own token.
-        token = parts.signer.sign(None, parts.identity.clock())
+        token = parts.signer.token_for(None, parts.identity.clock())
         with coded():
             data = await gateway(info).intake.request(
                 "POST",

@@ -8,6 +8,7 @@ from datetime import timedelta
 from domain.hierarchy import OrgTree
 from gateway.identity.admin import UserAdmin
 from gateway.identity.config import IdentityConfig
+from gateway.identity.sealing import TotpSealer
 from gateway.identity.service import Clock, Identity, utc_now
 from gateway.identity.store import IdentityStore
 from gateway.identity.tokens import ServiceTokenSigner
@@ -37,7 +38,11 @@ def open_identity(settings: Settings, tree: OrgTree, clock: Clock = utc_now) -> 
     """Open the gateway's tables (creating them if needed) and the access log."""
     if not settings.database_url:
         raise ValueError("DATABASE_URL is needed for users and sessions")
-    store = IdentityStore(settings.database_url, settings.schema_of("gateway"))
+    store = IdentityStore(
+        settings.database_url,
+        settings.schema_of("gateway"),
+        TotpSealer(settings.identity_key()),
+    )
     access_log = AccessLog(settings.database_url, settings.schema_of("access"))
     identity = Identity(store, access_log, IdentityConfig.from_settings(settings), clock)
     signer = ServiceTokenSigner(

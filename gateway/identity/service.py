@@ -187,7 +187,12 @@ class Identity:
                 "totp_required",
                 user,
             )
-        step = totp.matching_step(user.totp_secret, code, now, user.totp_last_step)
+        # An unreadable secret (the key changed) reads as "": no code matches it.
+        step = (
+            totp.matching_step(user.totp_secret, code, now, user.totp_last_step)
+            if user.totp_secret
+            else None
+        )
         if step is None or not self.store.use_totp_step(user.id, step):
             self._count_failure(user, user_key, address_key, now)
             raise self._refuse_login(
@@ -205,15 +210,15 @@ class Identity:
         if not session_id:
             raise sessions.unauthenticated()
         id_hash = sessions.digest(session_id)
-        row = self.store.session(id_hash)
-        if row is None:
+        found = self.store.session_with_user(id_hash)
+        if found is None:
             raise sessions.unauthenticated()
+        row, user = found
         now = self.clock()
         if sessions.expired(row, now, self.config.idle_timeout, self.config.absolute_timeout):
             self.store.drop_session(id_hash)
             raise sessions.session_expired()
-        user = self.store.user_by_id(row["user_id"])
-        if user is None or not user.enabled:
+        if not user.enabled:
             self.store.drop_session(id_hash)
             raise sessions.unauthenticated()
         # A write per request would cost every request a commit; the idle clock only needs

@@ -5,6 +5,7 @@ Session ids and throttle keys are stored only as SHA-256 digests.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,8 +17,14 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from domain.errors import Conflict, NotFound
+from gateway.identity.sealing import SecretUnreadable, TotpSealer, is_sealed
 from gateway.identity.users import NewUser, User
 from infra.eventstore import connect, connection_pool, ensure_schema
+
+log = logging.getLogger(__name__)
+# What a user's TOTP secret reads as when the key cannot open it: enrolled, but no code
+# matches, so the second factor is never skipped.
+UNREADABLE = ""
 
 TABLES = """
 CREATE TABLE IF NOT EXISTS users (
@@ -58,7 +65,7 @@ _USER_COLUMNS = (
 )
 
 
-def _user(row: dict[str, Any] | None) -> User | None:
+def _user(row: dict[str, Any] | None, sealer: TotpSealer | None) -> User | None:
     if row is None:
         return None
     return User(
@@ -71,11 +78,22 @@ def _user(row: dict[str, Any] | None) -> User | None:
         language=row["language"],
         enabled=row["enabled"],
         password_hash=row["password_hash"],
-        totp_secret=row["totp_secret"],
+        totp_secret=_opened(row["totp_secret"], str(row["id"]), sealer),
         totp_last_step=row["totp_last_step"],
         locked_until=row["locked_until"],
         demo=row["demo"],
     )
+
+
+def _opened(stored: str | None, user_id: str, sealer: TotpSealer | None) -> str | None:
+    """The clear TOTP secret; UNREADABLE (no code matches it) if this key cannot open it."""
+    if stored is None or sealer is None:
+        return stored
+    try:
+        return sealer.open(stored, user_id)
+    except SecretUnreadable:
+        log.error("the TOTP secret of user %s cannot be opened with this key", user_id)
+        return UNREADABLE
 
 
 def user_not_found(username: str) -> NotFound:
@@ -85,14 +103,16 @@ def user_not_found(username: str) -> NotFound:
 
 
 class IdentityStore:
-    """Users, sessions and login failures on PostgreSQL."""
+    """Users, sessions and login failures on PostgreSQL; TOTP secrets sealed by `sealer`."""
 
-    def __init__(self, database_url: str, schema: str) -> None:
+    def __init__(self, database_url: str, schema: str, sealer: TotpSealer | None = None) -> None:
+        self._sealer = sealer
         ensure_schema(database_url, schema)
         # Through infra: as the runtime role, the declaration goes to the owner role.
         with connect(database_url, schema) as conn:
             conn.execute(TABLES)  # type: ignore[arg-type]
         self._pool: ConnectionPool = connection_pool(database_url, schema)
+        self.seal_clear_secrets()
 
     def close(self) -> None:
         self._pool.close()
@@ -129,7 +149,7 @@ class IdentityStore:
                         list(user.roles),
                         user.language,
                         password_hash,
-                        totp_secret,
+                        self._sealed(totp_secret, user_id),
                         demo,
                         now,
                     ),
@@ -148,12 +168,12 @@ class IdentityStore:
     def user_by_username(self, username: str) -> User | None:
         with self._cursor() as cur:
             cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE username = %s", (username,))
-            return _user(cur.fetchone())
+            return _user(cur.fetchone(), self._sealer)
 
     def user_by_id(self, user_id: str) -> User | None:
         with self._cursor() as cur:
             cur.execute(f"SELECT {_USER_COLUMNS} FROM users WHERE id = %s", (user_id,))
-            return _user(cur.fetchone())
+            return _user(cur.fetchone(), self._sealer)
 
     def users_under(self, organ_prefix: str | None) -> list[User]:
         """Every user whose organ is in the subtree (a code prefix), by organ and username."""
@@ -162,7 +182,9 @@ class IdentityStore:
                 f"SELECT {_USER_COLUMNS} FROM users WHERE organ LIKE %s ORDER BY organ, username",
                 ((organ_prefix or "") + "%",),
             )
-            return [u for u in map(_user, cur.fetchall()) if u is not None]
+            return [
+                u for u in (_user(row, self._sealer) for row in cur.fetchall()) if u is not None
+            ]
 
     def _update_user(self, username: str, assignments: str, values: tuple[Any, ...]) -> User:
         with self._cursor() as cur:
@@ -170,7 +192,7 @@ class IdentityStore:
                 f"UPDATE users SET {assignments} WHERE username = %s RETURNING {_USER_COLUMNS}",
                 (*values, username),
             )
-            user = _user(cur.fetchone())
+            user = _user(cur.fetchone(), self._sealer)
         if user is None:
             raise user_not_found(username)
         return user
@@ -188,7 +210,40 @@ class IdentityStore:
         return self._update_user(username, "language = %s", (language,))
 
     def set_totp(self, username: str, secret: str | None) -> User:
-        return self._update_user(username, "totp_secret = %s, totp_last_step = NULL", (secret,))
+        user = self.user_by_username(username)
+        if user is None:
+            raise user_not_found(username)
+        return self._update_user(
+            username, "totp_secret = %s, totp_last_step = NULL", (self._sealed(secret, user.id),)
+        )
+
+    # --- sealing TOTP secrets --------------------------------------------------------------
+
+    def _sealed(self, secret: str | None, user_id: str) -> str | None:
+        if secret is None or self._sealer is None:
+            return secret
+        return self._sealer.seal(secret, user_id)
+
+    def seal_clear_secrets(self) -> int:
+        """Seal every TOTP secret still stored in clear (rows written before sealing);
+        how many. A row changed meanwhile is left for the next run."""
+        if self._sealer is None:
+            return 0
+        with self._cursor() as cur:
+            cur.execute(
+                "SELECT id::text AS id, totp_secret FROM users WHERE totp_secret IS NOT NULL"
+            )
+            clear = [r for r in cur.fetchall() if not is_sealed(r["totp_secret"])]
+            for row in clear:
+                cur.execute(
+                    "UPDATE users SET totp_secret = %s WHERE id = %s AND totp_secret = %s",
+                    (
+                        self._sealer.seal(row["totp_secret"], row["id"]),
+                        row["id"],
+                        row["totp_secret"],
+                    ),
+                )
+        return len(clear)
 
     def lock(self, username: str, until: datetime) -> None:
         self._update_user(username, "locked_until = %s", (until,))
@@ -213,14 +268,22 @@ class IdentityStore:
                 (id_hash, user_id, csrf_token, now, now),
             )
 
-    def session(self, id_hash: bytes) -> dict[str, Any] | None:
+    def session_with_user(self, id_hash: bytes) -> tuple[dict[str, Any], User] | None:
+        """The session and its user in one round trip (every request asks for both)."""
+        columns = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
         with self._cursor() as cur:
             cur.execute(
-                "SELECT user_id::text AS user_id, csrf_token, created_at, last_seen_at "
-                "FROM sessions WHERE id_hash = %s",
+                "SELECT s.user_id::text AS user_id, s.csrf_token, s.created_at, "
+                f"s.last_seen_at, {columns} "
+                "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id_hash = %s",
                 (id_hash,),
             )
-            return cur.fetchone()
+            row = cur.fetchone()
+        if row is None:
+            return None
+        user = _user(row, self._sealer)
+        assert user is not None
+        return row, user
 
     def touch_session(self, id_hash: bytes, now: datetime) -> None:
         with self._cursor() as cur:

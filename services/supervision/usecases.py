@@ -20,6 +20,8 @@ from domain.supervision.keyfield import KeyFieldLoop
 from domain.supervision.keys import case_record_id, evaluation_id
 from domain.supervision.order import SupervisionOrder
 from domain.vocabulary import Level
+from services.guard import Guard
+from services.supervision import scope
 from services.supervision.application import SYSTEM, SupervisionApplication
 from services.supervision.queries import order_view
 
@@ -76,8 +78,13 @@ def resume_deadline(app: SupervisionApplication, deadline_id: UUID,
     return deadline.as_dict()
 
 
-def deadline(app: SupervisionApplication, deadline_id: UUID) -> dict[str, Any]:
-    return _deadline(app, deadline_id).as_dict()
+def deadline(app: SupervisionApplication, deadline_id: UUID, actor: Actor,
+             guard: Guard) -> dict[str, Any]:
+    """The deadline, if the caller may read its case (404 as if missing otherwise)."""
+    found = _deadline(app, deadline_id)
+    scope.check_deadline(app, guard, actor, found,
+                         lambda: _missing("deadline", "期限", id=str(deadline_id)))
+    return found.as_dict()
 
 
 # --- orders ------------------------------------------------------------------------
@@ -138,9 +145,12 @@ def act_on_order(app: SupervisionApplication, order_id: UUID, actor: Actor, acti
     return order.as_dict()
 
 
-def order(app: SupervisionApplication, order_id: UUID) -> dict[str, Any]:
-    """The order, its history and its clock."""
+def order(app: SupervisionApplication, order_id: UUID, actor: Actor,
+          guard: Guard) -> dict[str, Any]:
+    """The order, its history and its clock, if the caller may read its case."""
     found = _order(app, order_id)
+    scope.check_order(app, guard, actor, found,
+                      lambda: _missing("order", "督办单", id=str(order_id)))
     app.catch_up()
     return order_view(app, found)
 
@@ -207,8 +217,13 @@ def review(app: SupervisionApplication, eval_id: UUID, evaluator: Actor, item_id
     return evaluation.as_dict()
 
 
-def evaluation(app: SupervisionApplication, eval_id: UUID) -> dict[str, Any]:
-    return _evaluation(app, eval_id).as_dict()
+def evaluation(app: SupervisionApplication, eval_id: UUID, actor: Actor,
+               guard: Guard) -> dict[str, Any]:
+    """The evaluation, if the caller may read the panel's or the sampled organs' cases."""
+    found = _evaluation(app, eval_id)
+    scope.check_evaluation(guard, actor, found,
+                           lambda: _missing("evaluation", "评查", id=str(eval_id)))
+    return found.as_dict()
 
 
 # --- key-field loop and calendar -----------------------------------------------------

@@ -29,6 +29,7 @@ def test_graphiql_is_served_in_development_but_not_in_production(gateway_setting
             update={
                 "baton_env": "production",
                 "baton_service_token_private_key": base64.b64encode(bytes(32)).decode(),
+                "baton_identity_key": base64.b64encode(bytes(range(32))).decode(),
             }
         )
     )

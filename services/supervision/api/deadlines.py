@@ -11,6 +11,7 @@ from infra.web import error_responses
 from services.supervision import queries, usecases
 from services.supervision.api.deps import (
     App,
+    CaseGuard,
     CurrentActor,
     ScopedOrgan,
     Text,
@@ -42,8 +43,10 @@ def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
 
 
 @router.get("/deadlines/{deadline_id}", responses=error_responses(404, 422))
-def deadline(app: App, deadline_id: UUID) -> dict[str, Any]:
-    return usecases.deadline(app, deadline_id)
+def deadline(app: App, deadline_id: UUID, actor: CurrentActor,
+             guard: CaseGuard) -> dict[str, Any]:
+    """One deadline (404 outside the caller's scope)."""
+    return usecases.deadline(app, deadline_id, actor, guard)
 
 
 @router.post("/deadlines/{deadline_id}/extensions", responses=command_errors(403, 404, 409, 422))

@@ -22,7 +22,7 @@ from services.auth import CurrentActor
 from services.guard import CaseScope, Guard, held_by
 from services.supervision.application import SupervisionApplication
 
-__all__ = ["App", "CurrentActor", "ScopedCase", "ScopedOrgan", "command_errors",
+__all__ = ["App", "CaseGuard", "CurrentActor", "ScopedCase", "ScopedOrgan", "command_errors",
            "visible_cases"]
 
 ORGAN_PATTERN = r"^[0-9]{2}[0-9A-Z]{0,10}$"
@@ -49,6 +49,15 @@ def get_app(request: Request) -> SupervisionApplication:
 
 
 App = Annotated[SupervisionApplication, Depends(get_app)]
+
+
+def get_guard(request: Request) -> Guard:
+    guard: Guard = request.app.state.guard
+    return guard
+
+
+# Applies the policy to what a route loaded by id (`services.supervision.scope`).
+CaseGuard = Annotated[Guard, Depends(get_guard)]
 
 
 def organ_in_scope(

@@ -12,6 +12,7 @@ from infra.web import error_responses
 from services.supervision import queries, usecases
 from services.supervision.api.deps import (
     App,
+    CaseGuard,
     CurrentActor,
     Month,
     OrganCode,
@@ -52,8 +53,10 @@ def draw(app: App, actor: CurrentActor, month: Annotated[Month, Body(embed=True)
 
 
 @router.get("/evaluations/{evaluation_id}", responses=error_responses(404, 422))
-def get_evaluation(app: App, evaluation_id: UUID) -> dict[str, Any]:
-    return usecases.evaluation(app, evaluation_id)
+def get_evaluation(app: App, evaluation_id: UUID, actor: CurrentActor,
+                   guard: CaseGuard) -> dict[str, Any]:
+    """One evaluation (404 outside the caller's scope)."""
+    return usecases.evaluation(app, evaluation_id, actor, guard)
 
 
 @router.post("/evaluations/{evaluation_id}/scores", responses=ERRORS)

@@ -12,6 +12,7 @@ from infra.web import error_responses
 from services.supervision import queries, usecases
 from services.supervision.api.deps import (
     App,
+    CaseGuard,
     CurrentActor,
     ScopedOrgan,
     Text,
@@ -41,8 +42,10 @@ def list_orders(app: App, organ: Organ,
 
 
 @router.get("/orders/{order_id}", responses=error_responses(404, 422))
-def get_order(app: App, order_id: UUID) -> dict[str, Any]:
-    return usecases.order(app, order_id)
+def get_order(app: App, order_id: UUID, actor: CurrentActor,
+              guard: CaseGuard) -> dict[str, Any]:
+    """One order (404 outside the caller's scope)."""
+    return usecases.order(app, order_id, actor, guard)
 
 
 @router.post("/orders/{order_id}/approval", responses=ERRORS)

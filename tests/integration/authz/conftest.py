@@ -1,6 +1,6 @@
-"""Intake, routing and stats on real PostgreSQL, one shared access log, tokens signed like
-the gateway's (`tests.service_tokens`, verified by every app), and a few objects of a
-county (城关区 620102) to act on."""
+"""Intake, routing, stats and supervision on real PostgreSQL, one shared access log,
+tokens signed like the gateway's (`tests.service_tokens`, verified by every app), and a
+few objects of a county (城关区 620102) to act on."""
 
 from __future__ import annotations
 
@@ -30,8 +30,14 @@ from services.routing.application import RoutingApplication
 from services.routing.main import create_app as routing_app
 from services.stats.application import StatsApplication
 from services.stats.main import create_app as stats_app
+from services.supervision.application import SupervisionApplication
+from services.supervision.main import create_app as supervision_app
+from services.supervision.main import load_config
 from tests.actors import staff
 from tests.service_tokens import VERIFIER
+
+from . import supervision_objects
+from .supervision_objects import SupervisionObjects
 
 COUNTY = "620102"
 # The user's organ for each relation of the county's case to it (from the user's side).
@@ -64,6 +70,9 @@ class Platform:
     case: str  # routing: a transfer proposed by another person waits for sign-off
     transfer: str
     workable: str  # routing: a case with nothing pending
+    supervision: TestClient
+    supervision_app: SupervisionApplication
+    supervised: SupervisionObjects  # an order, its clock and an evaluation on `case`
 
     def refusals_of(self, username: str) -> list[Any]:
         query = AccessQuery(
@@ -92,7 +101,10 @@ def running_platform(database_url: str, files: Path) -> Iterator[Platform]:
     """The three services on fresh schemas, with the county's objects created."""
     tree = load_org_tree()
     key = os.urandom(32)
-    schemas = {name: _schema(f"t_{name}") for name in ("access", "intake", "routing", "stats")}
+    schemas = {
+        name: _schema(f"t_{name}")
+        for name in ("access", "intake", "routing", "stats", "supervision")
+    }
     log = AccessLog(database_url, schemas["access"])
     intake = IntakeApplication(
         sealer=Sealer(key),
@@ -104,6 +116,9 @@ def running_platform(database_url: str, files: Path) -> Iterator[Platform]:
     )
     routing = RoutingApplication(tree, database_url=database_url, schema=schemas["routing"])
     stats = StatsApplication(database_url, schema=schemas["stats"])
+    supervision = SupervisionApplication(
+        tree, config=load_config(), database_url=database_url, schema=schemas["supervision"]
+    )
     clerk = staff("setup.clerk", COUNTY, "petition", "petition_clerk")
     received = datetime.now(UTC) - timedelta(days=1)
     try:
@@ -131,15 +146,18 @@ def running_platform(database_url: str, files: Path) -> Iterator[Platform]:
             to_organ="620102Z01",
         )
         workable = routing.open_case(uuid.uuid4(), COUNTY, "setup.clerk")
+        supervised = supervision_objects.create(supervision, str(case), COUNTY, "6201")
         apps = (
             intake_app(intake, IntakeSettings(), verifier=VERIFIER, access_log=log),
             routing_app(routing, verifier=VERIFIER, access_log=log),
             stats_app(stats, verifier=VERIFIER, access_log=log),
+            supervision_app(supervision, verifier=VERIFIER, access_log=log),
         )
         with (
             TestClient(apps[0]) as intake_client,
             TestClient(apps[1]) as routing_client,
             TestClient(apps[2]) as stats_client,
+            TestClient(apps[3]) as supervision_client,
         ):
             yield Platform(
                 intake_client,
@@ -156,9 +174,13 @@ def running_platform(database_url: str, files: Path) -> Iterator[Platform]:
                 str(case),
                 transfer,
                 str(workable),
+                supervision_client,
+                supervision,
+                supervised,
             )
     finally:
         intake.close()
         routing.close()
         stats.close()
+        supervision.close()
         log.close()

@@ -38,6 +38,22 @@ PROBES: dict[tuple[Object, Action], dict[str, Probe]] = {
         "intake_timeline": lambda p, h: p.intake.get(
             f"/petitions/{p.petition}/timeline", headers=h
         ),
+        # Supervision's objects of the case, each fetched by its id.
+        "supervision_order": lambda p, h: p.supervision.get(
+            f"/orders/{p.supervised.order}", headers=h
+        ),
+        "supervision_deadline": lambda p, h: p.supervision.get(
+            f"/deadlines/{p.supervised.deadline}", headers=h
+        ),
+        "supervision_evaluation": lambda p, h: p.supervision.get(
+            f"/evaluations/{p.supervised.evaluation}", headers=h
+        ),
+        "supervision_case_orders": lambda p, h: p.supervision.get(
+            f"/cases/{p.supervised.case}/orders", headers=h
+        ),
+        "supervision_case_deadlines": lambda p, h: p.supervision.get(
+            f"/cases/{p.supervised.case}/deadlines", headers=h
+        ),
     },
     (Object.CASE, Action.LIST): {
         "intake_search": lambda p, h: p.intake.get(
@@ -122,6 +138,14 @@ _CELLS = {
     if (c.object, c.action) in PROBES and c.office in OFFICES
 }
 CASE_OBJECTS = {Object.CASE, Object.REPORTER_IDENTITY, Object.ATTACHMENT, Object.TRANSFER}
+# What a case, or an object of it, out of the caller's scope answers: as if it did not exist.
+HIDDEN_CODES = (
+    "case_unknown",
+    "petition_unknown",
+    "order_unknown",
+    "deadline_unknown",
+    "evaluation_unknown",
+)
 
 
 def test_every_granted_pair_is_probed_or_listed() -> None:
@@ -183,7 +207,7 @@ def _check(platform: Platform, cell: Cell, probe: str, call: Probe) -> None:
     )
     if hidden:
         assert response.status_code == 404, where
-        assert code in ("case_unknown", "petition_unknown"), where
+        assert code in HIDDEN_CODES, where
     else:
         assert response.status_code == 403, where
         assert body["error"]["details"]["reason"], where

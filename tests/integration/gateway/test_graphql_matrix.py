@@ -20,18 +20,20 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.access import Action, Cell, Object, Relation, allowed_cells
+from domain.access import RULES, Action, Cell, Object, Relation, allowed_cells
 from gateway.app import build
 from gateway.clients import ServiceClient
+from infra.access_log import AccessQuery
 from infra.settings import Settings
 from tests.conftest import Staff
 from tests.service_tokens import KEY
 
-from ..authz.conftest import COUNTY, USER_ORGAN, Platform, running_platform
+from ..authz.conftest import COUNTY, PNG, USER_ORGAN, Platform, running_platform
 
 pytestmark = pytest.mark.integration
 
 Send = Callable[[TestClient, Platform], Any]
+TARGET_USER = "m.target.county"  # a county user that administrators' cells act on
 
 
 def gql(query: str, **variables: Any) -> Send:
@@ -50,6 +52,22 @@ PROBES: dict[tuple[Object, Action], dict[str, Send]] = {
         ),
         "timeline": gql(
             "query($id: ID!) { case(id: $id) { timeline { what } } }", id=lambda p: p.petition
+        ),
+        # Supervision's objects of the case, by id, and a case's orders and clocks.
+        "supervisionOrder": gql(
+            "query($id: ID!) { supervisionOrder(id: $id) { id holderOrgan } }",
+            id=lambda p: p.supervised.order,
+        ),
+        "evaluation": gql(
+            "query($id: ID!) { evaluation(id: $id) { id month } }",
+            id=lambda p: p.supervised.evaluation,
+        ),
+        "caseOrders": gql(
+            "query($id: ID!) { caseOrders(caseId: $id) { id } }", id=lambda p: p.supervised.case
+        ),
+        "caseDeadlines": gql(
+            "query($id: ID!) { caseDeadlines(caseId: $id) { id } }",
+            id=lambda p: p.supervised.case,
         ),
     },
     (Object.CASE, Action.LIST): {
@@ -103,6 +121,34 @@ PROBES: dict[tuple[Object, Action], dict[str, Send]] = {
     (Object.ATTACHMENT, Action.READ): {
         "download": lambda client, p: client.get(f"/attachments/{p.petition}/{p.attachment}"),
     },
+    (Object.ATTACHMENT, Action.CHANGE): {
+        "upload": lambda client, p: client.post(
+            f"/attachments/{p.petition}",
+            files={"file": ("p.png", PNG, "image/png")},
+            data={"kind": "photo"},
+        ),
+    },
+    # Users are the gateway's own: an administrator's subtree decides (the county's users).
+    (Object.USERS, Action.LIST): {
+        "users": gql(f'{{ users(organ: "{COUNTY}") {{ username }} }}'),
+    },
+    (Object.USERS, Action.CHANGE): {
+        "setUserEnabled": gql(
+            "mutation($u: String!) { setUserEnabled(username: $u, enabled: true) { username } }",
+            u=TARGET_USER,
+        ),
+        "createUser": gql(
+            "mutation($i: CreateUserInput!) { createUser(input: $i) { username } }",
+            i=lambda p: {
+                "username": f"new.{uuid.uuid4().hex[:12]}",
+                "password": "correct horse battery",
+                "name": "新用户",
+                "organ": COUNTY,
+                "office": "petition",
+                "roles": ["petition_clerk"],
+            },
+        ),
+    },
     (Object.STATISTICS, Action.READ): {
         "organStats": gql(
             'query($o: String!) { organStats(organ: $o, from: "2026-01-01",'
@@ -110,6 +156,20 @@ PROBES: dict[tuple[Object, Action], dict[str, Send]] = {
             o=COUNTY,
         ),
     },
+}
+# Granted somewhere in the table but with no GraphQL operation of its own: where it is.
+NOT_IN_GRAPHQL = {
+    (Object.USERS, Action.READ): "no user is read alone: the users list (list) is the read",
+    (Object.ACCESS_LOG, Action.READ): "the access log is one query (accessLog, own subtree)",
+    (Object.ACCESS_LOG, Action.LIST): "accessLog: always the caller's own subtree, see below",
+    (Object.ACCESS_LOG, Action.EXPORT): "no export operation yet",
+    (Object.CASE, Action.EXPORT): "no export operation yet",
+    (Object.STATISTICS, Action.EXPORT): "no export operation yet",
+    (Object.TRANSFER, Action.READ): "served inside the case: case read",
+    (Object.TRANSFER, Action.LIST): "served inside the case and the inbox trays",
+    (Object.ATTACHMENT, Action.LIST): "listed inside the case: case read",
+    (Object.INBOX, Action.READ): "inbox: always the caller's own organ, see below",
+    (Object.INBOX, Action.LIST): "inbox: always the caller's own organ, see below",
 }
 # The gateway's inbox is always the caller's own organ's (relation own): no other cell.
 OFFICES = ("petition", "supervision")
@@ -123,7 +183,14 @@ ROLES = (
     "administrator",
 )
 CELLS = {(c.role, c.object, c.action, c.relation, c.office): c for c in allowed_cells()}
-REFUSED = ("forbidden", "petition_unknown", "case_unknown")
+REFUSED = (
+    "forbidden",
+    "petition_unknown",
+    "case_unknown",
+    "order_unknown",
+    "deadline_unknown",
+    "evaluation_unknown",
+)
 PASSWORD = "correct horse battery"
 
 
@@ -146,20 +213,22 @@ def gateway(services: Platform, database_url: str, tmp_path_factory) -> Iterator
     )
     app = build(settings)
     state = app.state.gateway
-    for name in ("intake", "routing", "stats"):
+    for name in ("intake", "routing", "stats", "supervision"):
         service = getattr(services, name).app
         setattr(
             state,
             name,
             ServiceClient(name, f"http://{name}", transport=httpx.ASGITransport(app=service)),
         )
+    staff = Staff(settings)
+    staff.add(TARGET_USER, organ=COUNTY, password=PASSWORD)
     with TestClient(app) as client:
-        yield client, Staff(settings), {}
+        yield client, staff, {}, state.identity.access_log
     state.identity.close()
 
 
 def _client(gateway: Any, cell: Cell) -> tuple[TestClient, str]:
-    client, staff, logged_in = gateway
+    client, staff, logged_in, _ = gateway
     username = f"m.{cell.role}.{cell.relation.value}.{cell.office}"[:40]
     if username not in logged_in:
         staff.add(
@@ -178,16 +247,28 @@ def _client(gateway: Any, cell: Cell) -> tuple[TestClient, str]:
 
 def _code(answer: Any) -> str | None:
     if isinstance(answer, httpx.Response):
-        if answer.status_code == 200:
+        if answer.status_code in (200, 201):
             return None
         return str(answer.json()["error"]["code"])
     errors = answer.get("errors") or []
     return str(errors[0]["extensions"]["code"]) if errors else None
 
 
+def _refusals(platform: Platform, gateway: Any, username: str) -> int:
+    """Refusals of the user in the services' access log and in the gateway's own."""
+    query = AccessQuery(subtree="", username=username, outcome="refused", include_anonymous=True)
+    return len(platform.refusals_of(username)) + len(gateway[3].query(query))
+
+
+def test_every_granted_pair_is_probed_or_listed() -> None:
+    granted = {(rule.object, rule.action) for rule in RULES}
+    assert granted <= set(PROBES) | set(NOT_IN_GRAPHQL)
+    assert not set(PROBES) & set(NOT_IN_GRAPHQL)
+
+
 def _check(platform: Platform, gateway: Any, cell: Cell, probe: str, send: Send) -> None:
     client, username = _client(gateway, cell)
-    before = len(platform.refusals_of(username))
+    before = _refusals(platform, gateway, username)
     answer = send(client, platform)
     code = _code(answer)
     where = f"{cell} via {probe}: {code} {str(answer)[:300]}"
@@ -203,7 +284,7 @@ def _check(platform: Platform, gateway: Any, cell: Cell, probe: str, send: Send)
             assert platform.allowed_of(username), f"{where}: the read is not in the access log"
         return
     assert code in REFUSED or (probe == "download" and code == "attachment_refused"), where
-    assert len(platform.refusals_of(username)) > before, f"{where}: refusal not logged"
+    assert _refusals(platform, gateway, username) > before, f"{where}: refusal not logged"
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -225,3 +306,18 @@ def test_own_inbox_follows_the_table(services, gateway):
         client, _ = _client(gateway, cell)
         answer = client.post("/graphql", json={"query": "{ inbox { counts { held } } }"}).json()
         assert (_code(answer) is None) is cell.allowed, (cell, answer)
+
+
+def test_the_access_log_follows_the_table(services, gateway):
+    """`accessLog` is always the caller's own subtree: one cell (own) per role and office."""
+    for role in ROLES:
+        for office in OFFICES:
+            cell = CELLS[(role, Object.ACCESS_LOG, Action.LIST, Relation.OWN, office)]
+            client, username = _client(gateway, cell)
+            before = _refusals(services, gateway, username)
+            answer = client.post("/graphql", json={"query": "{ accessLog(first: 5) { id } }"})
+            code = _code(answer.json())
+            assert (code is None) is cell.allowed, (cell, answer.text)
+            if not cell.allowed:
+                assert code == "forbidden", (cell, answer.text)
+                assert _refusals(services, gateway, username) > before, f"{cell}: not logged"

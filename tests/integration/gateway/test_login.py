@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
+import os
 
 import psycopg
 import pytest
@@ -92,6 +93,8 @@ def production_keys() -> dict[str, str]:
     return {
         "baton_env": "production",
         "baton_service_token_private_key": base64.b64encode(raw).decode(),
+        # TOTP secrets are sealed under a key derived from it.
+        "baton_identity_key": base64.b64encode(os.urandom(32)).decode(),
     }
 
 

@@ -149,7 +149,11 @@ def test_demo_users_load_once_and_are_refused_in_production(gateway_settings):
     assert "administrator" in {r["roles"][0] for r in document["users"]}
 
     production = gateway_settings.model_copy(
-        update={"baton_env": "production", "baton_service_token_private_key": "A" * 43 + "="}
+        update={
+            "baton_env": "production",
+            "baton_service_token_private_key": "A" * 43 + "=",
+            "baton_identity_key": "B" * 43 + "=",
+        }
     )
     with pytest.raises(Forbidden) as refused:
         demo_records(document, production=True)

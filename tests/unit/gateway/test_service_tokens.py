@@ -218,3 +218,33 @@ def test_tokens_never_reach_the_log(caplog):
     call(client, token)
     call(client, token + "x")
     assert token not in caplog.text
+
+
+def test_the_token_for_a_user_is_reused_for_three_quarters_of_its_life_only():
+    signer = ServiceTokenSigner(KEY, timedelta(seconds=60))
+    verifier = TokenVerifier(KEY.public_key())
+    start = datetime.now(UTC) - timedelta(seconds=50)  # every token below verifies now
+    first = signer.token_for(USER, start)
+    assert signer.token_for(USER, start + timedelta(seconds=44)) == first
+    assert verifier.verify(first).username == USER.username
+    renewed = signer.token_for(USER, start + timedelta(seconds=45))
+    assert renewed != first
+    claims = jwt.decode(renewed, options={"verify_signature": False})
+    assert claims["exp"] - claims["iat"] == 60
+    # Another user, or the same user with other roles or organ, never gets that token.
+    other = User(**{**USER.__dict__, "id": "u-2", "username": "other"})
+    promoted = User(**{**USER.__dict__, "roles": ("leader", "auditor")})
+    moved = User(**{**USER.__dict__, "organ_code": "6201"})
+    for user in (other, promoted, moved):
+        token = signer.token_for(user, start + timedelta(seconds=46))
+        assert token != renewed
+        identity = verifier.verify(token)
+        assert (identity.username, identity.roles, identity.organ_code) == (
+            user.username,
+            user.roles,
+            user.organ_code,
+        )
+    # A clock set back (tests do) never reuses a token from its future.
+    assert signer.token_for(USER, start) != renewed
+    # The anonymous reporter's token is cached apart from staff ones.
+    assert verifier.verify(signer.token_for(None, start)).roles == ("reporter",)
