@@ -7,7 +7,7 @@ so an id does not reveal that the object exists; the refusal is in the access lo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 
 from domain.access import Action, Object
 from domain.actors import Actor
