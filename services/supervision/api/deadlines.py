@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import AwareDatetime
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
@@ -17,6 +18,7 @@ from services.supervision.api.deps import (
     Version,
     command_errors,
 )
+from services.supervision.history import case_history
 
 router = APIRouter(tags=["deadlines 期限"])
 Organ = ScopedOrgan  # the caller's subtree only
@@ -45,6 +47,14 @@ def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
 def case_deadlines(app: App, case_id: UUID) -> list[dict[str, Any]]:
     """Every clock the case runs against, with today's colour."""
     return queries.case_deadlines(app, str(case_id))
+
+
+@router.get("/cases/{case_id}/history", responses=error_responses(403, 404, 422))
+def history(request: Request, app: App, case_id: UUID, actor: CurrentActor,
+            as_of: Annotated[AwareDatetime, Query(description="The moment, with its zone")],
+            ) -> dict[str, Any]:
+    """The case's clocks as they stood at `as_of` 期限回放 (auditors only, logged)."""
+    return case_history(app, request.app.state.guard, case_id, as_of, actor)
 
 
 @router.get("/deadlines/{deadline_id}", responses=error_responses(404, 422))
