@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, LiteralString
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
@@ -130,6 +130,16 @@ def can_declare(conn: psycopg.Connection[Any], schema: str) -> bool:
     return bool(row and row[0])
 
 
+# Processes starting together declare the same schemas (the access log's); PostgreSQL
+# refuses concurrent changes to one catalogue row ("tuple concurrently updated") and races
+# IF NOT EXISTS on its unique indexes, so declarations and grants of a schema take turns.
+DDL_LOCK: LiteralString = "SELECT pg_advisory_xact_lock(hashtext(%s))"
+
+
+def ddl_lock_name(schema: str) -> str:
+    return f"baton-ddl:{schema}"
+
+
 def declare_as_owner(
     statements: Iterable[Any], schema: str, runtime_role: str, url: str | None = None
 ) -> bool:
@@ -137,12 +147,13 @@ def declare_as_owner(
     target = url or owner_url()
     if target is None:
         return False
-    with psycopg.connect(target, autocommit=True) as conn:
+    with psycopg.connect(target, autocommit=True) as conn, conn.transaction():
+        conn.execute(DDL_LOCK, (ddl_lock_name(schema),))
         conn.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql.Identifier(schema)))
         conn.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
         for statement in statements:
-            # CREATE TYPE has no IF NOT EXISTS
-            with contextlib.suppress(psycopg.errors.DuplicateObject):
+            # CREATE TYPE has no IF NOT EXISTS; a savepoint keeps the transaction usable
+            with contextlib.suppress(psycopg.errors.DuplicateObject), conn.transaction():
                 conn.execute(statement)
         if runtime_role != user_of(target):
             grant_runtime(conn, schema, runtime_role, tables_declared(statements))
@@ -173,10 +184,8 @@ def grant_runtime(
     """Grant the runtime role exactly its privileges on the schema's tables (or `only`)."""
     if runtime_role == current_user(conn):
         return  # one role for everything: nothing to grant, and never revoke the owner's
-    # Processes migrating in parallel share schemas (the access log's): concurrent GRANTs
-    # on one catalogue row fail with "tuple concurrently updated", so one at a time.
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
+        conn.execute(DDL_LOCK, (ddl_lock_name(schema),))
         _grant(conn, schema, runtime_role, only)
 
 
@@ -254,7 +263,11 @@ class DeclaringConnection(psycopg.Connection[Any]):
         schema_row = super().execute("SELECT current_schema()").fetchone()
         schema = str(schema_row[0]) if schema_row and schema_row[0] else "public"
         if can_declare(self, schema):
-            super().execute(query)
+            # Declarations of one schema take turns (see declare_as_owner, which takes the
+            # same lock when the owner declares for us: never hold it across that call).
+            with self.transaction():
+                super().execute(DDL_LOCK, (ddl_lock_name(schema),))
+                super().execute(query)
             DECLARED_SCHEMAS.add(schema)
             return
         if not declare_as_owner([query], schema, current_user(self)):

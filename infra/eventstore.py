@@ -62,7 +62,9 @@ def ensure_schema(database_url: str, schema: str) -> None:
         if exists and exists[0] is not None:
             return
         if dbroles.can_declare(conn, schema):
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            with conn.transaction():  # declarations take turns (dbroles.DDL_LOCK)
+                conn.execute(dbroles.DDL_LOCK, (dbroles.ddl_lock_name(schema),))
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
             dbroles.DECLARED_SCHEMAS.add(schema)
             return
     if not dbroles.declare_as_owner([], schema, dbroles.user_of(database_url)):

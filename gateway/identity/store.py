@@ -91,7 +91,6 @@ class IdentityStore:
         ensure_schema(database_url, schema)
         # Through infra: as the runtime role, the declaration goes to the owner role.
         with connect(database_url, schema) as conn:
-            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (f"baton-ddl:{schema}",))
             conn.execute(TABLES)  # type: ignore[arg-type]
         self._pool: ConnectionPool = connection_pool(database_url, schema)
 
