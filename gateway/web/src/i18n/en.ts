@@ -1,4 +1,5 @@
 import casework from './casework.en'
+import replay from './replay.en'
 import supervision from './supervision.en'
 import type zhCN from './zh-CN'
 
@@ -31,6 +32,7 @@ const en: typeof zhCN = {
   },
   ...casework,
   ...supervision,
+  ...replay,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',

@@ -1,4 +1,5 @@
 import casework from './casework.zh-CN'
+import replay from './replay.zh-CN'
 import supervision from './supervision.zh-CN'
 
 /** 简体中文：界面上的每一句话（业务词表的标签来自服务器的 vocabulary 查询）。 */
@@ -30,6 +31,7 @@ export default {
   },
   ...casework,
   ...supervision,
+  ...replay,
   pages: {
     workbench: '工作台',
     register: '编号登记',
