@@ -14,6 +14,7 @@ from strawberry.fastapi import GraphQLRouter
 
 from domain.hierarchy import OrgTree
 from gateway.attachments import router as attachments
+from gateway.audit import AuditVerifier
 from gateway.clients import ServiceClient
 from gateway.config import ClientAddress, GatewaySettings
 from gateway.exports import router as exports
@@ -22,6 +23,7 @@ from gateway.http_guard import GraphQLHttpGuard
 from gateway.identity import IdentityParts, open_identity
 from gateway.identity.service import Clock, utc_now
 from gateway.trusted import load_manifest
+from infra.audit.keys import AuditKeys
 from infra.reference_data import load_org_tree
 from infra.settings import Settings
 from infra.web import create_service_app
@@ -64,6 +66,9 @@ class Gateway:
     stats: ServiceClient
     supervision: ServiceClient
     client_address: ClientAddress
+    # Auditors' verification jobs and the services' public keys (None without a database).
+    audit: AuditVerifier | None = None
+    audit_keys: AuditKeys | None = None
 
     @property
     def services(self) -> tuple[ServiceClient, ...]:
@@ -85,7 +90,12 @@ def build(
         stats=ServiceClient("stats", settings.url_of("stats")),
         supervision=ServiceClient("supervision", settings.url_of("supervision")),
         client_address=ClientAddress(config.trusted_proxies),
+        audit_keys=settings.audit_keys(),
     )
+    if settings.database_url:
+        gateway.audit = AuditVerifier(
+            settings.database_url, settings.audit_keys(), settings.baton_namespace
+        )
 
     def context(request: Request, response: Response) -> dict[str, Any]:
         return {"gateway": gateway, "request": request, "response": response}

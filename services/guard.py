@@ -81,6 +81,21 @@ class Guard:
             self._record(actor, action, obj, "allowed", decision.reason, case.case_id, case.holder)
         return decision
 
+    def replay(self, actor: Actor, case: CaseScope, not_found: Callable[[], NotFound]) -> None:
+        """Allow an auditor to replay a case of their subtree 案件回放: 404 out of scope,
+        403 for anyone else; both refusals and the replay itself are logged."""
+        self.case(actor, Action.READ, Object.CASE, case, not_found, record=False)
+        if not actor.has_role(Role.AUDITOR):
+            self._record(
+                actor, Action.READ, Object.CASE, "refused", "replay_needs_auditor",
+                case.case_id, case.holder,
+            )
+            raise forbidden("replay_needs_auditor", Action.READ, Object.CASE)
+        self._record(
+            actor, Action.READ, Object.CASE, "allowed", "auditor_replays_history",
+            case.case_id, case.holder,
+        )
+
     def record_allowed(
         self, actor: Actor, action: Action, obj: Object, case: CaseScope, reason: str
     ) -> None:

@@ -7,7 +7,9 @@ from typing import Any
 from strawberry.tools import merge_types
 
 from gateway.graphql.access_log import AccessLogQuery
+from gateway.graphql.audit import AuditMutation, AuditQuery
 from gateway.graphql.handling import HandlingMutation
+from gateway.graphql.history import HistoryQuery
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
 from gateway.graphql.organs import OrganQuery
 from gateway.graphql.petitions import PetitionMutation
@@ -24,12 +26,12 @@ from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
     "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
-     SupervisionQuery, StatisticsQuery)
+     SupervisionQuery, StatisticsQuery, AuditQuery, HistoryQuery)
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, PetitionMutation, ScreeningMutation, TransferMutation, HandlingMutation,
-     SupervisionMutation),
+     SupervisionMutation, AuditMutation),
 )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
+from infra.audit.checkpoints import Checkpoint
 from infra.audit.keys import AuditKeys
 from infra.audit.verify import (
     Progress,
@@ -97,3 +98,19 @@ def quarantine_summary(conn: psycopg.Connection[Any], namespace: str = "") -> li
             for consumer, topic, reason, count, latest in rows
         ]
     return out
+
+
+def latest_checkpoint(conn: psycopg.Connection[Any], schema: str) -> Checkpoint | None:
+    """The store's newest checkpoint row, parsed (None if it has none or cannot be read)."""
+    kept = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".audit_checkpoints',)).fetchone()
+    if not kept or kept[0] is None:
+        return None
+    row = conn.execute(
+        sql.SQL("SELECT body FROM {} ORDER BY id DESC LIMIT 1").format(
+            sql.Identifier(schema, "audit_checkpoints")
+        )
+    ).fetchone()
+    try:
+        return Checkpoint.from_json(row[0]) if row else None
+    except (ValueError, KeyError, TypeError):
+        return None

@@ -14,6 +14,7 @@ from psycopg import sql
 from infra.audit.checkpoints import stored_checkpoints
 from infra.audit.keys import public_bytes
 from infra.audit.merkle import LeafTree
+from infra.audit.platform import latest_checkpoint
 from infra.audit.verify import audited_tables
 
 
@@ -70,3 +71,43 @@ def evidence(
         "path": [node.hex() for node in tree.audit_path(sequence - 1, checkpoint.size)],
     }
     return out
+
+
+def case_inclusion(
+    conn: psycopg.Connection[Any], schema: str, originator_ids: list[str]
+) -> tuple[dict[str, Any] | None, dict[tuple[str, int], dict[str, Any]]]:
+    """The store's latest checkpoint and, for every stored event of these aggregates,
+    its audit sequence, leaf hash and RFC 9162 path under that checkpoint (None past it)."""
+    tables = audited_tables(conn, schema)
+    if tables is None:
+        return None, {}
+    events, audit = (sql.Identifier(schema, t) for t in tables)
+    rows = conn.execute(
+        sql.SQL(
+            "SELECT e.originator_id::text, e.originator_version, a.sequence, a.leaf "
+            "FROM {} e JOIN {} a USING (notification_id) "
+            "WHERE e.originator_id = ANY(%s::uuid[]) ORDER BY a.sequence"
+        ).format(events, audit),
+        (originator_ids,),
+    ).fetchall()
+    checkpoint = latest_checkpoint(conn, schema)
+    size = checkpoint.size if checkpoint else 0
+    tree = LeafTree()
+    if any(int(sequence) <= size for _, _, sequence, _ in rows):
+        leaves = conn.execute(
+            sql.SQL("SELECT leaf FROM {} WHERE sequence <= %s ORDER BY sequence").format(audit),
+            (size,),
+        )
+        for (leaf,) in leaves:
+            tree.append_leaf_hash(bytes(leaf))
+    found = {}
+    for case, version, sequence, leaf in rows:
+        covered = int(sequence) <= size == tree.size
+        found[(str(case), int(version))] = {
+            "audit_sequence": int(sequence),
+            "leaf": bytes(leaf).hex(),
+            "path": [n.hex() for n in tree.audit_path(int(sequence) - 1, size)]
+            if covered
+            else None,
+        }
+    return ({**checkpoint.__dict__} if checkpoint else None), found

@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from domain.guards import ORGAN_CODE
 from domain.petition import Stage
@@ -120,3 +120,16 @@ def get_timeline(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
     """Every intake event of the case, oldest first: what, who (username), organ, office,
     when."""
     return intake.timeline(case_id, actor)
+
+
+@casework.get("/{case_id}/history", responses=error_responses(403, 404, 422))
+def get_history(
+    case_id: CaseId,
+    intake: Intake,
+    actor: Actor,
+    as_of: Annotated[AwareDatetime, Query(description="The moment, with its time zone")],
+) -> Any:
+    """The petition as it stood at `as_of` 案件回放 (auditors only, logged): the staff view
+    then, every event up to then with its audit leaf and inclusion path, and the latest
+    checkpoint of intake's store."""
+    return intake.history(case_id, as_of, actor)

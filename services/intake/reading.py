@@ -25,6 +25,7 @@ from domain.vocabulary import Office
 from infra import aggregates
 from infra.eventstore import ServiceApplication
 from services.guard import CaseScope, Guard
+from services.history import not_yet_registered, replay, with_proofs
 from services.intake import repeats
 from services.intake.attachments import AttachmentStore
 from services.intake.index import catch_up_index
@@ -115,6 +116,19 @@ class IntakeReading(ServiceApplication):
         """Every intake event of the case, oldest first: what, who, organ, office, when."""
         self._authorised(case_id, actor, Action.READ, Object.CASE)
         return timeline_of(self.repository.event_store.get(case_id))
+
+    def history(self, case_id: UUID, as_of: datetime, actor: Actor) -> dict[str, Any]:
+        """The petition as it stood at `as_of`, for an auditor of its subtree (logged)."""
+        petition = self._get(case_id)
+        unknown = NotFound(
+            "petition_unknown", "信访件不存在", "No petition has this case id", case_id=str(case_id)
+        )
+        self.guard.replay(actor, self.scope_of(petition), lambda: unknown)
+        past, events = replay(self, case_id, as_of, timeline_of)
+        if past is None:
+            raise not_yet_registered(case_id)
+        checkpoint, events = with_proofs(self, events)
+        return {"state": staff_view(past), "events": events, "checkpoint": checkpoint}
 
     def reveal_reporter(self, case_id: UUID, purpose: str, *, actor: Actor) -> ReporterIdentity:
         """Open the sealed identity for the petition office of the holder; the read is

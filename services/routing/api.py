@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
 
 from domain.vocabulary import Office
 from infra.web import ErrorBody, error_responses
@@ -76,6 +77,18 @@ def get_cases(
 def get_timeline(case_id: UUID, routing: RoutingApp, actor: CurrentActor) -> Any:
     """Every routing event of the case, oldest first: what, who, organ, office, when."""
     return routing.timeline(case_id, actor)
+
+
+@cases.get("/{case_id}/history", responses=error_responses(403, 404, 422))
+def get_history(
+    case_id: UUID,
+    routing: RoutingApp,
+    actor: CurrentActor,
+    as_of: Annotated[AwareDatetime, Query(description="The moment, with its time zone")],
+) -> Any:
+    """The handling as it stood at `as_of` 案件回放 (auditors only, logged), its events up to
+    then with their audit leaves and inclusion paths, and routing's latest checkpoint."""
+    return routing.history(case_id, as_of, actor)
 
 
 @cases.get("/{case_id}", response_model=CaseOut, responses=READ_ERRORS)

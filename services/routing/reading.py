@@ -21,6 +21,7 @@ from domain.hierarchy import OrgTree
 from infra.aggregates import catch_up, find, get
 from infra.eventstore import ServiceApplication
 from services.guard import CaseScope, Guard, held_by
+from services.history import replay, with_proofs
 from services.routing.actions import available_actions
 from services.routing.inbox import HolderIndex
 from services.routing.timeline import timeline_of
@@ -72,6 +73,16 @@ class RoutingReading(ServiceApplication):
         h = self._get(case_id)
         self.authorise(h, actor, Action.READ, Object.CASE)
         return timeline_of(self.events_of(case_id))
+
+    def history(self, case_id: UUID, as_of: datetime, actor: Actor) -> dict[str, Any]:
+        """The handling as it stood at `as_of` (None before routing opened it), with its
+        events up to then, for an auditor of the case's subtree (logged)."""
+        h = self._get(case_id)
+        self.guard.replay(actor, self.scope_of(h), lambda: case_unknown(case_id))
+        past, events = replay(self, case_id, as_of, timeline_of)
+        checkpoint, events = with_proofs(self, events)
+        state = None if past is None else case_view(past)
+        return {"state": state, "events": events, "checkpoint": checkpoint}
 
     def _view(self, h: Handling, actor: Actor) -> dict[str, Any]:
         view = case_view(h)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, Body
+from fastapi import APIRouter, Body, Query, Request
+from pydantic import AwareDatetime
 
 from infra.web import error_responses
 from services.supervision import queries, usecases
@@ -18,6 +19,7 @@ from services.supervision.api.deps import (
     Version,
     command_errors,
 )
+from services.supervision.history import case_history
 
 router = APIRouter(tags=["deadlines 期限"])
 Organ = ScopedOrgan  # the caller's subtree only
@@ -40,6 +42,14 @@ def warning_counts(app: App, organ: Organ) -> dict[str, Any]:
 def overdue(app: App, organ: Organ) -> list[dict[str, Any]]:
     """Deadlines of the subtree past due today 超期未办结."""
     return queries.overdue(app, organ)
+
+
+@router.get("/cases/{case_id}/history", responses=error_responses(403, 404, 422))
+def history(request: Request, app: App, case_id: UUID, actor: CurrentActor,
+            as_of: Annotated[AwareDatetime, Query(description="The moment, with its zone")],
+            ) -> dict[str, Any]:
+    """The case's clocks as they stood at `as_of` 期限回放 (auditors only, logged)."""
+    return case_history(app, request.app.state.guard, case_id, as_of, actor)
 
 
 @router.get("/deadlines/{deadline_id}", responses=error_responses(404, 422))

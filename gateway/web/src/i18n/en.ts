@@ -1,4 +1,5 @@
 import casework from './casework.en'
+import replay from './replay.en'
 import supervision from './supervision.en'
 import dashboard from './dashboard.en'
 import type zhCN from './zh-CN'
@@ -33,6 +34,7 @@ const en: typeof zhCN = {
   ...casework,
   ...supervision,
   ...dashboard,
+  ...replay,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',

@@ -1,4 +1,5 @@
 import casework from './casework.zh-CN'
+import replay from './replay.zh-CN'
 import supervision from './supervision.zh-CN'
 import dashboard from './dashboard.zh-CN'
 
@@ -32,6 +33,7 @@ export default {
   ...casework,
   ...supervision,
   ...dashboard,
+  ...replay,
   pages: {
     workbench: '工作台',
     register: '编号登记',

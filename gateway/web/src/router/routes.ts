@@ -118,6 +118,16 @@ export const routes: RouteRecordRaw[] = [
           menu: { group: 'system', icon: 'Document', order: 2 },
         },
       },
+      {
+        path: 'audit/replay',
+        name: 'case-replay',
+        component: () => import('@/pages/audit/CaseReplayPage.vue'),
+        meta: {
+          title: 'replay.title',
+          roles: ['auditor'],
+          menu: { group: 'system', icon: 'VideoPlay', order: 3 },
+        },
+      },
       ...supervisionRoutes,
       {
         path: 'forbidden',
