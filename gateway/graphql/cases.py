@@ -94,9 +94,13 @@ class Case:
             for r in rows
         ]
 
-    @strawberry.field(description="Registration facts 登记信息 (no reporter identity)")
-    async def facts(self, info: Info) -> CaseFacts:
-        return CaseFacts.of(await _petition(info, self.id))
+    @strawberry.field(
+        description="Registration facts 登记信息 (no reporter identity); null while intake "
+        "does not yet show the case to the user (a transfer just dispatched to them)"
+    )
+    async def facts(self, info: Info) -> CaseFacts | None:
+        row = await loaders.petition(info, self.id)
+        return CaseFacts.of(row) if row else None
 
     @strawberry.field(description="Screening stage 甄别阶段 (intake)")
     async def stage(self, info: Info) -> str:

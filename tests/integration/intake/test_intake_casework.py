@@ -28,21 +28,29 @@ def numbers(page: dict[str, Any]) -> list[str]:
     return [item["registration_number"] for item in page["items"]]
 
 
-def hand_to(service: Intake, case_id: str, organ: str, position: int) -> None:
-    """routing.events says the case was received by `organ` (as the consumer would)."""
+def routing_says(
+    service: Intake, case_id: str, type_: str, position: int, payload: dict[str, Any]
+) -> None:
+    """routing.events carries this event of the case (as the consumer would hand it on)."""
     envelope = Envelope(
         event_id=str(uuid4()),
-        type=HandlingEvents.TRANSFER_RECEIVED,
+        type=type_,
         case_id=case_id,
         sequence=position + 1,
-        organ_code=organ,
+        organ_code=str(payload.get("holder_organ") or ""),
         actor="handler.wu",
         occurred_at="",
         source="routing",
-        payload={"holder_organ": organ, "holder_office": "petition"},
+        payload=payload,
         notification_id=position,
     )
     service.intake.handle_routing_event(envelope, "routing.events#0")
+
+
+def hand_to(service: Intake, case_id: str, organ: str, position: int) -> None:
+    """routing.events says the case was received by `organ` (as the consumer would)."""
+    payload = {"holder_organ": organ, "holder_office": "petition"}
+    routing_says(service, case_id, HandlingEvents.TRANSFER_RECEIVED, position, payload)
 
 
 def test_search_filters_pages_and_scope(service: Intake) -> None:
@@ -149,3 +157,38 @@ def test_the_timeline_lists_intake_events_in_order(service: Intake) -> None:
         f"{url}/timeline", headers=service.as_("clerk.sun", organ="620103")
     )
     assert sibling.status_code == 404 and sibling.json()["error"]["code"] == "petition_unknown"
+
+
+def test_an_organ_a_transfer_is_dispatched_to_reads_the_case_before_receipt(
+    service: Intake,
+) -> None:
+    case = service.register(organ_code="620102", reporter=REPORTER)
+    url = f"/petitions/{case['case_id']}"
+    unit = service.as_("handler.jiang", role="handler", organ="620102Z01", office="supervision")
+    unit_clerk = service.as_("clerk.wei", organ="620102Z01")
+    assert service.client.get(url, headers=unit).status_code == 404
+
+    # Proposed and approved: not yet the stationed unit's business.
+    proposed = {"transfer_id": "t-1", "kind": "to_stationed_unit", "to_organ": "620102Z01"}
+    routing_says(service, case["case_id"], HandlingEvents.TRANSFER_PROPOSED, 1, proposed)
+    assert service.client.get(url, headers=unit).status_code == 404
+    # A dispatch of another transfer id shows the case to nobody.
+    other = {"transfer_id": "t-0", "notified_offices": []}
+    routing_says(service, case["case_id"], HandlingEvents.TRANSFER_DISPATCHED, 2, other)
+    assert service.client.get(url, headers=unit).status_code == 404
+
+    dispatched = {"transfer_id": "t-1", "notified_offices": []}
+    routing_says(service, case["case_id"], HandlingEvents.TRANSFER_DISPATCHED, 3, dispatched)
+    response = service.client.get(url, headers=unit)
+    assert response.status_code == 200, response.text
+    assert response.json()["registration_number"] == case["registration_number"]
+    assert REPORTER["name"] not in response.text
+    # Only what its scope allows: the reporter stays sealed (the holder's petition office
+    # reveals), though the unit's clerk sees the case (403, not 404).
+    reveal = service.client.post(
+        f"{url}/reporter/reveal", json={"purpose": "核实"}, headers=unit_clerk
+    )
+    assert reveal.status_code == 403 and reveal.json()["error"]["code"] == "forbidden"
+    # A sibling county still sees nothing.
+    sibling = service.as_("clerk.sun", organ="620103")
+    assert service.client.get(url, headers=sibling).status_code == 404
