@@ -1,7 +1,8 @@
-"""Intake's REST for the casework pages 案件工作台接口: search and a case's timeline.
+"""Intake's REST for the casework pages 案件工作台接口: search, a batch of cases by id and a
+case's timeline.
 
-Both read through `IntakeApplication`, which scopes them to the caller (`CurrentActor`):
-the search in its SQL, the timeline where the petition is loaded.
+All read through `IntakeApplication`, which scopes them to the caller (`CurrentActor`):
+the search in its SQL, the others where each petition is loaded.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from domain.vocabulary import Channel
 from infra.web import error_responses
 from services.auth import CurrentActor as Actor
 from services.intake.application import IntakeApplication
+from services.intake.schemas import PetitionOut
 from services.intake.search import PAGE_MAX, SearchQuery, decode_cursor
 
 STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
@@ -45,6 +47,13 @@ class PetitionPageOut(BaseModel):
 
     items: list[PetitionSummaryOut]
     next_cursor: str | None
+
+
+class PetitionBatchOut(BaseModel):
+    """Cases by id, in the order asked; `missing`: unknown or outside the caller's scope."""
+
+    petitions: list[PetitionOut]
+    missing: list[str]
 
 
 class TimelineEntryOut(BaseModel):
@@ -109,6 +118,21 @@ def search_petitions(
         after=None if after is None else decode_cursor(after),
     )
     return intake.search(query, actor)
+
+
+MAX_BATCH = 100
+
+
+# Declared before `/petitions/{case_id}` (this router is included first): "batch" is no id.
+@casework.get("/batch", response_model=PetitionBatchOut, responses=error_responses(403, 422))
+def get_petitions(
+    intake: Intake,
+    actor: Actor,
+    ids: Annotated[list[UUID], Query(min_length=1, max_length=MAX_BATCH)],
+) -> Any:
+    """Up to 100 cases in one call (`?ids=a&ids=b`) as staff see them, in the order asked;
+    ids unknown or outside the caller's scope are listed in `missing`."""
+    return intake.petitions(ids, actor)
 
 
 @casework.get(

@@ -192,3 +192,41 @@ def test_an_organ_a_transfer_is_dispatched_to_reads_the_case_before_receipt(
     # A sibling county still sees nothing.
     sibling = service.as_("clerk.sun", organ="620103")
     assert service.client.get(url, headers=sibling).status_code == 404
+
+
+def test_a_batch_of_cases_by_id_answers_only_what_the_caller_may_see(service: Intake) -> None:
+    city = service.register(reporter=REPORTER)
+    county = service.register(organ_code="620102", summary="反映某村干部侵占集体资金")
+    sibling = service.register(organ_code="620103", summary="反映某站长违规发放补贴")
+    unknown = str(uuid4())
+    ids = [county["case_id"], unknown, city["case_id"], sibling["case_id"], county["case_id"]]
+
+    county_clerk = service.as_("clerk.ma", organ="620102")
+    response = service.client.get("/petitions/batch", params={"ids": ids}, headers=county_clerk)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    # Each case once, in the order asked; the rest missing alike, whatever the reason.
+    assert [p["case_id"] for p in body["petitions"]] == [county["case_id"]]
+    assert body["missing"] == [unknown, city["case_id"], sibling["case_id"]]
+    single = service.client.get(f"/petitions/{county['case_id']}", headers=county_clerk)
+    assert body["petitions"][0] == single.json()
+
+    # The city sees its own and its counties' cases, never the reporter.
+    response = service.client.get("/petitions/batch", params={"ids": ids})
+    assert [p["case_id"] for p in response.json()["petitions"]] == [
+        county["case_id"],
+        city["case_id"],
+        sibling["case_id"],
+    ]
+    assert REPORTER["name"] not in response.text and REPORTER["phone"] not in response.text
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"ids": "not-a-uuid"}, {"ids": [str(uuid4()) for _ in range(101)]}],
+)
+def test_a_batch_of_cases_refuses_bad_ids(service: Intake, params: dict[str, Any]) -> None:
+    response = service.client.get("/petitions/batch", params=params)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "request_invalid" and error["message_zh"] and error["message_en"]
