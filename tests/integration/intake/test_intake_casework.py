@@ -230,3 +230,66 @@ def test_a_batch_of_cases_refuses_bad_ids(service: Intake, params: dict[str, Any
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == "request_invalid" and error["message_zh"] and error["message_en"]
+
+
+def test_a_draft_gets_its_substance_hint_and_repeat_candidates_in_scope(service: Intake) -> None:
+    persons = [{"name": "欧阳志强", "unit": "某县财政局"}]
+    earlier = service.register(
+        reported_persons=persons,
+        categories=["integrity_discipline"],
+        summary="反映欧阳志强2025年3月收受礼金二万元",
+    )
+    accept = service.client.post(
+        f"/petitions/{earlier['case_id']}/screening/accept",
+        json={"report_type": "accusation"},
+        headers=service.as_("clerk.zhao"),
+    )
+    assert accept.status_code == 200, accept.text
+    draft = {
+        "reported_persons": persons,
+        "categories": ["integrity_discipline"],
+        "summary": "反映欧阳志强有问题",
+    }
+
+    response = service.client.post("/petitions/draft-hints", json=draft)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["substance_hint"]["message_zh"] and body["substance_hint"]["missing"]
+    [candidate] = body["candidates"]
+    assert candidate["case_id"] == earlier["case_id"]
+    assert candidate["registration_number"] == earlier["registration_number"]
+    assert candidate["holder"]["organ_code"] == "6201" and candidate["reason_zh"]
+    # Nothing was registered.
+    assert len(search(service)["items"]) == 1
+
+    # A fact-bearing draft gets no hint; a county clerk's draft does not reach the city's
+    # case, nor does a sibling county's: candidates stay within the clerk's scope.
+    factual = {**draft, "summary": "反映欧阳志强2025年3月在县城酒店收受礼金二万元"}
+    assert service.client.post("/petitions/draft-hints", json=factual).json()[
+        "substance_hint"
+    ] is None
+    for organ in ("620102", "620103"):
+        clerk = service.as_("clerk.ma", organ=organ)
+        other = service.client.post("/petitions/draft-hints", json=draft, headers=clerk)
+        assert other.status_code == 200 and other.json()["candidates"] == [], other.text
+    # Who may not register may not ask.
+    admin = service.as_("admin.he", role="administrator")
+    refused = service.client.post("/petitions/draft-hints", json=draft, headers=admin)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "forbidden"
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        {"categories": ["bogus"]},
+        {"reported_persons": [{"name": ""}]},
+        {"reported_persons": [{"name": f"某{i}"} for i in range(60)]},
+        {"summary": "x" * 501},
+        {"summary": 5},
+    ],
+)
+def test_a_draft_with_bad_input_is_refused(service: Intake, draft: dict[str, Any]) -> None:
+    response = service.client.post("/petitions/draft-hints", json=draft)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "request_invalid" and error["message_zh"] and error["message_en"]
