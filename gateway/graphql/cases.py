@@ -29,6 +29,7 @@ from gateway.graphql.case_types import (
     SubstanceHint,
     TimelineEntry,
     Transfer,
+    candidate_of,
     organ_of,
     suggestion_of,
 )
@@ -176,26 +177,7 @@ class Case:
             rows = await call(
                 info, gateway(info).intake, "GET", path("/petitions/{}/repeat-candidates", self.id)
             )
-        return [
-            RepeatCandidate(
-                **{
-                    k: r[k]
-                    for k in (
-                        "case_id",
-                        "registration_number",
-                        "organ_code",
-                        "summary",
-                        "stage",
-                        "score",
-                        "reason_zh",
-                        "reason_en",
-                    )
-                },
-                holder_organ_code=(r.get("holder") or {}).get("organ_code"),
-                holder_office=(r.get("holder") or {}).get("office"),
-            )
-            for r in rows or []
-        ]
+        return [candidate_of(r) for r in rows or []]
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:

@@ -10,7 +10,7 @@ from gateway.graphql.access_log import AccessLogQuery
 from gateway.graphql.handling import HandlingMutation
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
 from gateway.graphql.organs import OrganQuery
-from gateway.graphql.petitions import PetitionMutation
+from gateway.graphql.petitions import PetitionMutation, PetitionQuery
 from gateway.graphql.progress import ProgressQuery
 from gateway.graphql.screening import ScreeningMutation
 from gateway.graphql.stats import StatsQuery
@@ -23,7 +23,7 @@ from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
     "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
-     SupervisionQuery)
+     PetitionQuery, SupervisionQuery)
 )
 Mutation = merge_types(
     "Mutation",

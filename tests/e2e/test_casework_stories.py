@@ -53,10 +53,6 @@ def _reporter_sees(page: Page, base: str, code: str, stage: str, result: bool) -
         assert staff not in text
 
 
-# Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
-# a case dispatched to it, so the receiving step cannot be played through the page yet.
-# Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
     platform, browser: Browser
 ) -> None:
@@ -73,16 +69,26 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         )
         open_case(clerk, base, earlier.case_id)
         act(clerk, "acceptPetition", choices={"reportType": "检举控告"})
+
+        def hinted_before_saving(page: Page) -> None:
+            # The substance hint and the repeat candidate, while the form is still unsaved.
+            expect(page.get_by_test_id("draft-substance-hint")).to_be_visible()
+            repeat = page.get_by_test_id("draft-repeat").filter(has_text=earlier.number)
+            expect(repeat).to_be_visible()
+            expect(page.get_by_test_id("registration-number")).to_have_count(0)
+            shot(page, "1-hints-before-saving")
+
         first = register(
             clerk, base, channel="来访", visitors=3,
             reporter=("李举报", "620102198001011239", "13900001111"),
             persons=[(suspect, unit, "主任"), (unique_name("张"), unit, "会计")],
             category="违反群众纪律",
             summary=f"反映{suspect}等人有问题",
+            before_saving=hinted_before_saving,
         )
         assert first.receipt_code
         shot(clerk, "1-registered")
-        # The substance hint and the repeat candidate, shown as soon as it is saved.
+        # And still shown once it is saved, now the registered case's own.
         expect(clerk.get_by_test_id("draft-substance-hint")).to_be_visible()
         close_receipt(clerk)
         expect(clerk.get_by_test_id("draft-repeat").first).to_be_visible()
@@ -187,10 +193,6 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         expect(sibling.get_by_test_id("case-facts")).to_have_count(0)
 
 
-# Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
-# a case dispatched to it, so the receiving step cannot be played through the page yet.
-# Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there(
     platform, browser: Browser
 ) -> None:
