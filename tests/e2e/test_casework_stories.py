@@ -9,6 +9,9 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from domain.contracts import HandlingEvents as H
+from domain.contracts import PetitionEvents as P
+
 from tests.e2e.casework import (
     act,
     approve,
@@ -163,12 +166,13 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         # Every step in order, with who did it at which organ.
         whats = county.get_by_test_id("timeline-what").evaluate_all(
             "els => els.map(e => e.dataset.what)")
-        for step in ("registered", "transfer_proposed", "transfer_approved", "transfer_dispatched",
-                     "transfer_received", "disposal_decided", "concluded", "review_sent_back",
-                     "review_accepted", "feedback_recorded"):
+        # `what` is the event's type, as intake and routing store it (domain.contracts).
+        for step in (P.REGISTERED, H.TRANSFER_PROPOSED, H.TRANSFER_APPROVED,
+                     H.TRANSFER_DISPATCHED, H.TRANSFER_RECEIVED, H.DISPOSAL_DECIDED,
+                     H.CONCLUDED, H.SENT_BACK, H.RESULT_ACCEPTED, H.FEEDBACK_GIVEN):
             assert step in whats, (step, whats)
-        assert whats.index("registered") < whats.index("transfer_proposed")
-        assert whats.index("review_sent_back") < whats.index("review_accepted")
+        assert whats.index(P.REGISTERED) < whats.index(H.TRANSFER_PROPOSED)
+        assert whats.index(H.SENT_BACK) < whats.index(H.RESULT_ACCEPTED)
         links = county.get_by_test_id("custody-link")
         organs = links.evaluate_all("els => els.map(e => e.dataset.organ)")
         assert organs[0] == TOWNSHIP and COUNTY in organs and organs[-1] in (OTHER_TOWNSHIP, COUNTY)
@@ -235,7 +239,7 @@ def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there
             "data-status", re.compile("^(concluded|under_review)$"))
         whats = handler.get_by_test_id("timeline-what").evaluate_all(
             "els => els.map(e => e.dataset.what)")
-        assert "transfer_received" in whats and "concluded" in whats
+        assert H.TRANSFER_RECEIVED in whats and H.CONCLUDED in whats
         shot(handler, "2-stationed")
 
 
