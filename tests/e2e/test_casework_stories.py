@@ -11,7 +11,6 @@ from playwright.sync_api import Browser, Page, expect
 
 from domain.contracts import HandlingEvents as H
 from domain.contracts import PetitionEvents as P
-
 from tests.e2e.casework import (
     act,
     approve,
