@@ -34,7 +34,7 @@ def path(template: str, *params: object) -> str:
 
 
 class ServiceClient:
-    """Calls one service over HTTP, passing the trace context along; counts its calls."""
+    """Calls one service over HTTP, passing the trace context along; counts its requests."""
 
     def __init__(
         self,
@@ -44,10 +44,19 @@ class ServiceClient:
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.name = name
+        # HTTP requests sent, counted by the HTTP client itself as each goes out (the cost
+        # tests read it): a call that bypassed `request` would still be counted.
         self.calls = 0
         self._http = httpx.AsyncClient(
-            base_url=base_url, timeout=timeout, limits=POOL, transport=transport
+            base_url=base_url,
+            timeout=timeout,
+            limits=POOL,
+            transport=transport,
+            event_hooks={"request": [self._count]},
         )
+
+    async def _count(self, _request: httpx.Request) -> None:
+        self.calls += 1
 
     async def request(
         self, method: str, url: str, *, token: str | None = None, **kwargs: Any
@@ -57,7 +66,6 @@ class ServiceClient:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         propagate.inject(headers)
-        self.calls += 1
         try:
             response = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
@@ -87,7 +95,6 @@ class ServiceClient:
         """A streamed GET (attachment downloads); the caller closes the response."""
         headers = {"Authorization": f"Bearer {token}"}
         propagate.inject(headers)
-        self.calls += 1
         request = self._http.build_request("GET", url, headers=headers)
         try:
             return await self._http.send(request, stream=True)

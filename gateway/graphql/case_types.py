@@ -222,6 +222,28 @@ class RepeatCandidate:
     holder_office: str | None
 
 
+def candidate_of(r: dict[str, Any]) -> RepeatCandidate:
+    """A repeat candidate as intake answers it (`CandidateOut`)."""
+    holder = r.get("holder") or {}
+    return RepeatCandidate(
+        **{
+            k: r[k]
+            for k in (
+                "case_id",
+                "registration_number",
+                "organ_code",
+                "summary",
+                "stage",
+                "score",
+                "reason_zh",
+                "reason_en",
+            )
+        },
+        holder_organ_code=holder.get("organ_code"),
+        holder_office=holder.get("office"),
+    )
+
+
 @strawberry.type
 class AcceptanceNotice:
     """How a real-name reporter was told of acceptance 受理告知."""

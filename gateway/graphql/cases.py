@@ -29,6 +29,7 @@ from gateway.graphql.case_types import (
     SubstanceHint,
     TimelineEntry,
     Transfer,
+    candidate_of,
     organ_of,
     suggestion_of,
 )
@@ -95,9 +96,13 @@ class Case:
             for r in rows
         ]
 
-    @strawberry.field(description="Registration facts 登记信息 (no reporter identity)")
-    async def facts(self, info: Info) -> CaseFacts:
-        return CaseFacts.of(await _petition(info, self.id))
+    @strawberry.field(
+        description="Registration facts 登记信息 (no reporter identity); null while intake "
+        "does not yet show the case to the user (a transfer just dispatched to them)"
+    )
+    async def facts(self, info: Info) -> CaseFacts | None:
+        row = await loaders.petition(info, self.id)
+        return CaseFacts.of(row) if row else None
 
     @strawberry.field(description="Screening stage 甄别阶段 (intake)")
     async def stage(self, info: Info) -> str:
@@ -180,26 +185,7 @@ class Case:
             rows = await call(
                 info, gateway(info).intake, "GET", path("/petitions/{}/repeat-candidates", self.id)
             )
-        return [
-            RepeatCandidate(
-                **{
-                    k: r[k]
-                    for k in (
-                        "case_id",
-                        "registration_number",
-                        "organ_code",
-                        "summary",
-                        "stage",
-                        "score",
-                        "reason_zh",
-                        "reason_en",
-                    )
-                },
-                holder_organ_code=(r.get("holder") or {}).get("organ_code"),
-                holder_office=(r.get("holder") or {}).get("office"),
-            )
-            for r in rows or []
-        ]
+        return [candidate_of(r) for r in rows or []]
 
     @strawberry.field
     async def attachments(self, info: Info) -> list[Attachment]:

@@ -1,15 +1,14 @@
 """Per-request DataLoaders: a page of cases costs a bounded number of service calls.
 
 Each loader gathers the ids its resolvers ask for in one tick and fetches them with one
-batch read per service and 100 ids (routing: `GET /cases?ids=…`). The services answer
-only the cases the user may see, so an id missing from the answer is `None` here: nested
-edges (a case's repeats, a repeat's holder) never lead out of the user's scope. A service
-without a batch read (intake, for now) is read once per id, all concurrently.
+batch read per service and 100 ids (routing: `GET /cases?ids=…`, intake:
+`GET /petitions/batch?ids=…`). The services answer only the cases the user may see, so an
+id missing from the answer is `None` here: nested edges (a case's repeats, a repeat's
+holder) never lead out of the user's scope.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,32 +17,26 @@ from typing import Any
 from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
-from domain.errors import DomainError
-from gateway.clients import ServiceClient, path
+from gateway.clients import ServiceClient
 from gateway.graphql.context import gateway, token
 
 Row = dict[str, Any]
-# A refusal by the service means "not for this user": the edge is left out.
-_HIDDEN = frozenset({"not_found", "forbidden", "case_not_found", "petition_not_found"})
 
 
 @dataclass(frozen=True)
 class Source:
     """Where one kind of row comes from: a batch route (GET with `ids`, answering
-    `{key: [rows], "missing": [ids]}`) if the service has one, and the single route."""
+    `{key: [rows], "missing": [ids]}`) of one service."""
 
     service: str
-    single: str
+    batch: str
     key: str
-    batch: str | None = None
 
 
-PETITIONS = Source("intake", "/petitions/{}", "petitions")
-HANDLINGS = Source("routing", "/cases/{}", "cases", batch="/cases")
+PETITIONS = Source("intake", "/petitions/batch", "petitions")
+HANDLINGS = Source("routing", "/cases", "cases")
 # Supervision answers `{case_id, deadlines}` per case in scope.
-CASE_DEADLINES = Source(
-    "supervision", "/cases/{}/deadlines", "case_deadlines", batch="/cases/deadlines"
-)
+CASE_DEADLINES = Source("supervision", "/cases/deadlines", "case_deadlines")
 BATCH_MAX = 100
 
 
@@ -53,25 +46,11 @@ async def fetch_many(
     """Rows for `ids`, in order; `None` for a case the user may not see or that is gone."""
     unique = list(dict.fromkeys(ids))
     rows: dict[str, Row] = {}
-    if source.batch is None:
-        found = await asyncio.gather(*(_one(client, source, i, bearer) for i in unique))
-        rows = {i: row for i, row in zip(unique, found, strict=True) if row is not None}
-    else:
-        for start in range(0, len(unique), BATCH_MAX):
-            chunk = unique[start : start + BATCH_MAX]
-            body = await client.request("GET", source.batch, token=bearer, params={"ids": chunk})
-            rows.update({str(row["case_id"]): row for row in (body or {}).get(source.key, [])})
+    for start in range(0, len(unique), BATCH_MAX):
+        chunk = unique[start : start + BATCH_MAX]
+        body = await client.request("GET", source.batch, token=bearer, params={"ids": chunk})
+        rows.update({str(row["case_id"]): row for row in (body or {}).get(source.key, [])})
     return [rows.get(i) for i in ids]
-
-
-async def _one(client: ServiceClient, source: Source, case_id: str, bearer: str) -> Row | None:
-    try:
-        row: Row = await client.request("GET", path(source.single, case_id), token=bearer)
-    except DomainError as error:
-        if error.code in _HIDDEN or error.details.get("status") in (403, 404, 422):
-            return None
-        raise
-    return row
 
 
 def _loader(info: Info, source: Source) -> DataLoader[str, Row | None]:

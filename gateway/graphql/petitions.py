@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from gateway.graphql.case_types import SubstanceHint
+from gateway.graphql.case_types import RepeatCandidate, SubstanceHint, candidate_of
 from gateway.graphql.cases import Case
 from gateway.graphql.context import call, coded, gateway, session
 
@@ -121,4 +121,46 @@ class PetitionMutation:
             registration_number=data["registration_number"],
             receipt_code=data.get("receipt_code"),
             substance_hint=SubstanceHint(**hint) if hint else None,
+        )
+
+
+@strawberry.input
+class DraftInput:
+    """What the registration form holds so far 登记草稿 (nothing is saved)."""
+
+    reported_persons: list[ReportedPersonInput] = strawberry.field(default_factory=list)
+    categories: list[str] = strawberry.field(default_factory=list)
+    summary: str = ""
+    full_text: str = ""
+
+
+@strawberry.type
+class DraftHints:
+    """Shown before saving: the substance hint and the earlier cases the draft may repeat
+    (only those in the clerk's scope)."""
+
+    substance_hint: SubstanceHint | None
+    repeat_candidates: list[RepeatCandidate]
+
+
+@strawberry.type
+class PetitionQuery:
+    @strawberry.field(description="The substance hint and possible repeats of a draft 登记前提示")
+    async def draft_hints(self, info: Info, draft: DraftInput) -> DraftHints:
+        with coded():
+            await session(info)
+            body = {
+                "reported_persons": [
+                    {"name": p.name, "unit": p.unit} for p in draft.reported_persons
+                ],
+                "categories": list(draft.categories),
+                "summary": draft.summary,
+                "full_text": draft.full_text,
+            }
+            intake = gateway(info).intake
+            data = await call(info, intake, "POST", "/petitions/draft-hints", json=body)
+        hint = data.get("substance_hint")
+        return DraftHints(
+            substance_hint=SubstanceHint(**hint) if hint else None,
+            repeat_candidates=[candidate_of(r) for r in data.get("candidates", [])],
         )

@@ -12,7 +12,7 @@ from gateway.graphql.handling import HandlingMutation
 from gateway.graphql.history import HistoryQuery
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
 from gateway.graphql.organs import OrganQuery
-from gateway.graphql.petitions import PetitionMutation
+from gateway.graphql.petitions import PetitionMutation, PetitionQuery
 from gateway.graphql.progress import ProgressQuery
 from gateway.graphql.screening import ScreeningMutation
 from gateway.graphql.statistics import StatisticsQuery
@@ -26,7 +26,7 @@ from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
     "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
-     SupervisionQuery, StatisticsQuery, AuditQuery, HistoryQuery)
+     PetitionQuery, SupervisionQuery, StatisticsQuery, AuditQuery, HistoryQuery)
 )
 Mutation = merge_types(
     "Mutation",

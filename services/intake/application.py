@@ -379,8 +379,8 @@ class IntakeApplication(IntakeReading):
         return aggregates.get(self, Petition, case_id, _unknown(case_id, code))
 
     def scope_of(self, petition: Petition) -> CaseScope:
-        """The registering organ and every organ routing said held the case; the holder
-        now is routing's last word, else the registering organ."""
+        """The registering organ and every organ routing said held the case or dispatched
+        it to; the holder now is routing's last word, else the registering organ."""
         view = self.side.handling_of([petition.id]).get(str(petition.id), {})
         holders = self.side.holders_of(petition.id)
         holder = view.get("holder_organ") or petition.organ_code

@@ -1,7 +1,8 @@
-"""Intake's REST for the casework pages 案件工作台接口: search and a case's timeline.
+"""Intake's REST for the casework pages 案件工作台接口: search, a batch of cases by id and a
+case's timeline.
 
-Both read through `IntakeApplication`, which scopes them to the caller (`CurrentActor`):
-the search in its SQL, the timeline where the petition is loaded.
+All read through `IntakeApplication`, which scopes them to the caller (`CurrentActor`):
+the search in its SQL, the others where each petition is loaded.
 """
 
 from __future__ import annotations
@@ -11,14 +12,23 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, Path, Query, Request
-from pydantic import AwareDatetime, BaseModel
+from pydantic import AwareDatetime, BaseModel, Field
 
 from domain.guards import ORGAN_CODE
-from domain.petition import Stage
-from domain.vocabulary import Channel
+from domain.petition import MAX_SUMMARY, Stage
+from domain.vocabulary import Channel, ProblemCategory
 from infra.web import error_responses
 from services.auth import CurrentActor as Actor
 from services.intake.application import IntakeApplication
+from services.intake.schemas import (
+    MAX_PERSONS,
+    CandidateOut,
+    FullText,
+    HolderOut,
+    PetitionOut,
+    ReportedPersonIn,
+    SubstanceHintOut,
+)
 from services.intake.search import PAGE_MAX, SearchQuery, decode_cursor
 
 STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
@@ -45,6 +55,29 @@ class PetitionPageOut(BaseModel):
 
     items: list[PetitionSummaryOut]
     next_cursor: str | None
+
+
+class PetitionBatchOut(BaseModel):
+    """Cases by id, in the order asked; `missing`: unknown or outside the caller's scope."""
+
+    petitions: list[PetitionOut]
+    missing: list[str]
+
+
+class DraftIn(BaseModel):
+    """What a clerk has typed so far 登记草稿: enough to hint at substance and repeats."""
+
+    reported_persons: list[ReportedPersonIn] = Field(default_factory=list, max_length=MAX_PERSONS)
+    categories: list[ProblemCategory] = Field(default_factory=list, max_length=10)
+    summary: str = Field("", max_length=MAX_SUMMARY)
+    full_text: FullText = ""
+
+
+class DraftHintsOut(BaseModel):
+    """The draft's substance hint (if any) and the earlier cases it may repeat."""
+
+    substance_hint: SubstanceHintOut | None
+    candidates: list[CandidateOut]
 
 
 class TimelineEntryOut(BaseModel):
@@ -109,6 +142,56 @@ def search_petitions(
         after=None if after is None else decode_cursor(after),
     )
     return intake.search(query, actor)
+
+
+MAX_BATCH = 100
+
+
+@casework.post("/draft-hints", response_model=DraftHintsOut, responses=error_responses(403, 422))
+def draft_hints(body: DraftIn, intake: Intake, actor: Actor) -> DraftHintsOut:
+    """Before saving: the substance hint of a draft and the earlier cases (in the clerk's
+    scope, best first) it may repeat; nothing is stored. POST: the text stays out of URLs."""
+    found = intake.draft_hints(
+        [p.model_dump() for p in body.reported_persons],
+        [c.value for c in body.categories],
+        body.summary,
+        body.full_text,
+        actor,
+    )
+    hint = found["substance_hint"]
+    return DraftHintsOut(
+        substance_hint=None if hint is None else SubstanceHintOut(**hint),
+        candidates=[
+            CandidateOut(
+                case_id=c.case_id,
+                registration_number=c.registration_number,
+                organ_code=c.organ_code,
+                summary=c.summary,
+                stage=c.stage,
+                score=c.score,
+                reason_zh=c.reason_zh,
+                reason_en=c.reason_en,
+                holder=HolderOut(
+                    organ_code=c.holder_organ,
+                    organ_name=c.holder_organ_name,
+                    office=c.holder_office,
+                ),
+            )
+            for c in found["candidates"]
+        ],
+    )
+
+
+# Declared before `/petitions/{case_id}` (this router is included first): "batch" is no id.
+@casework.get("/batch", response_model=PetitionBatchOut, responses=error_responses(403, 422))
+def get_petitions(
+    intake: Intake,
+    actor: Actor,
+    ids: Annotated[list[UUID], Query(min_length=1, max_length=MAX_BATCH)],
+) -> Any:
+    """Up to 100 cases in one call (`?ids=a&ids=b`) as staff see them, in the order asked;
+    ids unknown or outside the caller's scope are listed in `missing`."""
+    return intake.petitions(ids, actor)
 
 
 @casework.get(

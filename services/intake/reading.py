@@ -8,9 +8,9 @@ policy is applied where the petition is loaded.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 from uuid import UUID
 
@@ -34,7 +34,7 @@ from services.intake.sealing import SealedDataUnreadable, Sealer
 from services.intake.search import PAGE_MAX, SearchQuery, encode_cursor
 from services.intake.sidestore import SideStore
 from services.intake.timeline import timeline_of
-from services.intake.views import staff_view
+from services.intake.views import hint_for, staff_view
 
 __all__ = ["IntakeReading"]
 
@@ -93,6 +93,44 @@ class IntakeReading(ServiceApplication):
         held = self.side.handling_of([UUID(c.case_id) for c in found])
         return [self._with_holder(c, held.get(c.case_id, {})) for c in found]
 
+    def draft_hints(
+        self,
+        persons: Sequence[Mapping[str, str]],
+        categories: Sequence[str],
+        summary: str,
+        full_text: str,
+        actor: Actor,
+    ) -> dict[str, Any]:
+        """Before saving 登记前提示: the substance hint of a draft and the earlier cases it
+        may repeat, only those the clerk may see (a draft must not fish for others' cases).
+        Nothing is stored; whoever may register for their organ may ask."""
+        self.guard.organ(actor, Action.CHANGE, Object.CASE, actor.organ_code)
+        names = [p["name"] for p in persons if p.get("name")]
+        hint = hint_for(summary, full_text, names)
+        if not names:
+            return {"substance_hint": hint, "candidates": []}
+        catch_up_index(self, self.side)
+        draft = {
+            "case_id": "",
+            "persons": [{"name": p["name"], "unit": p.get("unit") or ""} for p in persons],
+            "categories": list(categories),
+            "registered_at": self.now().astimezone(UTC).isoformat(),
+        }
+        found = repeats.candidates(
+            draft,
+            self.side.index_rows(actor.organ_code[:2]),
+            self.rules.repeat_min_score,
+            self.normaliser,
+        )
+        visible = [c for c in found if self._visible(UUID(c.case_id), actor)]
+        held = self.side.handling_of([UUID(c.case_id) for c in visible])
+        shown = [self._with_holder(c, held.get(c.case_id, {})) for c in visible]
+        return {"substance_hint": hint, "candidates": shown}
+
+    def _visible(self, case_id: UUID, actor: Actor) -> bool:
+        petition = aggregates.find(self, Petition, case_id)
+        return petition is not None and self.guard.visible(actor, self.scope_of(petition))
+
     def _with_holder(self, candidate: repeats.Candidate, view: Mapping[str, Any]) -> Any:
         # Until routing says otherwise, the registering organ's petition office holds it.
         organ = view.get("holder_organ") or candidate.organ_code
@@ -111,6 +149,18 @@ class IntakeReading(ServiceApplication):
     def petition(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
         """The case as staff see it, without the reporter's identity."""
         return staff_view(self._authorised(case_id, actor, Action.READ, Object.CASE))
+
+    def petitions(self, case_ids: Sequence[UUID], actor: Actor) -> dict[str, Any]:
+        """Several cases at once as staff see them, in the order asked; unknown ones and
+        ones outside the caller's scope are listed as `missing` alike (each refusal is
+        logged), so a page of cases costs the gateway one call."""
+        found, missing = [], []
+        for case_id in dict.fromkeys(case_ids):
+            try:
+                found.append(self.petition(case_id, actor))
+            except NotFound:
+                missing.append(str(case_id))
+        return {"petitions": found, "missing": missing}
 
     def timeline(self, case_id: UUID, actor: Actor) -> list[dict[str, Any]]:
         """Every intake event of the case, oldest first: what, who, organ, office, when."""

@@ -32,6 +32,8 @@ class RoutingEventHandlers:
         self.clock = clock
         self.table: dict[str, Handler] = {
             HandlingEvents.OPENED: self.opened,
+            HandlingEvents.TRANSFER_PROPOSED: self.transfer_proposed,
+            HandlingEvents.TRANSFER_DISPATCHED: self.transfer_dispatched,
             HandlingEvents.TRANSFER_RECEIVED: self.transfer_received,
             HandlingEvents.REPORTED_BACK: self.reported_back,
             HandlingEvents.SENT_BACK: self.sent_back,
@@ -56,6 +58,24 @@ class RoutingEventHandlers:
             return []
         petition.note_handling_started(actor=_actor(envelope), at=self.clock())
         return [petition]
+
+    def transfer_proposed(self, envelope: Envelope, petition: Petition) -> list[Petition]:
+        """Remember where a proposed transfer would go: its dispatch names only its id."""
+        payload = envelope.payload
+        proposed = {"transfer_id": payload.get("transfer_id"), "to_organ": payload.get("to_organ")}
+        self._note(envelope, petition, proposed_transfer=proposed)
+        return []
+
+    def transfer_dispatched(self, envelope: Envelope, petition: Petition) -> list[Petition]:
+        """Sent to an organ 待接收: it must read what it is asked to receive (and keeps
+        seeing a case it refuses), as in routing; the holder is unchanged until receipt."""
+        view = self.side.handling_of([petition.id]).get(str(petition.id), {})
+        proposed = view.get("proposed_transfer") or {}
+        if proposed.get("transfer_id") == envelope.payload.get("transfer_id") and proposed.get(
+            "to_organ"
+        ):
+            self.side.note_holder(UUID(str(petition.id)), str(proposed["to_organ"]))
+        return []
 
     def transfer_received(self, envelope: Envelope, petition: Petition) -> list[Petition]:
         """A transfer was receipted: the receiving office holds the case now."""

@@ -7,7 +7,7 @@ from typing import Any
 from domain.petition import Petition
 from domain.substance import assess_substance
 
-__all__ = ["staff_view", "substance_hint"]
+__all__ = ["hint_for", "staff_view", "substance_hint"]
 
 
 def staff_view(p: Petition) -> dict[str, Any]:
@@ -58,8 +58,13 @@ def substance_hint(petition: Petition) -> dict[str, Any] | None:
     From `domain.substance` over the summary and full text as currently recorded; a hint
     only, it never blocks registration or screening.
     """
-    text = "\n".join(t for t in (petition.summary, petition.full_text) if t)
     names = [p["name"] for p in petition.reported_persons if p.get("name")]
+    return hint_for(petition.summary, petition.full_text, names)
+
+
+def hint_for(summary: str, full_text: str, names: list[str]) -> dict[str, Any] | None:
+    """The substance hint of a text naming these persons (a petition's, or a draft's)."""
+    text = "\n".join(t for t in (summary, full_text) if t)
     assessment = assess_substance(text, names)
     if not assessment.flagged or assessment.hint_zh is None or assessment.hint_en is None:
         return None

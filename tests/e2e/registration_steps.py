@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from playwright.sync_api import Locator, Page, expect
@@ -40,8 +41,10 @@ def register(
     visitors: int | None = None,
     reporter: tuple[str, str, str] | None = None,
     category: str | None = None,
+    before_saving: Callable[[Page], None] | None = None,
 ) -> Registered:
-    """Fills the registration form and saves it; returns what the page shows once."""
+    """Fills the registration form and saves it; returns what the page shows once.
+    `before_saving` looks at the filled form just before the save button is pressed."""
     page.goto(f"{base}/register")
     form = page.get_by_test_id("registration-form")
     expect(form).to_be_visible()
@@ -67,6 +70,8 @@ def register(
         choose(page, page.get_by_test_id("categories-select"), category)
         page.keyboard.press("Escape")
     page.get_by_test_id("summary-input").fill(summary)
+    if before_saving is not None:
+        before_saving(page)
     submit = page.get_by_test_id("submit-button")
     submit.click()
     number = page.get_by_test_id("registration-number")

@@ -9,6 +9,8 @@ import re
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from domain.contracts import HandlingEvents as H
+from domain.contracts import PetitionEvents as P
 from tests.e2e.casework import (
     act,
     approve,
@@ -53,10 +55,6 @@ def _reporter_sees(page: Page, base: str, code: str, stage: str, result: bool) -
         assert staff not in text
 
 
-# Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
-# a case dispatched to it, so the receiving step cannot be played through the page yet.
-# Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
     platform, browser: Browser
 ) -> None:
@@ -73,16 +71,26 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         )
         open_case(clerk, base, earlier.case_id)
         act(clerk, "acceptPetition", choices={"reportType": "检举控告"})
+
+        def hinted_before_saving(page: Page) -> None:
+            # The substance hint and the repeat candidate, while the form is still unsaved.
+            expect(page.get_by_test_id("draft-substance-hint")).to_be_visible()
+            repeat = page.get_by_test_id("draft-repeat").filter(has_text=earlier.number)
+            expect(repeat).to_be_visible()
+            expect(page.get_by_test_id("registration-number")).to_have_count(0)
+            shot(page, "1-hints-before-saving")
+
         first = register(
             clerk, base, channel="来访", visitors=3,
             reporter=("李举报", "620102198001011239", "13900001111"),
             persons=[(suspect, unit, "主任"), (unique_name("张"), unit, "会计")],
             category="违反群众纪律",
             summary=f"反映{suspect}等人有问题",
+            before_saving=hinted_before_saving,
         )
         assert first.receipt_code
         shot(clerk, "1-registered")
-        # The substance hint and the repeat candidate, shown as soon as it is saved.
+        # And still shown once it is saved, now the registered case's own.
         expect(clerk.get_by_test_id("draft-substance-hint")).to_be_visible()
         close_receipt(clerk)
         expect(clerk.get_by_test_id("draft-repeat").first).to_be_visible()
@@ -157,12 +165,13 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         # Every step in order, with who did it at which organ.
         whats = county.get_by_test_id("timeline-what").evaluate_all(
             "els => els.map(e => e.dataset.what)")
-        for step in ("registered", "transfer_proposed", "transfer_approved", "transfer_dispatched",
-                     "transfer_received", "disposal_decided", "concluded", "review_sent_back",
-                     "review_accepted", "feedback_recorded"):
+        # `what` is the event's type, as intake and routing store it (domain.contracts).
+        for step in (P.REGISTERED, H.TRANSFER_PROPOSED, H.TRANSFER_APPROVED,
+                     H.TRANSFER_DISPATCHED, H.TRANSFER_RECEIVED, H.DISPOSAL_DECIDED,
+                     H.CONCLUDED, H.SENT_BACK, H.RESULT_ACCEPTED, H.FEEDBACK_GIVEN):
             assert step in whats, (step, whats)
-        assert whats.index("registered") < whats.index("transfer_proposed")
-        assert whats.index("review_sent_back") < whats.index("review_accepted")
+        assert whats.index(P.REGISTERED) < whats.index(H.TRANSFER_PROPOSED)
+        assert whats.index(H.SENT_BACK) < whats.index(H.RESULT_ACCEPTED)
         links = county.get_by_test_id("custody-link")
         organs = links.evaluate_all("els => els.map(e => e.dataset.organ)")
         assert organs[0] == TOWNSHIP and COUNTY in organs and organs[-1] in (OTHER_TOWNSHIP, COUNTY)
@@ -187,10 +196,6 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         expect(sibling.get_by_test_id("case-facts")).to_have_count(0)
 
 
-# Known open bug (issue 10 stays open): an office's "waiting for receipt" tray does not show
-# a case dispatched to it, so the receiving step cannot be played through the page yet.
-# Not strict, so the day it is fixed this passes and the marker must go.
-@pytest.mark.xfail(reason="incoming tray misses dispatched cases (issue 10)", strict=False)
 def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there(
     platform, browser: Browser
 ) -> None:
@@ -233,7 +238,7 @@ def test_story_2_a_court_officer_goes_to_the_stationed_unit_and_is_handled_there
             "data-status", re.compile("^(concluded|under_review)$"))
         whats = handler.get_by_test_id("timeline-what").evaluate_all(
             "els => els.map(e => e.dataset.what)")
-        assert "transfer_received" in whats and "concluded" in whats
+        assert H.TRANSFER_RECEIVED in whats and H.CONCLUDED in whats
         shot(handler, "2-stationed")
 
 

@@ -15,9 +15,13 @@ from .logged_in import DEMO_PASSWORD, StaffClient
 
 pytestmark = pytest.mark.integration
 
+# What the search page and more ask of each case: the search row's fields, intake's facts
+# (not in the search row: one petition each, unless batched) and routing's handling.
 PAGE = """query($n: Int!, $f: CaseFilter) { cases(first: $n, filter: $f) { edges { node {
   id registrationNumber stage summary registeredAt channel
   organ { code } reportedPersons { name }
+  facts { channel receivedAt visitors summary reportedPersons { name } }
+  substanceHint { messageZh } attachments { sha256 }
   holder { organCode office }
   status
   handling { version fiveInPlaceMissing }
@@ -54,18 +58,25 @@ def test_a_page_of_50_cases_costs_a_bounded_number_of_service_calls(platform, in
     finally:
         clerk.close()
     gateway = in_process.app.state.gateway  # type: ignore[attr-defined]
-    before = {c.name: c.calls for c in gateway.services}
-    body = in_process.post(
-        "/graphql", json={"query": PAGE, "variables": {"n": 50, "f": {"organ": "620102"}}}
-    ).json()
-    page = ok(body)["cases"]["edges"]
-    calls = {c.name: c.calls - before[c.name] for c in gateway.services}
-    assert len(page) == 50
-    assert all(edge["node"]["registrationNumber"].startswith("620102") for edge in page)
-    # One search in intake, one batch read in routing (repeats included) and one in
-    # supervision (each case's deadlines), whatever the page.
-    assert calls == {"intake": 1, "routing": 1, "stats": 0, "supervision": 1}, calls
-    assert all(isinstance(edge["node"]["deadlines"], list) for edge in page)
+
+    def cost(first: int) -> dict[str, int]:
+        """HTTP requests the gateway sent to each service for one page of `first` cases."""
+        before = {c.name: c.calls for c in gateway.services}
+        body = in_process.post(
+            "/graphql", json={"query": PAGE, "variables": {"n": first, "f": {"organ": "620102"}}}
+        ).json()
+        page = ok(body)["cases"]["edges"]
+        assert len(page) == first
+        assert all(edge["node"]["registrationNumber"].startswith("620102") for edge in page)
+        assert all(edge["node"]["facts"]["visitors"] == 3 for edge in page)
+        assert all(isinstance(edge["node"]["deadlines"], list) for edge in page)
+        return {c.name: c.calls - before[c.name] for c in gateway.services}
+
+    # One search and one batch read in intake, one batch read in routing (repeats
+    # included) and one in supervision (each case's deadlines), whatever the page's size.
+    expected = {"intake": 2, "routing": 1, "stats": 0, "supervision": 1}
+    assert cost(50) == expected
+    assert cost(5) == expected
 
 
 def test_a_path_parameter_stays_one_segment(in_process):

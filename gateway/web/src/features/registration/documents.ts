@@ -18,3 +18,17 @@ export const REGISTER_PETITION = graphql(`
 `)
 
 export type RegisteredPetition = ResultOf<typeof REGISTER_PETITION>['registerPetition']
+
+/** Before saving: the draft's substance hint and the earlier cases it may repeat (in scope). */
+export const DRAFT_HINTS = graphql(`
+  query DraftHints($draft: DraftInput!) {
+    draftHints(draft: $draft) {
+      substanceHint { messageZh messageEn missing }
+      repeatCandidates { caseId registrationNumber summary stage reasonZh reasonEn }
+    }
+  }
+`)
+
+export type DraftHints = ResultOf<typeof DRAFT_HINTS>['draftHints']
+export type SubstanceHintView = NonNullable<DraftHints['substanceHint']>
+export type RepeatCandidateView = DraftHints['repeatCandidates'][number]

@@ -52,6 +52,16 @@ export function namedPersons(draft: RegistrationDraft) {
     }))
 }
 
+/** The `draftHints` input: what the hints look at (names and units, categories, text). */
+export function draftHintsInput(draft: RegistrationDraft) {
+  return {
+    reportedPersons: namedPersons(draft).map((p) => ({ name: p.name, unit: p.unit })),
+    categories: [...draft.categories],
+    summary: draft.summary.trim(),
+    fullText: draft.fullText.trim(),
+  }
+}
+
 /** The `registerPetition` input: channel-dependent fields only where the channel has them. */
 export function registrationInput(draft: RegistrationDraft, organCode: string) {
   const handover = HANDOVER_CHANNELS.includes(draft.channel)

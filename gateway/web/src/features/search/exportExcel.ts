@@ -26,14 +26,16 @@ export async function exportCases(rows: readonly CaseRow[], labels: ExportLabels
   const sheet = book.addWorksheet(labels.sheet)
   sheet.addRow(labels.headers).font = { bold: true }
   for (const r of rows) {
+    // A row whose facts intake withholds (none in a search of the user's own scope) stays blank.
+    const f = r.facts
     sheet.addRow([
       r.registrationNumber,
       r.organ?.name ?? '',
-      labels.channel(r.facts.channel),
-      beijingWallClock(r.facts.receivedAt),
-      r.facts.visitors,
-      r.facts.reportedPersons.map((p) => p.name).join('、'),
-      r.facts.summary,
+      f ? labels.channel(f.channel) : '',
+      f ? beijingWallClock(f.receivedAt) : '',
+      f?.visitors ?? '',
+      (f?.reportedPersons ?? []).map((p) => p.name).join('、'),
+      f?.summary ?? '',
       labels.stage(r.status || r.stage),
       `${r.holder?.organ?.name ?? ''} ${labels.office(r.holder?.office)}`.trim(),
     ])
