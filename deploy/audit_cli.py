@@ -173,7 +173,7 @@ def runtime_role(settings: Settings) -> str:
 
 
 def run_migrations(
-    owner_url: str, runtime: str, env: Mapping[str, str], timeout: float = 90
+    owner_url: str, runtime: str, env: Mapping[str, str], timeout: float = 180
 ) -> None:
     """Each process declares its own tables as the owner (`BATON_MIGRATE=1`), in parallel."""
     child_env = {
