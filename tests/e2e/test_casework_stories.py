@@ -21,6 +21,7 @@ from tests.e2e.casework import (
     shot,
     until_visible,
 )
+from tests.e2e.chain import routing_chain_is_intact
 from tests.e2e.registration_steps import close_receipt, register, unique_name
 
 pytestmark = pytest.mark.e2e
@@ -56,7 +57,7 @@ def _reporter_sees(page: Page, base: str, code: str, stage: str, result: bool) -
 
 
 def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
-    platform, browser: Browser
+    platform, browser: Browser, database_url: str
 ) -> None:
     base = _base(platform)
     with people(browser, base) as crowd:
@@ -175,6 +176,21 @@ def test_story_1_visit_up_to_the_county_down_to_another_township_and_archived(
         links = county.get_by_test_id("custody-link")
         organs = links.evaluate_all("els => els.map(e => e.dataset.organ)")
         assert organs[0] == TOWNSHIP and COUNTY in organs and organs[-1] in (OTHER_TOWNSHIP, COUNTY)
+        # Who did each step, at which organ: the clerk registered at the township, the
+        # county received, the other township concluded, the county archived.
+        rows = county.get_by_test_id("timeline").locator("tbody tr")
+        steps = rows.evaluate_all(
+            "rows => rows.map(r => [r.querySelector('[data-what]')?.dataset.what,"
+            " r.querySelector('[data-organ]')?.dataset.organ])")
+        done_at = {what: organ for what, organ in steps}
+        assert done_at[P.REGISTERED] == TOWNSHIP
+        assert done_at[H.TRANSFER_RECEIVED] in (COUNTY, OTHER_TOWNSHIP)
+        assert done_at[H.CONCLUDED] == OTHER_TOWNSHIP
+        assert done_at[H.RESULT_ACCEPTED] == COUNTY
+        # The case's hash chain on routing.events reached every consumer whole.
+        length = routing_chain_is_intact(
+            database_url, platform.settings.baton_namespace, first.case_id)
+        assert length >= 12
 
         # A user of a sibling county sees none of it: not in search, inbox or by URL.
         def search(page: Page, rows: str) -> None:

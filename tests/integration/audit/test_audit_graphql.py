@@ -43,20 +43,6 @@ RECEIVE = """mutation($c: ID!, $t: ID!) { receiveTransfer(caseId: $c, transferId
   holder { organCode office } } }"""
 
 
-@pytest.fixture(scope="module")
-def clients(platform):
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
-
-
 def code(body: dict) -> str:
     """The only error's code; its messages are there in both languages."""
     assert body.get("data") is None, body

@@ -5,7 +5,6 @@ the user may see the case."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from datetime import datetime
 
 import pytest
@@ -17,7 +16,6 @@ from tests.integration.gateway.test_supervision_graphql import (
     issue_when_known,
 )
 from tests.integration.platform.casework import ok
-from tests.integration.platform.logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
 
@@ -29,20 +27,6 @@ CASE = """query($id: ID!) { case(id: $id) {
 ORDER_STEPS = ["SupervisionOrder.Drafted", "SupervisionOrder.Approved",
                "SupervisionOrder.Acknowledged", "SupervisionOrder.ProgressReported",
                "SupervisionOrder.Reminded", "SupervisionOrder.Closed"]
-
-
-@pytest.fixture(scope="module")
-def clients(platform) -> Iterator[Callable[[str], StaffClient]]:
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
 
 
 def test_an_orders_steps_and_clock_are_on_the_case_page(clients) -> None:

@@ -4,7 +4,6 @@ county with its clock and history, the header's counts, evaluations, and coded r
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 
 import pytest
 
@@ -30,20 +29,6 @@ OVERDUE = "query($o: String) { overdueCases(organ: $o) { id caseId } }"
 DRAW = """mutation($m: String!, $o: [String!]!, $s: String) {
   drawEvaluation(month: $m, organs: $o, seed: $s) { id seed population sample } }"""
 PUBLISH = "mutation($y: Int!, $f: String!) { publishCalendarYear(year: $y, file: $f) }"
-
-
-@pytest.fixture(scope="module")
-def clients(platform) -> Callable[[str], StaffClient]:
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
 
 
 def code(body: dict) -> str:

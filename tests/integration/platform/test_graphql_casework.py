@@ -8,7 +8,6 @@ import json
 import pytest
 
 from .casework import ACCEPT, CASE, PROPOSE, REGISTER, ok, registration, wait_for
-from .logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
 
@@ -24,20 +23,6 @@ INBOX = """query { inbox { organCode counts { held incoming awaitingApproval sen
 SEARCH = """query($f: CaseFilter, $n: Int!) { cases(filter: $f, first: $n) {
   edges { node { id registrationNumber stage holder { organCode } } }
   pageInfo { hasNextPage endCursor } } }"""
-
-
-@pytest.fixture(scope="module")
-def clients(platform):
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
 
 
 def test_a_township_report_goes_up_to_the_county_signed_off_and_receipted(clients):

@@ -6,27 +6,12 @@ from __future__ import annotations
 import pytest
 
 from .casework import ACCEPT, REGISTER, ok, registration
-from .logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
 
 HINTS = """query($d: DraftInput!) { draftHints(draft: $d) {
   substanceHint { messageZh messageEn missing }
   repeatCandidates { caseId registrationNumber summary stage reasonZh holderOrganCode } } }"""
-
-
-@pytest.fixture(scope="module")
-def clients(platform):
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
 
 
 def test_a_draft_shows_its_hint_and_the_case_it_may_repeat_before_saving(clients):

@@ -10,7 +10,6 @@ import time
 import pytest
 
 from .casework import ACCEPT, CASE, PROPOSE, REGISTER, ok, registration, wait_for
-from .logged_in import StaffClient
 
 pytestmark = pytest.mark.integration
 
@@ -29,20 +28,6 @@ fragment F on InboxItem { status holderOrganCode holderOffice repeats
   transfer { id kind state toOrganCode reason proposedBy proposedAt deadline
     target { code name } } }"""
 REVEAL = """mutation($id: ID!) { revealReporter(caseId: $id, purpose: "核实身份") { name } }"""
-
-
-@pytest.fixture(scope="module")
-def clients(platform):
-    made: dict[str, StaffClient] = {}
-
-    def get(username: str) -> StaffClient:
-        if username not in made:
-            made[username] = StaffClient(platform.gateway_url, username)
-        return made[username]
-
-    yield get
-    for client in made.values():
-        client.close()
 
 
 def dispatched_to_the_stationed_unit(clients) -> tuple[str, str, str]:
