@@ -33,7 +33,6 @@ from services.intake.schemas import (
     CorrectionIn,
     DivertIn,
     HandlingOut,
-    HolderOut,
     LinkRepeatIn,
     NotAcceptApprovalIn,
     NotAcceptProposalIn,
@@ -173,22 +172,7 @@ def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -
 def repeat_candidates(case_id: CaseId, intake: Intake, actor: Actor) -> list[CandidateOut]:
     """Earlier cases anywhere in the province this report may repeat, best first, with
     the reason and who holds each now."""
-    return [
-        CandidateOut(
-            case_id=c.case_id,
-            registration_number=c.registration_number,
-            organ_code=c.organ_code,
-            summary=c.summary,
-            stage=c.stage,
-            score=c.score,
-            reason_zh=c.reason_zh,
-            reason_en=c.reason_en,
-            holder=HolderOut(
-                organ_code=c.holder_organ, organ_name=c.holder_organ_name, office=c.holder_office
-            ),
-        )
-        for c in intake.repeat_candidates(case_id, actor)
-    ]
+    return [CandidateOut.of(c) for c in intake.repeat_candidates(case_id, actor)]
 
 
 @petitions.post(

@@ -24,7 +24,6 @@ from services.intake.schemas import (
     MAX_PERSONS,
     CandidateOut,
     FullText,
-    HolderOut,
     PetitionOut,
     ReportedPersonIn,
     SubstanceHintOut,
@@ -161,24 +160,7 @@ def draft_hints(body: DraftIn, intake: Intake, actor: Actor) -> DraftHintsOut:
     hint = found["substance_hint"]
     return DraftHintsOut(
         substance_hint=None if hint is None else SubstanceHintOut(**hint),
-        candidates=[
-            CandidateOut(
-                case_id=c.case_id,
-                registration_number=c.registration_number,
-                organ_code=c.organ_code,
-                summary=c.summary,
-                stage=c.stage,
-                score=c.score,
-                reason_zh=c.reason_zh,
-                reason_en=c.reason_en,
-                holder=HolderOut(
-                    organ_code=c.holder_organ,
-                    organ_name=c.holder_organ_name,
-                    office=c.holder_office,
-                ),
-            )
-            for c in found["candidates"]
-        ],
+        candidates=[CandidateOut.of(c) for c in found["candidates"]],
     )
 
 

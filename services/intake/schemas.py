@@ -394,6 +394,23 @@ class CandidateOut(BaseModel):
     reason_en: str
     holder: HolderOut
 
+    @classmethod
+    def of(cls, c: Any) -> CandidateOut:
+        """From the domain's repeat candidate, with who holds it now."""
+        return cls(
+            case_id=c.case_id,
+            registration_number=c.registration_number,
+            organ_code=c.organ_code,
+            summary=c.summary,
+            stage=c.stage,
+            score=c.score,
+            reason_zh=c.reason_zh,
+            reason_en=c.reason_en,
+            holder=HolderOut(
+                organ_code=c.holder_organ, organ_name=c.holder_organ_name, office=c.holder_office
+            ),
+        )
+
 
 class ProgressIn(BaseModel):
     """A reporter's receipt code 查询码 (in the body, so it never lands in access logs)."""
