@@ -76,7 +76,7 @@ ScopedOrgan = Annotated[str, Depends(organ_in_scope)]
 
 
 def _case_missing() -> NotFound:
-    return NotFound("case_not_found", "案件不存在或不在您的权限范围内",
+    return NotFound("case_unknown", "案件不存在或不在您的权限范围内",
                     "The case does not exist or is outside your scope")
 
 
@@ -95,7 +95,7 @@ def _scope(app: SupervisionApplication, case_id: str) -> CaseScope | None:
 def case_in_scope(request: Request, app: App, actor: CurrentActor,
                   case_id: Annotated[UUID, Path()]) -> str:
     """A case the caller may read (`domain.access`, case: read over every organ that held
-    it); one supervision has not seen, or out of scope, is 404 `case_not_found`."""
+    it); one supervision has not seen, or out of scope, is 404 `case_unknown`."""
     scope = _scope(app, str(case_id))
     if scope is None:
         raise _case_missing()

@@ -89,9 +89,9 @@ def test_a_case_timeline_and_clocks_are_scoped_to_who_may_read_the_case(api: Api
         for reader in (COUNTY_HANDLER, CITY_HANDLER):
             assert api.client.get(url, headers=bearer(reader)).status_code == 200, url
         assert error_code(api.client.get(url, headers=bearer(TOWN_A)), 404) == \
-            "case_not_found"
+            "case_unknown"
         # A case supervision never saw, and a malformed id.
-        assert error_code(api.client.get(f"/cases/{uuid4()}/{path}"), 404) == "case_not_found"
+        assert error_code(api.client.get(f"/cases/{uuid4()}/{path}"), 404) == "case_unknown"
         assert error_code(api.client.get(f"/cases/not-a-case/{path}"), 422) == \
             "request_invalid"
     assert error_code(api.client.get(f"/cases/{case}/timeline",

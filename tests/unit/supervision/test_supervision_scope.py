@@ -48,8 +48,8 @@ def test_an_order_and_its_clock_are_hidden_outside_the_case_subtree(api: Api) ->
     reads = {
         f"/orders/{order_id}": "order_unknown",
         f"/deadlines/{deadline_id}": "deadline_unknown",
-        f"/cases/{case}/orders": "case_not_found",
-        f"/cases/{case}/deadlines": "case_not_found",
+        f"/cases/{case}/orders": "case_unknown",
+        f"/cases/{case}/deadlines": "case_unknown",
     }
     for path, missing in reads.items():
         for allowed in (CITY_HANDLER, COUNTY_READER):
@@ -103,5 +103,5 @@ def test_an_evaluation_is_read_by_the_panel_and_the_evaluated_organs_only(api: A
 def test_a_case_supervision_never_heard_of_is_not_found(api: Api) -> None:
     for path in (f"/cases/{uuid4()}/orders", f"/cases/{uuid4()}/deadlines"):
         answer = get(api, path, SIBLING)
-        assert answer.status_code == 404 and code_of(answer) == "case_not_found"
+        assert answer.status_code == 404 and code_of(answer) == "case_unknown"
     assert code_of(get(api, "/cases/not-a-uuid/orders", SIBLING)) == "request_invalid"
