@@ -84,7 +84,8 @@ def test_another_countys_user_sees_no_supervision_of_the_case(clients) -> None:
         not any(e["source"] == "supervision" for e in case["timeline"])
         and case["deadlines"] == []
     ), body
-    # The caseDeadlines query answers the same: nothing for a case out of scope.
+    # Asked by id, a case out of scope is as unknown (the refusal is logged).
     query = "query($c: ID!) { caseDeadlines(caseId: $c) { id } }"
-    assert ok(other.post(query, c=case_id))["caseDeadlines"] == []
+    refused = other.post(query, c=case_id)
+    assert refused["errors"][0]["extensions"]["code"] == "case_unknown", refused
     assert ok(city.post(query, c=case_id))["caseDeadlines"] is not None
