@@ -55,6 +55,7 @@ def _declared(status: int, description: str) -> dict[str, Any]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _declared(400, "Malformed body (not JSON or not UTF-8) 请求体格式错误"),
     401: _declared(401, "Not authenticated 未认证"),
     403: _declared(403, "Forbidden 无权操作"),
     404: _declared(404, "Not found 未找到"),

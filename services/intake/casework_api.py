@@ -146,7 +146,9 @@ def search_petitions(
 MAX_BATCH = 100
 
 
-@casework.post("/draft-hints", response_model=DraftHintsOut, responses=error_responses(403, 422))
+@casework.post(
+    "/draft-hints", response_model=DraftHintsOut, responses=error_responses(400, 403, 422)
+)
 def draft_hints(body: DraftIn, intake: Intake, actor: Actor) -> DraftHintsOut:
     """Before saving: the substance hint of a draft and the earlier cases (in the clerk's
     scope, best first) it may repeat; nothing is stored. POST: the text stays out of URLs."""
