@@ -98,17 +98,22 @@ Intake = Annotated[IntakeApplication, Depends(_intake)]
 CaseId = Annotated[UUID, Path(description="The case id 案件编号 (the petition's id)")]
 
 casework = APIRouter(prefix="/petitions", tags=["casework"])
+# PostgreSQL text holds no NUL: refused as invalid input (422), never a 500.
+NO_NUL = r"^[^\x00]*$"
 
 
 @casework.get("", response_model=PetitionPageOut, responses=error_responses(403, 422))
 def search_petitions(
     intake: Intake,
     actor: Actor,
-    registration_number: Annotated[str | None, Query(max_length=40)] = None,
+    registration_number: Annotated[str | None, Query(max_length=40, pattern=NO_NUL)] = None,
     reported_person: Annotated[
-        str | None, Query(max_length=50, description="Part of a reported person's name or unit")
+        str | None,
+        Query(max_length=50, pattern=NO_NUL, description="Part of a reported person's name"),
     ] = None,
-    text: Annotated[str | None, Query(max_length=100, description="Part of the summary")] = None,
+    text: Annotated[
+        str | None, Query(max_length=100, pattern=NO_NUL, description="Part of the summary")
+    ] = None,
     stage: Annotated[str | None, Query(pattern=STAGE_PATTERN)] = None,
     channel: Channel | None = None,
     registered_from: Annotated[

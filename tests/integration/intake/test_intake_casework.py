@@ -123,6 +123,9 @@ def test_search_filters_pages_and_scope(service: Intake) -> None:
         ({"after": "not a cursor"}, "cursor_invalid"),
         ({"after": "WyJ4IiwgInkiXQ=="}, "cursor_invalid"),
         ({"text": "x" * 101}, "request_invalid"),
+        ({"reported_person": "\x00"}, "request_invalid"),
+        ({"text": "a\x00b"}, "request_invalid"),
+        ({"registration_number": "\x00"}, "request_invalid"),
     ],
 )
 def test_search_bad_inputs_are_coded(service: Intake, params: dict[str, Any], code: str) -> None:
