@@ -21,8 +21,9 @@ from domain.guards import aware, require_text
 from domain.petition import refusals
 from domain.petition.corrections import plan_correction
 from domain.petition.description import ReportDescription
+from domain.petition.guarded import PetitionGuards
 from domain.petition.refusals import MAX_ATTACHMENTS, MAX_NAME, MAX_SUMMARY, MAX_TEXT
-from domain.petition.sign_off import require_decider, require_proposer
+from domain.petition.sign_off import require_proposer
 from domain.petition.stage import Stage
 from domain.petition.values import Attachment
 from domain.vocabulary import NotificationMethod, RealNameCheck, ReportType, parse
@@ -30,7 +31,7 @@ from domain.vocabulary import NotificationMethod, RealNameCheck, ReportType, par
 __all__ = ["Petition"]
 
 
-class Petition(Aggregate):
+class Petition(PetitionGuards, Aggregate):
     """A petition or report 信访举报件, keyed by the case id."""
 
     # --- registration 登记 -----------------------------------------------------------
@@ -141,19 +142,6 @@ class Petition(Aggregate):
         self.public_result_en: str | None = None
         self.corrections = 0
         self.reveals = 0
-
-    @property
-    def description(self) -> ReportDescription:
-        """What the report says, as now recorded (corrections included)."""
-        return ReportDescription.from_event_values(vars(self))
-
-    @property
-    def primary_category(self) -> str | None:
-        return self.categories[0] if self.categories else None
-
-    @property
-    def attachment_hashes(self) -> list[str]:
-        return [a["sha256"] for a in self.attachments]
 
     # --- attachments 附件 ------------------------------------------------------------
 
@@ -290,13 +278,6 @@ class Petition(Aggregate):
     ) -> None:
         self.not_accept_proposal = None
 
-    def _require_decider(self, actor: Actor) -> dict[str, Any]:
-        proposal = self.not_accept_proposal
-        if self.stage != Stage.RECEIVED or proposal is None:
-            raise refusals.not_accept_not_proposed()
-        require_decider(actor, self.organ_code, proposal["proposed_by"])
-        return proposal
-
     # --- repeats 重复举报 --------------------------------------------------------------
 
     def link_as_repeat(self, first: Petition, reason: str, *, actor: str, at: datetime) -> str:
@@ -325,16 +306,6 @@ class Petition(Aggregate):
         self.first_case_id = first_case_id
         self._screened(actor, decided_at)
 
-    def _screened(self, actor: str, at: datetime) -> None:
-        self.screened_by = actor
-        self.screened_at = at
-
-    def _require_unscreened(self) -> None:
-        if self.stage != Stage.RECEIVED:
-            raise refusals.already_screened(self.stage)
-        if self.not_accept_proposal is not None:
-            raise refusals.not_accept_pending()
-
     # --- real name 实名核实 ----------------------------------------------------------
 
     def verify_real_name(self, method: str, *, actor: str, at: datetime) -> None:
@@ -352,10 +323,6 @@ class Petition(Aggregate):
         self, *, organ_code: str, actor: str, verified_at: datetime, method: str
     ) -> None:
         self.real_name_check = method
-
-    def _require_real_name(self) -> None:
-        if not self.real_name:
-            raise refusals.petition_anonymous()
 
     def record_reveal(self, purpose: str, *, actor: str, at: datetime) -> str:
         """Record a read of the sealed identity 查阅举报人身份; returns the ciphertext."""
