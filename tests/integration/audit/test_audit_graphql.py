@@ -8,24 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from deploy.verify_checkpoint import inclusion_holds
 from tests.conftest import DEMO_PASSWORD, Staff
 
-from ..platform.casework import ACCEPT, CASE, PROPOSE, REGISTER, ok, registration
+from ..platform.casework import ok
 from ..platform.logged_in import StaffClient
+from .replay_story import HISTORY, Story, check_replays, now
 
 pytestmark = pytest.mark.integration
 
-HISTORY = """query($id: ID!, $at: String!) { caseHistory(caseId: $id, asOf: $at) {
-  caseId asOf registrationNumber stage status holder custody facts handling deadlines
-  events { service aggregateId sequence what who organCode office at recordedAt
-           auditSequence leaf path }
-  checkpoints { service store size root signatureOk } } }"""
 VERIFY = """mutation($s: String) { verifyAudit(service: $s) { id state total checked
   stores { service total checked done ok events
            broken { sequence what } latestCheckpoint { size root signatureOk } } } }"""
@@ -35,12 +29,6 @@ POLL = """query($id: ID!) { auditVerification(id: $id) { id state total checked
 STORES = "query { auditStores }"
 LOG = """query($c: String, $u: String) { accessLog(caseId: $c, user: $u, first: 200) {
   user caseId action object outcome reason } }"""
-APPROVE = """mutation($c: ID!, $t: ID!) { approveTransfer(caseId: $c, transferId: $t) {
-  pendingTransfer { state } } }"""
-DISPATCH = """mutation($c: ID!, $t: ID!) { dispatchTransfer(caseId: $c, transferId: $t) {
-  pendingTransfer { state } } }"""
-RECEIVE = """mutation($c: ID!, $t: ID!) { receiveTransfer(caseId: $c, transferId: $t) {
-  holder { organCode office } } }"""
 
 
 def code(body: dict) -> str:
@@ -51,127 +39,30 @@ def code(body: dict) -> str:
     return str(error["extensions"]["code"])
 
 
-def settle(client: StaffClient, case_id: str, check: Callable[[dict], bool]) -> dict:
-    """The case once `check` holds and two reads a second apart agree (consumers are done)."""
-    deadline = time.monotonic() + 60
-    last = None
-    while time.monotonic() < deadline:
-        case = ok(client.post(CASE, id=case_id))["case"]
-        if check(case) and case == last:
-            return case
-        last = case
-        time.sleep(1.0)
-    raise AssertionError(f"the case did not settle: {last}")
-
-
-def now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat()
-
-
-def move(clients, case_id: str, kind: str, sender: str, signer: str, receiver: str,
-         to_organ: str) -> None:
-    """Propose, sign off, dispatch and receive one transfer."""
-    proposed = ok(clients(sender).post(PROPOSE, input={
-        "caseId": case_id, "kind": kind, "reason": f"{kind} 理由", "toOrgan": to_organ,
-        "toOffice": "petition",
-    }))["proposeTransfer"]
-    transfer = proposed["pendingTransfer"]["id"]
-    ok(clients(signer).post(APPROVE, c=case_id, t=transfer))
-    ok(clients(sender).post(DISPATCH, c=case_id, t=transfer))
-    settle(clients(receiver), case_id, lambda c: c["pendingTransfer"] is not None)
-    ok(clients(receiver).post(RECEIVE, c=case_id, t=transfer))
-
-
-def summary(case: dict) -> dict[str, Any]:
-    """What the case page showed at a moment, in the replay's terms."""
-    holder = case["holder"]
-    return {
-        "stage": case["stage"],
-        "status": case["status"],
-        "holder": (holder["organCode"], holder["office"]) if holder else None,
-        "custody": [(c["kind"], c["fromOrganCode"], c["toOrganCode"]) for c in case["custody"]],
-    }
-
-
-def replayed(history: dict) -> dict[str, Any]:
-    holder = history["holder"]
-    return {
-        "stage": history["stage"],
-        "status": history["status"],
-        "holder": (holder["organ_code"], holder["office"]) if holder else None,
-        "custody": [(c["kind"], c["from_organ"], c["to_organ"]) for c in history["custody"]],
-    }
-
-
-def key(event: dict) -> tuple[str, str, int]:
-    return event["service"], event["aggregateId"], event["sequence"]
-
-
 @pytest.fixture(scope="module")
-def story(clients) -> dict[str, Any]:
-    """A township's case reported up to its county and assigned down again; what the case
-    page showed after each step, and when."""
-    clerk = clients("clerk.620102001")
-    registered = ok(clerk.post(REGISTER, input=registration("620102001")))["registerPetition"]
-    case_id = registered["caseId"]
-    seen: list[tuple[str, dict]] = []
-
-    def note(check: Callable[[dict], bool]) -> None:
-        case = settle(clerk, case_id, check)
-        seen.append((now(), summary(case)))
-
-    note(lambda c: c["stage"] == "received")
-    ok(clerk.post(ACCEPT, id=case_id))
-    note(lambda c: "proposeTransfer" in c["availableActions"])
-    move(clients, case_id, "report_up", "clerk.620102001", "leader.620102001", "clerk.620102",
-         "620102")
-    note(lambda c: c["holder"]["organCode"] == "620102")
-    move(clients, case_id, "assign_down", "clerk.620102", "leader.620102", "clerk.620102001",
-         "620102001")
-    note(lambda c: c["holder"]["organCode"] == "620102001" and len(c["custody"]) >= 3)
-    return {"case_id": case_id, "number": registered["registrationNumber"], "seen": seen}
+def story(clients) -> Story:
+    """A township's case reported up to its county and assigned down again."""
+    story = Story(clients, "clerk.620102001", "620102001")
+    story.move("report_up", "clerk.620102001", "leader.620102001", "clerk.620102", "620102")
+    story.move("assign_down", "clerk.620102", "leader.620102", "clerk.620102001", "620102001")
+    return story
 
 
 def test_replaying_the_case_at_each_step_and_each_event_gives_what_was_recorded(clients, story):
-    auditor = clients("auditor.62")
-    case_id = story["case_id"]
-    for moment, shown in story["seen"]:
-        history = ok(auditor.post(HISTORY, id=case_id, at=moment))["caseHistory"]
-        assert history["registrationNumber"] == story["number"]
-        assert replayed(history) == shown, moment
-    final = ok(auditor.post(HISTORY, id=case_id, at=now()))["caseHistory"]
-    events = final["events"]
-    services = {e["service"] for e in events}
-    assert {"intake", "routing"} <= services, events
-    assert [e["recordedAt"] for e in events] == sorted(
-        (e["recordedAt"] for e in events), key=dt.datetime.fromisoformat
-    )
+    events = check_replays(clients("auditor.62"), story)
+    assert {"intake", "routing"} <= {e["service"] for e in events}, events
     kinds = [e["what"] for e in events if e["service"] == "routing"]
     assert kinds.count("Handling.TransferReceived") == 2, kinds
     assert {"clerk.620102001", "leader.620102001", "clerk.620102", "leader.620102"} <= {
         e["who"] for e in events
     }
-    for event in events:
-        at = event["recordedAt"]
-        then = ok(auditor.post(HISTORY, id=case_id, at=at))["caseHistory"]
-        upto = [key(e) for e in events if dt.datetime.fromisoformat(e["recordedAt"])
-                <= dt.datetime.fromisoformat(at)]
-        assert [key(e) for e in then["events"]] == upto, at
-        # Each service's state is its aggregate at the version of its last event by then.
-        intake_version = max(s for svc, _, s in upto if svc == "intake")
-        assert then["facts"]["version"] == intake_version
-        routing = [s for svc, agg, s in upto if svc == "routing" and agg == case_id]
-        if routing:
-            assert then["handling"]["version"] == max(routing)
-        else:
-            assert then["handling"] is None and then["status"] is None
 
 
 def test_every_event_is_proved_under_a_signed_checkpoint(clients, story):
     auditor = clients("auditor.62")
     deadline = time.monotonic() + 60
     while True:  # checkpoints are signed every second on the test platform
-        history = ok(auditor.post(HISTORY, id=story["case_id"], at=now()))["caseHistory"]
+        history = ok(auditor.post(HISTORY, id=story.case_id, at=now()))["caseHistory"]
         if all(e["path"] is not None for e in history["events"]):
             break
         assert time.monotonic() < deadline, history["events"]
@@ -192,28 +83,29 @@ def test_every_event_is_proved_under_a_signed_checkpoint(clients, story):
 
 def test_replays_are_written_to_the_access_log(clients, story):
     auditor = clients("auditor.62")
-    moment = story["seen"][1][0]
-    ok(auditor.post(HISTORY, id=story["case_id"], at=moment))
-    log = ok(auditor.post(LOG, c=story["case_id"], u="auditor.62"))["accessLog"]
+    moment = story.seen[1][0]
+    ok(auditor.post(HISTORY, id=story.case_id, at=moment))
+    log = ok(auditor.post(LOG, c=story.case_id, u="auditor.62"))["accessLog"]
     replays = [e for e in log if e["action"] == "replay"]
     assert any(e["reason"] == f"replay_as_of:{moment}" for e in replays), log
-    assert all(e["outcome"] == "ALLOWED" and e["caseId"] == story["case_id"] for e in replays)
+    assert all(e["outcome"] == "ALLOWED" and e["caseId"] == story.case_id for e in replays)
     # The services also record the auditor's reads of the case where they load it.
     assert any(e["reason"] == "auditor_replays_history" for e in log), log
 
 
 def test_bad_inputs_other_roles_and_other_subtrees_are_refused(platform, clients, story):
     auditor = clients("auditor.62")
-    case_id = story["case_id"]
-    registered = story["seen"][0][0]
+    case_id = story.case_id
+    registered = story.seen[0][0]
     missing = str(uuid.uuid4())
     assert code(auditor.post(HISTORY, id=missing, at=now())) == "petition_unknown"
     assert code(auditor.post(HISTORY, id="not-a-uuid", at=now())) == "case_id_invalid"
     assert code(auditor.post(HISTORY, id=case_id, at="yesterday")) == "as_of_invalid"
     assert code(auditor.post(HISTORY, id=case_id, at="2026-13-01T00:00:00Z")) == "as_of_invalid"
-    assert code(
-        auditor.post(HISTORY, id=case_id, at="2026-01-01T00:00:00")
-    ) == "datetime_without_timezone"
+    assert (
+        code(auditor.post(HISTORY, id=case_id, at="2026-01-01T00:00:00"))
+        == "datetime_without_timezone"
+    )
     before = (dt.datetime.fromisoformat(registered) - dt.timedelta(days=400)).isoformat()
     assert code(auditor.post(HISTORY, id=case_id, at=before)) == "as_of_before_registration"
 
