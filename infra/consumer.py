@@ -153,9 +153,11 @@ class Consumer:
     def _process_guarded(self, tp: TopicPartition, record: ConsumerRecord) -> None:
         assert self.guard is not None
         headers = {k: v for k, v in (record.headers or []) if v is not None}
+        redelivered = self.guard.redelivered
         envelope = self.guard.admit(tp.partition, record.offset, record.value, headers)
         if envelope is None:
-            self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
+            if self.guard.redelivered == redelivered:
+                self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
             return
         self.handle(envelope, tracking_name(self.topic, tp.partition))
-        self.guard.applied(envelope)
+        self.guard.applied(envelope, tp.partition, record.offset)

@@ -46,6 +46,7 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "audit_checkpoints": _READ_APPEND,
     "audit_witness": _READ_APPEND,
     "inbox_chain": _READ_APPEND_UPDATE,
+    "inbox_offsets": _READ_APPEND_UPDATE,
     "quarantine": _READ_APPEND,
     # the relay clears its own bookkeeping when the broker lost what it published
     "relay_position": ("SELECT", "INSERT", "UPDATE", "DELETE"),

@@ -3,6 +3,12 @@ a consumer applies a record only if the source's key signed it and it is the nex
 its case's chain. Everything else goes to the consumer's `quarantine` table with the
 reason, and neither the read models nor the tracking rows move.
 
+A link already applied that comes again at an offset the consumer had already reached is
+a redelivery, not a replay: Kafka redelivers after a consumer dies before committing its
+offsets, and a relay republishes its whole store when the broker lost it (the offsets
+start again below the highest one applied). Such a record is skipped without a trace; the
+same link at a new offset, beyond everything applied, is a replay and is quarantined.
+
 Signed bytes: a fixed label, the topic and the record's value (the envelope's JSON), so a
 record cannot be moved to another topic. The signature travels in Kafka headers.
 """
@@ -33,6 +39,13 @@ CREATE TABLE IF NOT EXISTS inbox_chain (
     sequence integer NOT NULL,
     hash text NOT NULL,
     PRIMARY KEY (consumer, topic, case_id)
+);
+CREATE TABLE IF NOT EXISTS inbox_offsets (
+    consumer text NOT NULL,
+    topic text NOT NULL,
+    partition integer NOT NULL,
+    "offset" bigint NOT NULL,
+    PRIMARY KEY (consumer, topic, partition)
 );
 CREATE TABLE IF NOT EXISTS quarantine (
     id bigserial PRIMARY KEY,
@@ -82,6 +95,8 @@ class InboundGuard:
         self.pool = pool
         self.consumer = consumer
         self.topic = topic
+        self._offsets: dict[int, int] = {}
+        self.redelivered = 0
         self.source = source
         self.public_key = public_key
         with pool.connection() as conn:
@@ -90,7 +105,7 @@ class InboundGuard:
     def admit(
         self, partition: int, offset: int, value: bytes, headers: dict[str, bytes]
     ) -> Envelope | None:
-        """The envelope if it may be applied; otherwise it is quarantined and None."""
+        """The envelope if it may be applied; None if it was quarantined or redelivered."""
         envelope: Envelope | None = None
         refusal: Refusal | None
         try:
@@ -101,8 +116,23 @@ class InboundGuard:
             refusal = self._check(envelope, value, headers)
         if refusal is None:
             return envelope
+        if refusal.reason == "replayed" and offset <= self._reached(partition):
+            self.redelivered += 1
+            return None
         self.quarantine(partition, offset, value, refusal, envelope)
         return None
+
+    def _reached(self, partition: int) -> int:
+        """The highest offset of `partition` this consumer applied (-1: none)."""
+        if partition not in self._offsets:
+            with self.pool.connection() as conn:
+                row = conn.execute(
+                    'SELECT "offset" FROM inbox_offsets '
+                    "WHERE consumer = %s AND topic = %s AND partition = %s",
+                    (self.consumer, self.topic, partition),
+                ).fetchone()
+            self._offsets[partition] = int(row[0]) if row else -1
+        return self._offsets[partition]
 
     def _check(self, envelope: Envelope, value: bytes, headers: dict[str, bytes]) -> Refusal | None:
         signature = headers.get(SIGNATURE_HEADER)
@@ -135,8 +165,9 @@ class InboundGuard:
             ).fetchone()
         return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
 
-    def applied(self, envelope: Envelope) -> None:
-        """Move the case's chain head once the handler has applied the envelope."""
+    def applied(self, envelope: Envelope, partition: int = -1, offset: int = -1) -> None:
+        """Move the case's chain head, and the offset reached, once the handler has applied
+        the envelope."""
         with self.pool.connection() as conn:
             conn.execute(
                 "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
@@ -144,6 +175,14 @@ class InboundGuard:
                 "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
                 (self.consumer, self.topic, envelope.case_id, envelope.sequence, envelope.hash),
             )
+            if partition >= 0 and offset > self._reached(partition):
+                conn.execute(
+                    'INSERT INTO inbox_offsets (consumer, topic, partition, "offset") '
+                    "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, topic, partition) "
+                    'DO UPDATE SET "offset" = greatest(inbox_offsets."offset", EXCLUDED."offset")',
+                    (self.consumer, self.topic, partition, offset),
+                )
+                self._offsets[partition] = offset
 
     def quarantine(
         self,

@@ -168,6 +168,18 @@ def test_a_replayed_real_record_is_quarantined_and_changes_nothing(line: Line):
     assert (line.tracking(), line.stats.case_count()) == before
 
 
+def test_a_redelivery_from_an_earlier_offset_is_skipped_not_quarantined(line: Line):
+    """A consumer that died before committing its offsets reads its records again."""
+    before = (line.tracking(), line.stats.case_count())
+    kafka = line.consumer.kafka
+    for tp in kafka.assignment():
+        kafka.seek_to_beginning(tp)
+    line.consume()
+    assert line.reasons() == []
+    assert line.consumer.guard is not None and line.consumer.guard.redelivered >= 2
+    assert (line.tracking(), line.stats.case_count()) == before
+
+
 def test_a_reordered_case_is_quarantined_from_the_gap_on(line: Line):
     # Signed with intake's own key: even the right signer cannot skip a link.
     key = line.settings.audit_keys().signer("intake")
