@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 WEB := gateway/web
 
-.PHONY: run test test-unit test-integration test-e2e bench lint venv web clean
+.PHONY: run test test-unit test-integration test-e2e bench chaos lint venv web clean
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -50,6 +50,11 @@ test-integration: venv
 
 test-e2e: venv web
 	$(BIN)/python -m pytest tests/e2e
+
+# Thousands of cases while processes are killed and the broker and PostgreSQL restart;
+# CHAOS_CASES, CHAOS_KILLS... size it (tests/chaos/test_chaos.py). Figures: var/chaos-figures.json.
+chaos: venv web
+	$(BIN)/python -m pytest tests/chaos -p no:cacheprovider -s
 
 bench: venv
 	$(BIN)/python -m pytest tests/perf -p no:cacheprovider -s
