@@ -16,7 +16,7 @@ from domain.guards import CHINA_TZ, require_organ_code
 from domain.hierarchy import OrgTree
 from infra.eventstore import connect, connection_pool, ensure_schema
 from infra.reference_data import load_org_tree
-from services.stats import deadlines, queries
+from services.stats import deadlines, queries, rollup
 from services.stats.bulk import Projection
 from services.stats.dimensions import (
     StatisticsDimension,
@@ -55,6 +55,7 @@ class StatsApplication:
         ensure_schema(database_url, schema)
         with connect(database_url, schema) as conn:
             conn.execute(schema_ddl())
+            rollup.backfill(conn)
         self.pool = connection_pool(database_url, schema)
 
     def close(self) -> None:

@@ -140,6 +140,7 @@ def truncate_all(conn: Any) -> None:
     names = [
         "case_fact",
         "month_cube",
+        "subtree_cube",
         "deadline_case",
         *(f"{source}_history" for source in COLUMNS),
     ]
