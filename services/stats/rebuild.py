@@ -9,6 +9,7 @@ read: nothing is counted twice or lost.
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -81,7 +82,11 @@ def projected_envelope(
     event id (a uuid5 per event, a fifth of the rebuild's time); plain values are taken
     as they are instead of through `to_json_safe`. `test_rebuild` checks they agree."""
     payload = {
-        key: value if type(value) in _PLAIN else to_json_safe(value)
+        key: value
+        if type(value) in _PLAIN
+        else value.isoformat()
+        if type(value) is dt.datetime
+        else to_json_safe(value)
         for key, value in state.items()
         if key not in _NOT_PUBLISHED and not key.startswith(SEALED_PREFIX)
     }

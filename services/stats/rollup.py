@@ -116,14 +116,16 @@ def backfill(conn: Any) -> None:
             _fill_subtree(conn)
 
 
-def contribution(conn: Any, case_id: str) -> tuple[Any, ...] | None:
-    """What a case adds to the roll-up now, or None while it has no date of receipt."""
-    row = conn.execute(
-        f"SELECT {', '.join(_contribution_columns())} FROM case_fact f "
-        "WHERE f.case_id = %s AND f.received_on IS NOT NULL",
-        (case_id,),
-    ).fetchone()
-    return tuple(row) if row is not None else None
+def contribution_sql() -> str:
+    """The select list of what a fact row `f` adds to the roll-up, after a flag saying
+    whether it adds anything (a row without a date of receipt adds nothing); read with
+    `contribution_of` from the same statement that reads or writes the row."""
+    return ", ".join(["f.received_on IS NOT NULL", *_contribution_columns()])
+
+
+def contribution_of(values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...] | None:
+    """A case's contribution from the columns of `contribution_sql`, or None."""
+    return tuple(values[1:]) if values[0] else None
 
 
 def move(conn: Any, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) -> None:

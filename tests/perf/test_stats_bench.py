@@ -72,7 +72,8 @@ def fill_stores(intake: ServiceApplication, routing: ServiceApplication) -> None
         else:
             petition.accept("accusation", actor="clerk", at=received)
             handling = Handling.open(petition.id, organ, "clerk", "accusation", at=received)
-            clerk = Actor("clerk", "clerk", "办信员", organ, "petition", ("petition_clerk", "handler"))
+            roles = ("petition_clerk", "handler")
+            clerk = Actor("clerk", "clerk", "办信员", organ, "petition", roles)
             done = received + dt.timedelta(days=20)
             handling.decide_disposal(clerk, "inquiry", "函询", at=done)
             handling.conclude(clerk, "criticism_education", "partly_true", "部分属实", at=done)
@@ -167,10 +168,15 @@ def province(database_url):
         rollup.rebuild(conn)
         conn.execute("ANALYZE case_fact")
         conn.execute("ANALYZE month_cube")
+        conn.execute("ANALYZE subtree_cube")
         cube = conn.execute("SELECT count(*) FROM month_cube").fetchone()[0]
+        province = conn.execute(
+            "SELECT count(*) FROM subtree_cube WHERE ancestor = '62'"
+        ).fetchone()[0]
     print(
-        f"\n[bench] COPY of {FACT_ROWS} fact rows: {copied:.1f} s; monthly roll-up: "
-        f"{cube} rows in {time.perf_counter() - started - copied:.1f} s"
+        f"\n[bench] COPY of {FACT_ROWS} fact rows: {copied:.1f} s; monthly roll-ups: "
+        f"{cube} rows per organ, {province} for the province, "
+        f"in {time.perf_counter() - started - copied:.1f} s"
     )
     yield stats
     stats.close()
