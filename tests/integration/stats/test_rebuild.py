@@ -284,3 +284,21 @@ def test_the_rebuild_reads_each_event_as_the_relay_publishes_it(platform):
             )
             compared += 1
     assert compared > 40
+
+
+def test_a_store_made_before_the_subtree_roll_up_gets_it_filled_on_start(platform):
+    """Stats filled before `subtree_cube` existed: the next start fills it from `month_cube`."""
+    for n in range(30):
+        platform.story(n)
+    platform.system.run()
+    before, figures = rows(platform.stats), answers(platform.stats)
+    assert before["subtree_cube"]
+    with platform.stats.pool.connection() as conn:
+        conn.execute("TRUNCATE subtree_cube")
+    assert not rows(platform.stats)["subtree_cube"]
+    restarted = StatsApplication(platform.stats.database_url, platform.stats.schema, tree=TREE)
+    try:
+        assert rows(restarted)["subtree_cube"] == before["subtree_cube"]
+        assert answers(restarted) == figures
+    finally:
+        restarted.close()
