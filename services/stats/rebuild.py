@@ -79,8 +79,8 @@ def projected_envelope(
     source: str, notification: Notification, state: dict[str, Any]
 ) -> Envelope:
     """The relay's envelope (`envelope_for`) less what the projection never reads, the
-    event id (a uuid5 per event, a fifth of the rebuild's time); plain values are taken
-    as they are instead of through `to_json_safe`. `test_rebuild` checks they agree."""
+    event id (a uuid5 per event); plain values and datetimes are made JSON-safe inline
+    instead of through `to_json_safe`'s checks. `test_rebuild` checks they agree."""
     payload = {
         key: value
         if type(value) in _PLAIN
