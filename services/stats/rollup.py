@@ -107,12 +107,13 @@ def _fill_subtree(conn: Any) -> None:
 
 def backfill(conn: Any) -> None:
     """Fill `subtree_cube` from `month_cube` once, in a store made before it existed."""
+    missing = "SELECT NOT EXISTS (SELECT FROM subtree_cube) AND EXISTS (SELECT FROM month_cube)"
+    if not conn.execute(missing).fetchone()[0]:
+        return  # every start but the first after the upgrade: no lock taken
     with conn.transaction():
+        # Consumers wait while it is filled; checked again under the lock.
         conn.execute("LOCK TABLE month_cube, subtree_cube IN SHARE ROW EXCLUSIVE MODE")
-        row = conn.execute(
-            "SELECT NOT EXISTS (SELECT FROM subtree_cube) AND EXISTS (SELECT FROM month_cube)"
-        ).fetchone()
-        if row[0]:
+        if conn.execute(missing).fetchone()[0]:
             _fill_subtree(conn)
 
 
