@@ -64,6 +64,7 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "routing_history": _READ_MODEL,
     "supervision_history": _READ_MODEL,
     "month_cube": _READ_MODEL,
+    "subtree_cube": _READ_MODEL,
     "deadline_case": _READ_MODEL,
     "tracking": _READ_MODEL,
     # the gateway's users and sessions; the access log is append-only (the default)

@@ -271,13 +271,13 @@ class _Run:
     def numbers(self, reports: list[HistoricalReport]) -> dict[tuple[str, int], Iterator[str]]:
         """Registration numbers 编号 in the live sequence of each organ and received year."""
         counts = Counter(_year_key(r) for r in reports)
-        numbers: dict[tuple[str, int], Iterator[str]] = {}
-        for (organ, year), count in counts.items():
-            first = self.intake.side.reserve_numbers(organ, year, count)
-            numbers[organ, year] = iter(
-                [registration_number(organ, year, first + n) for n in range(count)]
+        firsts = self.intake.side.reserve_numbers(counts)  # one round trip per batch
+        return {
+            (organ, year): iter(
+                [registration_number(organ, year, firsts[organ, year] + n) for n in range(count)]
             )
-        return numbers
+            for (organ, year), count in counts.items()
+        }
 
     def seal(self, report: HistoricalReport, case_id: UUID) -> str | None:
         if report.reporter is None:

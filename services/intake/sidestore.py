@@ -22,7 +22,7 @@ unit tests of the application.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Protocol
@@ -77,10 +77,14 @@ class IndexBatch(Protocol):
     def put(self, row: IndexRow) -> None: ...
 
 
+YearKey = tuple[str, int]
+"""(organ code, year): the key of a registration number sequence."""
+
+
 class SideStore(Protocol):
     def next_number(self, organ_code: str, year: int) -> int: ...
 
-    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int: ...
+    def reserve_numbers(self, counts: Mapping[YearKey, int]) -> dict[YearKey, int]: ...
 
     def put_receipt(self, code_hash: str, case_id: UUID) -> None: ...
 
@@ -135,11 +139,13 @@ class MemorySideStore:
             self.counters[(organ_code, year)] = n
             return n
 
-    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int:
+    def reserve_numbers(self, counts: Mapping[YearKey, int]) -> dict[YearKey, int]:
         with self._lock:
-            first = self.counters.get((organ_code, year), 0) + 1
-            self.counters[(organ_code, year)] = first + count - 1
-            return first
+            firsts = {}
+            for key, count in counts.items():
+                firsts[key] = self.counters.get(key, 0) + 1
+                self.counters[key] = firsts[key] + count - 1
+            return firsts
 
     def put_receipt(self, code_hash: str, case_id: UUID) -> None:
         self.receipts[code_hash] = case_id
@@ -254,17 +260,22 @@ class PostgresSideStore:
             ).fetchone()
             return int(row[0])
 
-    def reserve_numbers(self, organ_code: str, year: int, count: int) -> int:
-        """Take `count` consecutive numbers at once (history import); returns the first."""
+    def reserve_numbers(self, counts: Mapping[YearKey, int]) -> dict[YearKey, int]:
+        """Take `count` consecutive numbers of each (organ, year) at once, in one statement
+        (history import); returns the first of each."""
+        if not counts:
+            return {}
+        keys = sorted(counts)  # one order in every transaction: importers never deadlock
         with self._connect() as conn:
-            row = conn.execute(
+            rows = conn.execute(
                 "INSERT INTO registration_counter (organ_code, year, last_number) "
-                "VALUES (%s, %s, %s) ON CONFLICT (organ_code, year) DO UPDATE "
+                "SELECT * FROM unnest(%s::text[], %s::int[], %s::int[]) "
+                "ON CONFLICT (organ_code, year) DO UPDATE "
                 "SET last_number = registration_counter.last_number + EXCLUDED.last_number "
-                "RETURNING last_number",
-                (organ_code, year, count),
-            ).fetchone()
-            return int(row[0]) - count + 1
+                "RETURNING organ_code, year, last_number",
+                ([k[0] for k in keys], [k[1] for k in keys], [counts[k] for k in keys]),
+            ).fetchall()
+        return {(organ, year): int(last) - counts[organ, year] + 1 for organ, year, last in rows}
 
     def put_receipt(self, code_hash: str, case_id: UUID) -> None:
         with self._connect() as conn:

@@ -16,7 +16,7 @@ from domain.guards import CHINA_TZ, require_organ_code
 from domain.hierarchy import OrgTree
 from infra.eventstore import connect, connection_pool, ensure_schema
 from infra.reference_data import load_org_tree
-from services.stats import deadlines, queries
+from services.stats import deadlines, queries, rollup
 from services.stats.bulk import Projection
 from services.stats.dimensions import (
     StatisticsDimension,
@@ -55,6 +55,7 @@ class StatsApplication:
         ensure_schema(database_url, schema)
         with connect(database_url, schema) as conn:
             conn.execute(schema_ddl())
+            rollup.backfill(conn)
         self.pool = connection_pool(database_url, schema)
 
     def close(self) -> None:
@@ -64,7 +65,9 @@ class StatsApplication:
 
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
         """Apply one event and move the tracking row, in one transaction."""
-        with self.pool.connection() as conn:
+        # Pipelined: statements whose results are not read go out with the next one that
+        # is read (or the commit), so an event costs four round trips instead of ten.
+        with self.pool.connection() as conn, conn.pipeline():
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()
@@ -87,10 +90,10 @@ class StatsApplication:
             "INSERT INTO case_fact (case_id) VALUES (%s) ON CONFLICT (case_id) DO NOTHING",
             (envelope.case_id,),
         )
-        part, valid_from, version = read_part(conn, envelope.case_id, envelope.source)
-        change = self.projector.apply(part, envelope, valid_from)
+        current = read_part(conn, envelope.case_id, envelope.source)
+        change = self.projector.apply(current.part, envelope, current.valid_from)
         if change is not None:
-            write_change(conn, change, version)
+            write_change(conn, change, current)
             return
         conn.execute(
             "DELETE FROM case_fact WHERE case_id = %s AND intake_version = 0 "

@@ -95,3 +95,4 @@ class Projection:
         rollup.rebuild(conn)
         conn.execute("ANALYZE case_fact")
         conn.execute("ANALYZE month_cube")
+        conn.execute("ANALYZE subtree_cube")

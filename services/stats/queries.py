@@ -109,7 +109,7 @@ def scan(
     months = [rollup.whole_months(a, b) for a, b in periods]
     result = rollup.scan(
         conn,
-        selection.organ + "%",
+        selection.organ,
         months[0],
         months[1] if len(months) > 1 else None,
         dimensions,

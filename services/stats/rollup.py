@@ -7,6 +7,10 @@ month itself and SUBORDINATE comes from the organ path. The live consumer moves 
 contribution from its old key to its new one in the same transaction as the fact row; a
 rebuild recomputes the table from the facts. Questions about whole months read it; the
 days of a partial month and every `asOf` question read the facts.
+
+`subtree_cube` holds the same sums per ancestor 上级 instead of per organ: a case counts
+once under every organ of its path, so a question not grouped by SUBORDINATE reads only
+its organ's rows (a province's year: a few thousand rows rather than every organ's).
 """
 
 from __future__ import annotations
@@ -47,6 +51,8 @@ def _contribution_columns() -> list[str]:
 
 COLUMNS = ["organ_code", "organ_path", "month", *KEY_COLUMNS, *MEASURES]
 _KEY = ["organ_code", "month", *KEY_COLUMNS]
+_SUBTREE_KEY = ["ancestor", "month", *KEY_COLUMNS]
+_SUBTREE_COLUMNS = [*_SUBTREE_KEY, *MEASURES]
 
 
 def ddl() -> str:
@@ -63,6 +69,13 @@ CREATE TABLE IF NOT EXISTS month_cube (
 CREATE UNIQUE INDEX IF NOT EXISTS month_cube_key ON month_cube ({", ".join(_KEY)});
 CREATE INDEX IF NOT EXISTS month_cube_subtree
     ON month_cube (organ_code text_pattern_ops, month);
+CREATE TABLE IF NOT EXISTS subtree_cube (
+    ancestor text NOT NULL,
+    month date NOT NULL,
+    {keys},
+    {measures}
+);
+CREATE UNIQUE INDEX IF NOT EXISTS subtree_cube_key ON subtree_cube ({", ".join(_SUBTREE_KEY)});
 """
 
 
@@ -72,22 +85,48 @@ def rebuild(conn: Any) -> None:
     contribution = _contribution_columns()
     sums = [f"sum({value})" for value in contribution[width:]]
     positions = ", ".join(str(n) for n in range(1, width + 1))
-    conn.execute("TRUNCATE month_cube")
+    conn.execute("TRUNCATE month_cube, subtree_cube")
     conn.execute(
         f"INSERT INTO month_cube ({', '.join(COLUMNS)}) "
         f"SELECT {', '.join(contribution[:width] + sums)} FROM case_fact f "
         f"WHERE f.received_on IS NOT NULL GROUP BY {positions}"
     )
+    _fill_subtree(conn)
 
 
-def contribution(conn: Any, case_id: str) -> tuple[Any, ...] | None:
-    """What a case adds to the roll-up now, or None while it has no date of receipt."""
-    row = conn.execute(
-        f"SELECT {', '.join(_contribution_columns())} FROM case_fact f "
-        "WHERE f.case_id = %s AND f.received_on IS NOT NULL",
-        (case_id,),
-    ).fetchone()
-    return tuple(row) if row is not None else None
+def _fill_subtree(conn: Any) -> None:
+    """Each organ's sums once more under every organ of its path (itself included)."""
+    conn.execute(
+        f"INSERT INTO subtree_cube ({', '.join(_SUBTREE_COLUMNS)}) "
+        f"SELECT a.ancestor, {', '.join(f'c.{k}' for k in _SUBTREE_KEY[1:])}, "
+        f"{', '.join(f'sum(c.{m})' for m in MEASURES)} "
+        "FROM month_cube c CROSS JOIN LATERAL unnest(c.organ_path) AS a (ancestor) "
+        f"GROUP BY {', '.join(str(n) for n in range(1, len(_SUBTREE_KEY) + 1))}"
+    )
+
+
+def backfill(conn: Any) -> None:
+    """Fill `subtree_cube` from `month_cube` once, in a store made before it existed."""
+    missing = "SELECT NOT EXISTS (SELECT FROM subtree_cube) AND EXISTS (SELECT FROM month_cube)"
+    if not conn.execute(missing).fetchone()[0]:
+        return  # every start but the first after the upgrade: no lock taken
+    with conn.transaction():
+        # Consumers wait while it is filled; checked again under the lock.
+        conn.execute("LOCK TABLE month_cube, subtree_cube IN SHARE ROW EXCLUSIVE MODE")
+        if conn.execute(missing).fetchone()[0]:
+            _fill_subtree(conn)
+
+
+def contribution_sql() -> str:
+    """The select list of what a fact row `f` adds to the roll-up, after a flag saying
+    whether it adds anything (a row without a date of receipt adds nothing); read with
+    `contribution_of` from the same statement that reads or writes the row."""
+    return ", ".join(["f.received_on IS NOT NULL", *_contribution_columns()])
+
+
+def contribution_of(values: tuple[Any, ...] | list[Any]) -> tuple[Any, ...] | None:
+    """A case's contribution from the columns of `contribution_sql`, or None."""
+    return tuple(values[1:]) if values[0] else None
 
 
 def move(conn: Any, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) -> None:
@@ -107,11 +146,30 @@ def move(conn: Any, old: tuple[Any, ...] | None, new: tuple[Any, ...] | None) ->
             f"ON CONFLICT ({', '.join(_KEY)}) DO UPDATE SET {updates}",
             values,
         )
+        _move_subtree(conn, row[1], values[2:])
     if old is not None:
         conn.execute(
             f"DELETE FROM month_cube WHERE {' AND '.join(f'{k} = %s' for k in _KEY)} AND cases = 0",
             [old[0], *old[2:width]],
         )
+        conn.execute(
+            "DELETE FROM subtree_cube WHERE ancestor = ANY(%s) AND "
+            f"{' AND '.join(f'{k} = %s' for k in _SUBTREE_KEY[1:])} AND cases = 0",
+            [list(old[1]), *old[2:width]],
+        )
+
+
+def _move_subtree(conn: Any, path: list[str], values: list[Any]) -> None:
+    """Add a signed contribution (month, keys, measures) under every organ of `path`."""
+    updates = ", ".join(f"{m} = subtree_cube.{m} + EXCLUDED.{m}" for m in MEASURES)
+    # One statement for the whole path, in path order (the same order in every transaction).
+    conn.execute(
+        f"INSERT INTO subtree_cube ({', '.join(_SUBTREE_COLUMNS)}) "
+        f"SELECT a.ancestor, {', '.join(['%s'] * len(values))} "
+        "FROM unnest(%s::text[]) WITH ORDINALITY AS a (ancestor, n) ORDER BY a.n "
+        f"ON CONFLICT ({', '.join(_SUBTREE_KEY)}) DO UPDATE SET {updates}",
+        [*values, list(path)],
+    )
 
 
 def answers(dimensions: list[StatisticsDimension]) -> bool:
@@ -143,7 +201,7 @@ def key_sql(dimension: StatisticsDimension) -> str:
 
 def scan(
     conn: Any,
-    prefix: str,
+    organ: str,
     months: tuple[dt.date, dt.date] | None,
     previous_months: tuple[dt.date, dt.date] | None,
     dimensions: list[StatisticsDimension],
@@ -161,12 +219,19 @@ def scan(
     keys = [key_sql(d) for d in dimensions if d is not D.MONTH]
     sums = ", ".join(f"sum(c.{m})" for m in MEASURES)
     grouping = ", ".join(str(n) for n in range(1, len(keys) + 2))
+    # Per organ only when the groups are its subordinates; otherwise its own subtree rows.
+    source = (
+        "month_cube c WHERE c.organ_code LIKE %(prefix)s"
+        if D.SUBORDINATE in dimensions
+        else "subtree_cube c WHERE c.ancestor = %(organ)s"
+    )
     rows = conn.execute(
-        f"SELECT {', '.join([*keys, 'c.month'])}, {sums} FROM month_cube c "
-        "WHERE c.organ_code LIKE %(prefix)s AND (c.month BETWEEN %(now_from)s AND %(now_to)s "
+        f"SELECT {', '.join([*keys, 'c.month'])}, {sums} FROM {source} "
+        "AND (c.month BETWEEN %(now_from)s AND %(now_to)s "
         f"OR c.month BETWEEN %(before_from)s AND %(before_to)s) GROUP BY {grouping}",
         {
-            "prefix": prefix,
+            "organ": organ,
+            "prefix": organ + "%",
             "now_from": now_from,
             "now_to": now_to,
             "before_from": before_from,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from services.stats import deadlines, rollup
@@ -93,36 +94,51 @@ CREATE TABLE IF NOT EXISTS tracking (
     return "".join(parts)
 
 
-def read_part(conn: Any, case_id: str, source: str) -> tuple[Part | None, dt.datetime | None, int]:
-    """A case's current part, when it took effect and its version; locks the row."""
+@dataclass(frozen=True)
+class Current:
+    """A case's current part of one source, when it took effect, its version, and what
+    the case adds to the roll-up now (read together, with the row locked)."""
+
+    part: Part | None
+    valid_from: dt.datetime | None
+    version: int
+    contribution: tuple[Any, ...] | None
+
+
+def read_part(conn: Any, case_id: str, source: str) -> Current:
+    """A case's current part and roll-up contribution; locks the row."""
     columns = COLUMNS[source]
+    width = len(columns)
     row = conn.execute(
-        f"SELECT {', '.join(columns)}, {source}_from, {source}_version "
-        "FROM case_fact WHERE case_id = %s FOR UPDATE",
+        f"SELECT {', '.join(columns)}, {source}_from, {source}_version, "
+        f"{rollup.contribution_sql()} FROM case_fact f WHERE case_id = %s FOR UPDATE",
         (case_id,),
     ).fetchone()
     if row is None:
-        return None, None, 0
-    version = int(row[-1])
+        return Current(None, None, 0, None)
+    contribution = rollup.contribution_of(row[width + 2 :])
+    version = int(row[width + 1])
     if version == 0:
-        return None, None, 0
-    return dict(zip(columns, row[:-2], strict=True)), row[-2], version
+        return Current(None, None, 0, contribution)
+    part = dict(zip(columns, row[:width], strict=True))
+    return Current(part, row[width], version, contribution)
 
 
-def write_change(conn: Any, change: Change, version: int) -> None:
+def write_change(conn: Any, change: Change, current: Current) -> None:
     """Make a part's new state current, close its previous history row, and move the
-    case's contribution in the monthly roll-up."""
+    case's contribution in the monthly roll-ups (the new one read back by the upsert)."""
     source, columns = change.source, COLUMNS[change.source]
-    before = rollup.contribution(conn, change.case_id)
+    version = current.version
     values = [change.part[column] for column in columns]
     names = [*columns, f"{source}_from", f"{source}_version"]
-    conn.execute(
-        f"INSERT INTO case_fact (case_id, {', '.join(names)}) "
+    row = conn.execute(
+        f"INSERT INTO case_fact AS f (case_id, {', '.join(names)}) "
         f"VALUES (%s, {', '.join(['%s'] * len(names))}) "
         f"ON CONFLICT (case_id) DO UPDATE SET "
-        + ", ".join(f"{name} = EXCLUDED.{name}" for name in names),
+        + ", ".join(f"{name} = EXCLUDED.{name}" for name in names)
+        + f" RETURNING {rollup.contribution_sql()}",
         (change.case_id, *values, change.valid_from, version + 1),
-    )
+    ).fetchone()
     if version:
         conn.execute(
             f"UPDATE {source}_history SET valid_to = %s WHERE case_id = %s AND version = %s",
@@ -133,13 +149,14 @@ def write_change(conn: Any, change: Change, version: int) -> None:
         f"{', '.join(columns)}) VALUES (%s, %s, %s, %s, {', '.join(['%s'] * len(columns))})",
         (change.case_id, version + 1, change.valid_from, FOREVER, *values),
     )
-    rollup.move(conn, before, rollup.contribution(conn, change.case_id))
+    rollup.move(conn, current.contribution, rollup.contribution_of(row))
 
 
 def truncate_all(conn: Any) -> None:
     names = [
         "case_fact",
         "month_cube",
+        "subtree_cube",
         "deadline_case",
         *(f"{source}_history" for source in COLUMNS),
     ]

@@ -21,7 +21,7 @@ import pytest
 
 from domain.actors import Actor
 from domain.handling import Handling
-from domain.petition import Petition
+from domain.petition import Petition, ReportDescription
 from infra.eventstore import ServiceApplication
 from infra.reference_data import load_org_tree
 from services.stats import rollup
@@ -57,22 +57,27 @@ def fill_stores(intake: ServiceApplication, routing: ServiceApplication) -> None
         petition = Petition.register(
             organ_code=organ,
             actor="clerk",
-            channel=rng.choice(["letter", "web", "phone"]),
             registration_number=f"{organ}-2025-{n:06d}",
-            received_at=received,
             registered_at=received,
-            summary="反映某村干部虚报冠名领取补贴",
-            categories=["integrity_discipline"],
+            description=ReportDescription.create(
+                channel=rng.choice(["letter", "web", "phone"]),
+                received_at=received,
+                registered_at=received,
+                summary="反映某村干部虚报冠名领取补贴",
+                categories=["integrity_discipline"],
+            ),
         )
         if n % 2:
             petition.divert("人社局", "劳动争议", actor="clerk", at=received)
         else:
             petition.accept("accusation", actor="clerk", at=received)
-            handling = Handling.open(petition.id, organ, "clerk", "accusation")
-            clerk = Actor("clerk", organ, "petition")
-            handling.decide_disposal(clerk, "inquiry", "函询")
-            handling.conclude(clerk, "criticism_education", "partly_true", "部分属实")
-            handling.record_feedback(clerk, "phone", "已告知", "satisfied")
+            handling = Handling.open(petition.id, organ, "clerk", "accusation", at=received)
+            roles = ("petition_clerk", "handler")
+            clerk = Actor("clerk", "clerk", "办信员", organ, "petition", roles)
+            done = received + dt.timedelta(days=20)
+            handling.decide_disposal(clerk, "inquiry", "函询", at=done)
+            handling.conclude(clerk, "criticism_education", "partly_true", "部分属实", at=done)
+            handling.record_feedback(clerk, "phone", "已告知", "satisfied", at=done)
             handlings.append(handling)
         petitions.append(petition)
     for batch in range(0, len(petitions), 250):
@@ -163,10 +168,15 @@ def province(database_url):
         rollup.rebuild(conn)
         conn.execute("ANALYZE case_fact")
         conn.execute("ANALYZE month_cube")
+        conn.execute("ANALYZE subtree_cube")
         cube = conn.execute("SELECT count(*) FROM month_cube").fetchone()[0]
+        province = conn.execute(
+            "SELECT count(*) FROM subtree_cube WHERE ancestor = '62'"
+        ).fetchone()[0]
     print(
-        f"\n[bench] COPY of {FACT_ROWS} fact rows: {copied:.1f} s; monthly roll-up: "
-        f"{cube} rows in {time.perf_counter() - started - copied:.1f} s"
+        f"\n[bench] COPY of {FACT_ROWS} fact rows: {copied:.1f} s; monthly roll-ups: "
+        f"{cube} rows per organ, {province} for the province, "
+        f"in {time.perf_counter() - started - copied:.1f} s"
     )
     yield stats
     stats.close()

@@ -3,6 +3,7 @@ numbers and rows as the live consumer did, and the consumer resumes exactly once
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator
@@ -15,10 +16,11 @@ from domain.petition import Petition, ReportDescription, ReportedPerson
 from infra.eventstore import service_store
 from infra.inmemory import InMemorySystem
 from infra.reference_data import load_org_tree
+from infra.relay import decode_stored, envelope_for
 from infra.settings import Settings
 from services.stats.application import StatsApplication
 from services.stats.handlers import HANDLERS_BY_SOURCE
-from services.stats.rebuild import rebuild, rebuild_from_settings
+from services.stats.rebuild import projected_envelope, rebuild, rebuild_from_settings
 from tests.actors import staff
 
 pytestmark = pytest.mark.integration
@@ -137,6 +139,7 @@ def rows(stats: StatsApplication) -> dict[str, list[Any]]:
                 "intake_history",
                 "routing_history",
                 "month_cube",
+                "subtree_cube",
                 "tracking",
             )
         }
@@ -234,10 +237,12 @@ def test_intake_and_routing_consumers_meeting_on_new_cases_keep_the_roll_up_exac
     for thread in threads:
         thread.join()
     assert not failures
-    live = rows(stats)["month_cube"]
+    live = rows(stats)
     with stats.pool.connection() as conn:
         rollup.rebuild(conn)
-    assert rows(stats)["month_cube"] == live
+    rebuilt = rows(stats)
+    assert rebuilt["month_cube"] == live["month_cube"]
+    assert rebuilt["subtree_cube"] == live["subtree_cube"]
     assert stats.case_count() == 150
     stats.close()
 
@@ -263,3 +268,37 @@ def test_baton_rebuild_stats_runs_from_the_command_line(
     assert platform.stats.case_count() == 5
     with pytest.raises(SystemExit):
         main(["rebuild", "everything"])
+
+
+def test_the_rebuild_reads_each_event_as_the_relay_publishes_it(platform):
+    """`projected_envelope` is the relay's `envelope_for` less the event id, event by event."""
+    for n in range(20):
+        platform.story(n)
+    compared = 0
+    for app in (platform.intake, platform.routing):
+        for notification in app.recorder.select_notifications(start=1, limit=1000):
+            state, _ = decode_stored(app, notification)
+            relayed = envelope_for(app.service, notification, dict(state))
+            assert projected_envelope(app.service, notification, state) == dataclasses.replace(
+                relayed, event_id=""
+            )
+            compared += 1
+    assert compared > 40
+
+
+def test_a_store_made_before_the_subtree_roll_up_gets_it_filled_on_start(platform):
+    """Stats filled before `subtree_cube` existed: the next start fills it from `month_cube`."""
+    for n in range(30):
+        platform.story(n)
+    platform.system.run()
+    before, figures = rows(platform.stats), answers(platform.stats)
+    assert before["subtree_cube"]
+    with platform.stats.pool.connection() as conn:
+        conn.execute("TRUNCATE subtree_cube")
+    assert not rows(platform.stats)["subtree_cube"]
+    restarted = StatsApplication(platform.stats.database_url, platform.stats.schema, tree=TREE)
+    try:
+        assert rows(restarted)["subtree_cube"] == before["subtree_cube"]
+        assert answers(restarted) == figures
+    finally:
+        restarted.close()

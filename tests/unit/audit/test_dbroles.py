@@ -17,7 +17,7 @@ def test_tracking_may_update_but_not_delete_while_rebuilt_read_models_may_both()
     for table in ("intakeapplication_tracking", "inbox_chain", "handling_view", "users"):
         assert privileges_for(table) == ("SELECT", "INSERT", "UPDATE")
     # Stats' read models (and their tracking) are derived data that a rebuild replaces.
-    for table in ("tracking", "case_fact", "month_cube", "routing_history"):
+    for table in ("tracking", "case_fact", "month_cube", "subtree_cube", "routing_history"):
         assert privileges_for(table) == ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
     assert "DELETE" in privileges_for("relay_chain")
     assert privileges_for("access_log") == ("SELECT", "INSERT")
