@@ -1,6 +1,9 @@
-"""The container's entrypoint: for each `NAME_FILE` in the environment, set `NAME` to that
+"""The container's entrypoint: for each of Baton's `NAME_FILE` variables, set `NAME` to that
 file's content (a mounted secret), then run the command. Secrets thus stay files on the
-host and in compose, and the processes keep reading plain environment variables."""
+host, in compose and in Kubernetes, and the processes keep reading plain variables.
+
+Only Baton's own names (`BATON_*`, `DATABASE_*`) and libpq's `PGPASSWORD` are read: other
+`*_FILE` variables (`SSL_CERT_FILE`, ...) name files their programs open themselves."""
 
 from __future__ import annotations
 
@@ -10,14 +13,19 @@ from collections.abc import MutableMapping
 from pathlib import Path
 
 SUFFIX = "_FILE"
-# Read by libraries from a file themselves; left alone.
-KEPT = frozenset({"KAFKA_SASL_PASSWORD_FILE", "PGPASSFILE"})
+PREFIXES = ("BATON_", "DATABASE_")
+NAMES = frozenset({"PGPASSWORD"})
+
+
+def _ours(key: str) -> bool:
+    name = key[: -len(SUFFIX)]
+    return key.endswith(SUFFIX) and (name.startswith(PREFIXES) or name in NAMES)
 
 
 def load_files(env: MutableMapping[str, str]) -> list[str]:
     """Replace every `NAME_FILE` by `NAME`; returns the names set."""
     loaded = []
-    for key in sorted(k for k in env if k.endswith(SUFFIX) and k not in KEPT):
+    for key in sorted(k for k in env if _ours(k)):
         name = key[: -len(SUFFIX)]
         if name in env:
             raise SystemExit(f"both {name} and {key} are set; keep one")

@@ -17,11 +17,16 @@ from infra.settings import Settings
 def test_name_file_becomes_name_and_the_kept_ones_stay(tmp_path):
     secret = tmp_path / "url"
     secret.write_text("postgresql://baton_runtime:pw@postgres:5432/baton\n")
-    env = {"DATABASE_URL_FILE": str(secret), "KAFKA_SASL_PASSWORD_FILE": "/run/pw", "X": "1"}
-    assert load_files(env) == ["DATABASE_URL"]
+    password = tmp_path / "password"
+    password.write_text("pw")
+    env = {"DATABASE_URL_FILE": str(secret), "PGPASSWORD_FILE": str(password),
+           "KAFKA_SASL_PASSWORD_FILE": "/run/pw", "SSL_CERT_FILE": "/etc/ssl/ca.pem", "X": "1"}
+    assert load_files(env) == ["DATABASE_URL", "PGPASSWORD"]
     assert env == {
         "DATABASE_URL": "postgresql://baton_runtime:pw@postgres:5432/baton",
-        "KAFKA_SASL_PASSWORD_FILE": "/run/pw",
+        "PGPASSWORD": "pw",
+        "KAFKA_SASL_PASSWORD_FILE": "/run/pw",  # kafka_security reads the file itself
+        "SSL_CERT_FILE": "/etc/ssl/ca.pem",  # OpenSSL's, not ours
         "X": "1",
     }
 
