@@ -125,3 +125,53 @@ def test_a_replica_started_as_in_a_pod_serves_and_consumes_its_share(
         process.terminate()
         process.wait(20)
         relay.close()
+
+
+def test_migrate_runs_as_the_job_runs_it_in_production(tmp_path, database_url, kafka_bootstrap):
+    """`baton migrate` through the entrypoint with the Job's files: every process declares
+    its tables as the owner, and the runtime role gets its grants."""
+    secrets = tmp_path / "secrets"
+    make_secrets(secrets)
+    runtime_url, _ = without_password(database_url)
+    owner_url, owner_password = without_password(os.environ["DATABASE_OWNER_URL"])
+    (secrets / "db_owner_password").write_text(owner_password)
+    namespace = f"m{uuid.uuid4().hex[:6]}_"
+    env = {
+        **{key: value for key, value in os.environ.items()
+           if not key.startswith(("BATON_", "PG", "DATABASE_"))},
+        "BATON_ENV": "production",
+        "BATON_DATA_DIR": str(tmp_path / "data"),
+        "BATON_NAMESPACE": namespace,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "DATABASE_URL": runtime_url,
+        "DATABASE_OWNER_URL": owner_url,
+        "PGPASSWORD_FILE": str(secrets / "db_owner_password"),
+        "BATON_IDENTITY_KEY_FILE": str(secrets / "identity_key"),
+        "BATON_SERVICE_TOKEN_PRIVATE_KEY_FILE": str(secrets / "service_token_private_key"),
+        "BATON_SERVICE_TOKEN_PUBLIC_KEY_FILE": str(secrets / "service_token_public_key"),
+        "BATON_AUDIT_SIGNING_KEY_FILE": str(secrets / "audit_key_gateway"),
+        "BATON_AUDIT_PUBLIC_KEYS_FILE": str(secrets / "audit_public_keys"),
+    }
+    baton = str(Path(sys.executable).parent / "baton")
+    done = subprocess.run([sys.executable, "-m", "deploy.file_env", baton, "migrate"],
+                          env=env, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stdout.decode()[-3000:] + done.stderr.decode()[-3000:]
+
+    import psycopg
+
+    with psycopg.connect(database_url) as conn:
+        schemas = {row[0] for row in conn.execute(
+            "SELECT nspname FROM pg_namespace WHERE nspname LIKE %s", (f"{namespace}%",))}
+        assert {f"{namespace}{name}" for name in ("intake", "routing", "supervision", "stats")
+                } <= schemas
+        owners = {row[0] for row in conn.execute(
+            "SELECT DISTINCT tableowner FROM pg_tables WHERE schemaname LIKE %s",
+            (f"{namespace}%",))}
+        assert owners == {urlsplit(owner_url).username}
+        tables, readable = conn.execute(
+            "SELECT count(*), bool_and(has_table_privilege(%s, "
+            "format('%%I.%%I', schemaname, tablename), 'SELECT')) "
+            "FROM pg_tables WHERE schemaname = %s",
+            (urlsplit(runtime_url).username, f"{namespace}intake"),
+        ).fetchone()
+        assert tables > 3 and readable is True
