@@ -132,3 +132,7 @@ def test_the_containerfile_runs_unprivileged_with_a_health_check():
     for line in instructions:
         if line.startswith(("ENV", "ARG")):
             assert not re.search(r"(KEY|PASSWORD|SECRET|TOKEN)\w*=\S", line), line
+    # The build context never carries the secret files (docker and podman read these).
+    for ignore in (".containerignore", ".dockerignore"):
+        ignored = (ROOT / ignore).read_text().splitlines()
+        assert {"deploy/secrets", "deploy/kubernetes/overlays/*/secrets", ".venv"} <= set(ignored)
