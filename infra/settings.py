@@ -51,6 +51,12 @@ class Settings(BaseSettings):
     routing_port: int = SERVICE_PORTS["routing"]
     supervision_port: int = SERVICE_PORTS["supervision"]
     stats_port: int = SERVICE_PORTS["stats"]
+    # Where the gateway reaches each service when they do not share its host (containers:
+    # `INTAKE_URL=http://intake:8101`); unset, `http://BATON_HOST:<port>`.
+    intake_url: str | None = None
+    routing_url: str | None = None
+    supervision_url: str | None = None
+    stats_url: str | None = None
     # Embedded servers started by `baton up` and the tests when no URL is given.
     embedded_postgres_port: int = 54329
     embedded_broker_port: int = 19092
@@ -102,7 +108,8 @@ class Settings(BaseSettings):
         return int(getattr(self, f"{service}_port"))
 
     def url_of(self, service: str) -> str:
-        return f"http://{self.baton_host}:{self.port_of(service)}"
+        configured = getattr(self, f"{service}_url", None)
+        return str(configured) if configured else f"http://{self.baton_host}:{self.port_of(service)}"
 
     def schema_of(self, service: str) -> str:
         return f"{self.baton_namespace}{service}"

@@ -259,7 +259,11 @@ def broker_check(bootstrap: str) -> Callable[[], None]:
     def broker() -> None:
         from kafka import KafkaAdminClient
 
-        admin = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=2000)
+        from infra.kafka_security import client_security
+
+        admin = KafkaAdminClient(
+            bootstrap_servers=bootstrap, request_timeout_ms=2000, **client_security()
+        )
         try:
             admin.list_topics()
         finally:

@@ -17,6 +17,7 @@ from infra.audit.recorder import AuditedProcessRecorder
 from infra.audit.verify import audited_tables
 from infra.audit.witness import Witness, message_for
 from infra.eventstore import ServiceApplication, connect, connection_pool, ensure_schema
+from infra.kafka_security import client_security
 from infra.relay import ensure_topic
 from infra.settings import Settings
 
@@ -41,7 +42,9 @@ class CheckpointPublisher:
     def __call__(self, checkpoint: Checkpoint, proof: dict[str, Any] | None) -> None:
         if self._producer is None:
             ensure_topic(self.bootstrap, self.topic, 1)
-            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks="all")
+            self._producer = KafkaProducer(
+                bootstrap_servers=self.bootstrap, acks="all", **client_security()
+            )
         self._producer.send(self.topic, value=message_for(checkpoint, proof)).get(timeout=30)
 
     def close(self) -> None:

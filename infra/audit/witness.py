@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from infra.audit.checkpoints import Checkpoint
 from infra.audit.merkle import consistency_holds
+from infra.kafka_security import client_security
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +126,7 @@ class Witness:
                         enable_auto_commit=False,
                         auto_offset_reset="earliest",
                         client_id=f"witness-{self.name}",
+                        **client_security(),
                     )
                     consumer.assign([TopicPartition(topic, 0)])
                     consumer.seek_to_beginning()
