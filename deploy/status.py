@@ -92,7 +92,9 @@ def consumer_lag(bootstrap: str, namespace: str) -> list[dict[str, Any]]:
             parts = [TopicPartition(topic, p) for p in sorted(probe.partitions_for_topic(topic))]
             ends = probe.end_offsets(parts)
             reader = KafkaConsumer(
-                bootstrap_servers=bootstrap, group_id=f"{namespace}{group}", enable_auto_commit=False
+                bootstrap_servers=bootstrap,
+                group_id=f"{namespace}{group}",
+                enable_auto_commit=False,
             )
             try:
                 for tp in parts:

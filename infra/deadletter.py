@@ -22,6 +22,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 
 from domain.errors import DomainError
 from infra.eventstore import connect, connection_pool, ensure_schema
@@ -65,7 +66,7 @@ def schema_of(namespace: str) -> str:
 
 
 def _transient_types() -> tuple[type[BaseException], ...]:
-    from eventsourcing.persistence import InterfaceError, IntegrityError, OperationalError
+    from eventsourcing.persistence import IntegrityError, InterfaceError, OperationalError
     from kafka.errors import KafkaError
     from psycopg_pool import PoolTimeout
 
@@ -153,8 +154,8 @@ class DeadLetter:
         }
 
 
-def _headers_json(headers: list[tuple[str, bytes]]) -> psycopg.types.json.Jsonb:
-    return psycopg.types.json.Jsonb(
+def _headers_json(headers: list[tuple[str, bytes]]) -> Jsonb:
+    return Jsonb(
         [[k, base64.b64encode(v).decode()] for k, v in headers if v is not None]
     )
 

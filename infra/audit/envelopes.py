@@ -108,8 +108,9 @@ class InboundGuard:
     def authentic(self, value: bytes, headers: dict[str, bytes]) -> bool:
         """Did the source's key sign this record for this topic?"""
         signature = headers.get(SIGNATURE_HEADER)
-        signed = signed_bytes(self.topic, value)
-        return bool(signature) and signature_holds(self.public_key, signed, signature.decode())
+        if not signature:
+            return False
+        return signature_holds(self.public_key, signed_bytes(self.topic, value), signature.decode())
 
     def admit_unknown_version(
         self, value: bytes, headers: dict[str, bytes]

@@ -22,7 +22,7 @@ LETTERS = """query($status: DeadLetterStatus) { deadLetters(status: $status) {
   id consumer service topic partition offset reasonCode reason status attempts } }"""
 RETRY = "mutation($id: ID!) { retryDeadLetter(id: $id) { id status attempts reasonCode } }"
 DISCARD = "mutation($id: ID!) { discardDeadLetter(id: $id) { id status } }"
-REFUSALS = '{ accessLog(outcome: REFUSED) { action reason user } }'
+REFUSALS = "{ accessLog(outcome: REFUSED) { action reason user } }"
 
 
 def _poison(platform) -> str:
@@ -119,6 +119,4 @@ def test_only_administrators_see_or_touch_dead_letters_and_refusals_are_logged(c
             body = clients(username).post(query, **variables)
             assert body["errors"][0]["extensions"]["code"] == "forbidden", body
     refused = clients("auditor.62").post(REFUSALS)["data"]["accessLog"]
-    assert any(
-        r["reason"] == "administrator_only" and r["user"] == "clerk.620102" for r in refused
-    )
+    assert any(r["reason"] == "administrator_only" and r["user"] == "clerk.620102" for r in refused)
