@@ -86,7 +86,7 @@ class Consumer:
         if self.dead_letters is None or time.monotonic() - self._retries_checked < every:
             return 0
         self._retries_checked = time.monotonic()
-        return self.dead_letters.retry_pending(self.name, self._reapply)
+        return self.dead_letters.retry_pending(self.name, self.topic, self._reapply)
 
     def _reapply(self, letter: DeadLetter) -> None:
         record = letter.record

@@ -155,9 +155,7 @@ class DeadLetter:
 
 
 def _headers_json(headers: list[tuple[str, bytes]]) -> Jsonb:
-    return Jsonb(
-        [[k, base64.b64encode(v).decode()] for k, v in headers if v is not None]
-    )
+    return Jsonb([[k, base64.b64encode(v).decode()] for k, v in headers if v is not None])
 
 
 def _letter(row: dict[str, Any]) -> DeadLetter:
@@ -275,8 +273,9 @@ class DeadLetters:
         """Give a dead letter up (kept, marked); None if there is no such id."""
         return self._move(letter_id, ("dead", "retry"), "discarded")
 
-    def retry_pending(self, consumer: str, apply: Callable[[DeadLetter], None]) -> int:
-        """Re-apply this consumer's letters marked for retry; returns how many succeeded.
+    def retry_pending(self, consumer: str, topic: str, apply: Callable[[DeadLetter], None]) -> int:
+        """Re-apply this consumer's letters of this topic marked for retry (one group may
+        read several topics); returns how many succeeded.
 
         A transient fault leaves the mark for the next round; any other failure puts the
         letter back to `dead` with the new reason.
@@ -286,9 +285,9 @@ class DeadLetters:
             rows = (
                 conn.cursor(row_factory=dict_row)
                 .execute(
-                    f"SELECT {_COLUMNS} FROM dead_letters WHERE consumer = %s AND status = 'retry' "
-                    "ORDER BY id",
-                    (consumer,),
+                    f"SELECT {_COLUMNS} FROM dead_letters "
+                    "WHERE consumer = %s AND topic = %s AND status = 'retry' ORDER BY id",
+                    (consumer, topic),
                 )
                 .fetchall()
             )

@@ -120,3 +120,48 @@ def test_only_administrators_see_or_touch_dead_letters_and_refusals_are_logged(c
             assert body["errors"][0]["extensions"]["code"] == "forbidden", body
     refused = clients("auditor.62").post(REFUSALS)["data"]["accessLog"]
     assert any(r["reason"] == "administrator_only" and r["user"] == "clerk.620102" for r in refused)
+
+
+def test_baton_deadletters_and_the_status_table_on_the_running_platform(
+    platform, clients, monkeypatch, capsys
+) -> None:
+    from deploy.cli import main as baton
+
+    admin = clients("admin.62")
+    before = {r["id"] for r in admin.post(LETTERS)["data"]["deadLetters"]}
+    _poison(platform)
+    deadline = time.monotonic() + 30
+    while (
+        len(new := [r for r in admin.post(LETTERS)["data"]["deadLetters"] if r["id"] not in before])
+        < 3
+    ):
+        assert time.monotonic() < deadline, new
+        time.sleep(0.3)
+    ns = platform.settings.baton_namespace
+    monkeypatch.setenv("BATON_DATA_DIR", str(platform.data_dir))
+    monkeypatch.setenv("DATABASE_URL", platform.env["DATABASE_URL"])
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", platform.env["KAFKA_BOOTSTRAP_SERVERS"])
+    capsys.readouterr()
+
+    assert baton(["deadletters", "list", "--namespace", ns]) == 0
+    listed = capsys.readouterr().out
+    for row in new:
+        assert f"{row['id']:>6}  dead" in listed
+    assert "envelope_unknown_version" in listed
+
+    letter = new[0]["id"]
+    assert baton(["deadletters", "retry", letter, "--namespace", ns]) == 1  # not fixed
+    assert f"dead letter {letter}: dead (envelope_unknown_version" in capsys.readouterr().out
+    assert baton(["deadletters", "discard", letter, "--namespace", ns]) == 0
+    assert f"dead letter {letter}: discarded" in capsys.readouterr().out
+    assert baton(["deadletters", "discard", "987654321", "--namespace", ns]) == 1
+    assert "no dead letter 987654321" in capsys.readouterr().err
+    assert baton(["deadletters", "retry", "--namespace", ns]) == 2
+
+    assert baton(["status", "--namespace", ns]) == 0
+    table = capsys.readouterr().out
+    assert "Baton status 运行状态 (running)" in table
+    for name in ("intake", "routing", "supervision", "stats", "gateway"):
+        assert f"\n{name:<14}{platform.children[name].pid:>8}" in table
+    assert f"{ns}routing" in table and "relay intake" in table
+    assert "dead letters 死信:" in table and "relay intake" in table
