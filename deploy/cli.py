@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from deploy import calendar_cli, import_cli
+from deploy import calendar_cli, import_cli, ops_cli
 from deploy.audit_cli import add_commands as add_audit_commands
 from deploy.audit_cli import run as run_audit_command
 from infra.settings import Settings
@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
     rebuild.add_argument("model", choices=["stats"], help="which read models")
     add_audit_commands(commands)
     import_cli.add_commands(commands)
+    ops_cli.add_commands(commands)
     return parser
 
 
@@ -133,6 +134,8 @@ def main(argv: list[str] | None = None) -> int:
         return import_cli.run_import(args)
     if args.command == "demo":
         return import_cli.run_demo(args)
+    if args.command in ops_cli.COMMANDS:
+        return ops_cli.run(args)
     if args.command in AUDIT_COMMANDS:
         return run_audit_command(args)
     return 2

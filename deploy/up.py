@@ -2,7 +2,8 @@
 
 Starts embedded PostgreSQL (data under ./var/) and the embedded broker unless
 DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set, then the four services and the gateway as
-child processes, each logging to ./var/log/<name>.log. Ctrl-C stops everything.
+child processes, each logging to ./var/log/<name>.log. A child that dies is restarted with
+backoff (deploy/supervisor.py); Ctrl-C stops everything.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import IO
 import httpx
 
 from deploy.audit_cli import run_migrations
+from deploy.supervisor import Supervisor
 from domain.errors import DomainError
 from infra.dbroles import OWNER_URL_ENV, ensure_roles, user_of
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres
@@ -59,10 +61,15 @@ class Platform:
         self.log_dir = self.data_dir / "log"
         self.postgres: EmbeddedPostgres | None = None
         self.broker: EmbeddedBroker | None = None
-        self.children: dict[str, subprocess.Popen[bytes]] = {}
-        self._logs: list[IO[bytes]] = []
+        self.supervisor: Supervisor | None = None
+        self._logs: dict[str, IO[bytes]] = {}
         self.demo_users: list[str] = []
         self.env: dict[str, str] = {}
+
+    @property
+    def children(self) -> dict[str, subprocess.Popen[bytes]]:
+        """The live process of each child (the last one the supervisor started)."""
+        return {} if self.supervisor is None else self.supervisor.processes()
 
     @property
     def gateway_url(self) -> str:
@@ -124,20 +131,38 @@ class Platform:
         env = self.prepare_roles(env)
         self.env = env
         self.prepare_identity(env)
-        for name, module in PROCESSES.items():
-            log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed in stop()
-            self._logs.append(log)
-            self.children[name] = subprocess.Popen(
-                [sys.executable, "-m", module],
-                env=env,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
-                preexec_fn=_die_with_parent,
-            )
+        self.supervisor = Supervisor(
+            PROCESSES, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
+        )
+        self.supervisor.start_all()
         self.wait_healthy(timeout)
+        self.supervisor.watch()
         self.load_demo_history()
         return self
+
+    def spawn(self, name: str) -> subprocess.Popen[bytes]:
+        """Start one child process (first start and every restart)."""
+        if name not in self._logs:
+            # closed in stop()
+            self._logs[name] = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+        return subprocess.Popen(
+            [sys.executable, "-m", PROCESSES[name]],
+            env=self.env,
+            stdout=self._logs[name],
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            preexec_fn=_die_with_parent,
+        )
+
+    def servers_state(self) -> dict[str, object]:
+        """What the state file says about the embedded servers and the namespace."""
+        return {
+            "namespace": self.settings.baton_namespace,
+            "kafka_bootstrap_servers": self.env.get("KAFKA_BOOTSTRAP_SERVERS"),
+            "broker_pid": self.broker.pid if self.broker is not None else None,
+            "postgres_data": str(self.postgres.data_dir) if self.postgres is not None else None,
+            "ports": {name: self.settings.url_of(name) for name in PROCESSES},
+        }
 
     def load_demo_history(self) -> bool:
         """In development, the demo history 演示数据 into empty stores, once, through the
@@ -170,23 +195,14 @@ class Platform:
             raise TimeoutError(f"not healthy after {timeout} s: {', '.join(pending)}")
 
     def stop(self, timeout: float = 8.0) -> None:
-        for child in self.children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        for child in self.children.values():
-            remaining = max(0.1, deadline - time.monotonic())
-            try:
-                child.wait(remaining)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        self.children.clear()
+        if self.supervisor is not None:
+            self.supervisor.stop_all(timeout)
+            self.supervisor = None
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:
             self.postgres.stop()
-        for log in self._logs:
+        for log in self._logs.values():
             log.close()
         self._logs.clear()
 
@@ -212,10 +228,7 @@ def up() -> int:
         print(f"GraphQL: {platform.gateway_url}/graphql   logs: {platform.log_dir}")
         print("Ctrl-C stops everything.", flush=True)
         while not stopping.wait(1.0):
-            for name, child in platform.children.items():
-                if child.poll() is not None:
-                    print(f"{name} exited with {child.returncode}; stopping", file=sys.stderr)
-                    stopping.set()
+            pass  # the supervisor restarts children that die; only a signal stops us
     except (RuntimeError, TimeoutError, ValueError, DomainError) as exc:
         print(f"baton up failed: {exc}", file=sys.stderr)
         platform.stop()

@@ -24,6 +24,8 @@ from gateway.identity import IdentityParts, open_identity
 from gateway.identity.service import Clock, utc_now
 from gateway.trusted import load_manifest
 from infra.audit.keys import AuditKeys
+from infra.deadletter import DeadLetters
+from infra.deadletter import schema_of as dead_letter_schema
 from infra.reference_data import load_org_tree
 from infra.settings import Settings
 from infra.web import create_service_app
@@ -69,6 +71,8 @@ class Gateway:
     # Auditors' verification jobs and the services' public keys (None without a database).
     audit: AuditVerifier | None = None
     audit_keys: AuditKeys | None = None
+    # Administrators' dead letters (None without a database).
+    dead_letters: DeadLetters | None = None
 
     @property
     def services(self) -> tuple[ServiceClient, ...]:
@@ -95,6 +99,9 @@ def build(
     if settings.database_url:
         gateway.audit = AuditVerifier(
             settings.database_url, settings.audit_keys(), settings.baton_namespace
+        )
+        gateway.dead_letters = DeadLetters(
+            settings.database_url, dead_letter_schema(settings.baton_namespace)
         )
 
     def context(request: Request, response: Response) -> dict[str, Any]:

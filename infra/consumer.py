@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 
 from kafka import KafkaConsumer, TopicPartition
@@ -23,6 +24,7 @@ from domain.errors import DomainError
 from infra.audit.envelopes import InboundGuard
 from infra.kafka_security import client_security
 from infra.partitions import Replica, owned_partitions, replica_from_env
+from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, reason_of
 from infra.relay import ensure_topic
 
 log = logging.getLogger(__name__)
@@ -50,6 +52,7 @@ class Consumer:
         service: str | None = None,
         guard: InboundGuard | None = None,
         replica: Replica | None = None,
+        dead_letters: DeadLetters | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -63,18 +66,41 @@ class Consumer:
         self.guard = guard
         # Replicas of a service split the partitions by ordinal (infra/partitions.py).
         self.replica = replica or replica_from_env()
+        # With dead letters, a record the handler cannot apply is kept there and skipped.
+        self.dead_letters = dead_letters
         self._kafka: KafkaConsumer | None = None
+        self._retries_checked = 0.0
 
     def run(self, stop: threading.Event) -> None:
-        """Consume until `stop` is set; reconnects after broker failures."""
+        """Consume until `stop` is set; reconnects after faults, waiting 0.5 s doubling to 10 s."""
+        delay = 0.5
         while not stop.is_set():
             try:
                 self.poll_once()
+                self.retry_dead_letters()
+                delay = 0.5
             except Exception:
-                log.exception("consumer %s failed; reconnecting", self.name)
+                log.exception("consumer %s failed; reconnecting in %.1f s", self.name, delay)
                 self.close()
-                stop.wait(1.0)
+                stop.wait(delay)
+                delay = min(delay * 2, 10.0)
         self.close()
+
+    def retry_dead_letters(self, every: float = 1.0) -> int:
+        """Re-apply the dead letters an administrator marked for retry (at most every s)."""
+        if self.dead_letters is None or time.monotonic() - self._retries_checked < every:
+            return 0
+        self._retries_checked = time.monotonic()
+        return self.dead_letters.retry_pending(self.name, self.topic, self._reapply)
+
+    def _reapply(self, letter: DeadLetter) -> None:
+        record = letter.record
+        if self.guard is not None and not self.guard.authentic(
+            record.value, dict(record.headers)
+        ):
+            raise ValueError("the dead letter's signature no longer holds")
+        # Its own tracking row: applied once however often it is retried.
+        self.handle(Envelope.from_json(record.value), letter.tracking_name)
 
     def close(self) -> None:
         if self._kafka is not None:
@@ -145,6 +171,9 @@ class Consumer:
             try:
                 envelope = Envelope.from_json(record.value)
             except DomainError as exc:
+                if self.dead_letters is not None:
+                    self._dead_letter(tp, record, exc)
+                    return
                 # Loud, and kept: a newer producer than this consumer knows about.
                 log.error(
                     "consumer %s rejects %s@%s:%s: %s",
@@ -156,16 +185,47 @@ class Consumer:
                 )
                 self.rejected.append((self.topic, tp.partition, record.offset, exc.code))
                 return
+            self._apply(tp, record, envelope)
+
+    def _apply(self, tp: TopicPartition, record: ConsumerRecord, envelope: Envelope) -> None:
+        if self.dead_letters is None:
             self.handle(envelope, tracking_name(self.topic, tp.partition))
+            return
+        try:
+            self.handle(envelope, tracking_name(self.topic, tp.partition))
+        except Exception as exc:
+            if is_transient(exc):
+                raise  # run() retries with backoff; redelivery changes nothing applied
+            self._dead_letter(tp, record, exc)
+
+    def _dead_letter(self, tp: TopicPartition, record: ConsumerRecord, exc: Exception) -> None:
+        assert self.dead_letters is not None
+        raw = RawRecord(
+            self.topic,
+            tp.partition,
+            record.offset,
+            record.key,
+            [(k, v) for k, v in (record.headers or []) if v is not None],
+            record.value,
+        )
+        self.dead_letters.record(self.name, self.service, raw, *reason_of(exc))
 
     def _process_guarded(self, tp: TopicPartition, record: ConsumerRecord) -> None:
         assert self.guard is not None
         headers = {k: v for k, v in (record.headers or []) if v is not None}
         redelivered = self.guard.redelivered
+        if self.dead_letters is not None:
+            # Signed by the source and next in its chain, but of a version unknown here.
+            unknown = self.guard.admit_unknown_version(record.value, headers)
+            if unknown is not None:
+                self._dead_letter(tp, record, unknown)
+                return
         envelope = self.guard.admit(tp.partition, record.offset, record.value, headers)
         if envelope is None:
             if self.guard.redelivered == redelivered:
                 self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
             return
-        self.handle(envelope, tracking_name(self.topic, tp.partition))
+        # Authentic and in order: the chain moves even when the record is dead-lettered,
+        # so the case's next events are not taken for a gap.
+        self._apply(tp, record, envelope)
         self.guard.applied(envelope, tp.partition, record.offset)

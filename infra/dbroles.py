@@ -48,6 +48,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "inbox_chain": _READ_APPEND_UPDATE,
     "inbox_offsets": _READ_APPEND_UPDATE,
     "quarantine": _READ_APPEND,
+    # a dead letter's state moves (dead, retry, retried, discarded); rows are never deleted
+    "dead_letters": _READ_APPEND_UPDATE,
     # the relay clears its own bookkeeping when the broker lost what it published
     "relay_position": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "relay_offsets": ("SELECT", "INSERT", "UPDATE", "DELETE"),

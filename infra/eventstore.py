@@ -14,10 +14,11 @@ from typing import Any, cast
 from urllib.parse import unquote, urlsplit
 
 import psycopg
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.persistence import (
     ApplicationRecorder,
     JSONTranscoder,
+    Mapper,
     ProcessRecorder,
     Tracking,
     Transcoder,
@@ -28,6 +29,7 @@ from psycopg_pool import ConnectionPool
 
 from infra import dbroles
 from infra.audit.recorder import RECORDER_TOPIC
+from infra.unreadable import ReportingMapper, ReportingRepository
 
 TRACE_KEY = "_trace"
 
@@ -150,6 +152,18 @@ class ServiceApplication(Application[Any]):
         inner = super().construct_transcoder()
         assert isinstance(inner, JSONTranscoder)
         return TraceCarryingTranscoder(inner)
+
+    def construct_mapper(self) -> Mapper[Any]:
+        # Undecodable stored events become coded refusals naming the case.
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=ReportingMapper
+        )
+
+    def construct_repository(self) -> Repository[Any]:
+        repository = super().construct_repository()
+        # The library builds it from its settings; only `get`'s failures are ours.
+        repository.__class__ = ReportingRepository
+        return repository
 
     def construct_recorder(self) -> ApplicationRecorder:
         # A process recorder can store tracking rows with events, in one transaction.

@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from infra.audit.wiring import checkpointer_for, guard_for, process_name, witness_worker
 from infra.consumer import Consumer, Handler
 from infra.dbroles import DECLARED_SCHEMAS, grant_runtime
+from infra.deadletter import DeadLetters
+from infra.deadletter import schema_of as dead_letter_schema
 from infra.eventstore import ServiceApplication
 from infra.relay import Relay
 from infra.settings import Settings, get_settings
@@ -106,8 +108,15 @@ def consumer_worker(
         partitions=settings.topic_partitions,
         service=service,
         guard=guard_for(settings, service, name, source),
+        dead_letters=dead_letters_of(settings),
     )
     return f"{service}-follows-{source}", consumer.run
+
+
+def dead_letters_of(settings: Settings) -> DeadLetters:
+    """The platform's dead-letter table (one shared schema per namespace)."""
+    assert settings.database_url, "DATABASE_URL is needed for the dead letters"
+    return DeadLetters(settings.database_url, dead_letter_schema(settings.baton_namespace))
 
 
 def migrate_grants(settings: Settings) -> None:

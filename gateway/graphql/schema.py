@@ -8,6 +8,7 @@ from strawberry.tools import merge_types
 
 from gateway.graphql.access_log import AccessLogQuery
 from gateway.graphql.audit import AuditMutation, AuditQuery
+from gateway.graphql.dead_letters import DeadLetterMutation, DeadLetterQuery
 from gateway.graphql.handling import HandlingMutation
 from gateway.graphql.history import HistoryQuery
 from gateway.graphql.identity import IdentityMutation, IdentityQuery
@@ -26,12 +27,13 @@ from gateway.trusted import TrustedDocuments
 
 Query = merge_types(
     "Query", (IdentityQuery, OrganQuery, AccessLogQuery, ProgressQuery, StatsQuery, CaseQuery,
-     PetitionQuery, SupervisionQuery, StatisticsQuery, AuditQuery, HistoryQuery)
+     PetitionQuery, SupervisionQuery, StatisticsQuery, AuditQuery, HistoryQuery,
+     DeadLetterQuery)
 )
 Mutation = merge_types(
     "Mutation",
     (IdentityMutation, PetitionMutation, ScreeningMutation, TransferMutation, HandlingMutation,
-     SupervisionMutation, AuditMutation),
+     SupervisionMutation, AuditMutation, DeadLetterMutation),
 )
 
 

@@ -15,6 +15,7 @@ record cannot be moved to another topic. The signature travels in Kafka headers.
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -134,6 +135,38 @@ class InboundGuard:
             self._offsets[partition] = int(row[0]) if row else -1
         return self._offsets[partition]
 
+    def authentic(self, value: bytes, headers: dict[str, bytes]) -> bool:
+        """Did the source's key sign this record for this topic?"""
+        signature = headers.get(SIGNATURE_HEADER)
+        if not signature:
+            return False
+        return signature_holds(self.public_key, signed_bytes(self.topic, value), signature.decode())
+
+    def admit_unknown_version(
+        self, value: bytes, headers: dict[str, bytes]
+    ) -> DomainError | None:
+        """The decoding error of an authentic, in-order record of a schema version this
+        consumer does not know yet (a newer producer: dead-lettered for a retry after an
+        upgrade, not quarantined); the case's chain moves past it. None otherwise."""
+        try:
+            Envelope.from_json(value)
+        except DomainError as exc:
+            if exc.code != "envelope_unknown_version" or not self.authentic(value, headers):
+                return None
+            data = json.loads(value)
+            case_id, sequence = str(data.get("case_id")), data.get("sequence")
+            last_sequence, last_hash = self._head(case_id)
+            if (
+                data.get("source") != self.source
+                or sequence != last_sequence + 1
+                or data.get("prev_hash") != last_hash
+                or not isinstance(data.get("hash"), str)
+            ):
+                return None  # the ordinary checks quarantine it
+            self._move_head(case_id, int(sequence), data["hash"])
+            return exc
+        return None
+
     def _check(self, envelope: Envelope, value: bytes, headers: dict[str, bytes]) -> Refusal | None:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
@@ -168,21 +201,25 @@ class InboundGuard:
     def applied(self, envelope: Envelope, partition: int = -1, offset: int = -1) -> None:
         """Move the case's chain head, and the offset reached, once the handler has applied
         the envelope."""
-        with self.pool.connection() as conn:
-            conn.execute(
-                "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
-                "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
-                (self.consumer, self.topic, envelope.case_id, envelope.sequence, envelope.hash),
-            )
-            if partition >= 0 and offset > self._reached(partition):
+        self._move_head(envelope.case_id, envelope.sequence, envelope.hash)
+        if partition >= 0 and offset > self._reached(partition):
+            with self.pool.connection() as conn:
                 conn.execute(
                     'INSERT INTO inbox_offsets (consumer, topic, partition, "offset") '
                     "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, topic, partition) "
                     'DO UPDATE SET "offset" = greatest(inbox_offsets."offset", EXCLUDED."offset")',
                     (self.consumer, self.topic, partition, offset),
                 )
-                self._offsets[partition] = offset
+            self._offsets[partition] = offset
+
+    def _move_head(self, case_id: str, sequence: int, hash_: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute(
+                "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
+                "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
+                (self.consumer, self.topic, case_id, sequence, hash_),
+            )
 
     def quarantine(
         self,

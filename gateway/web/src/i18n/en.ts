@@ -1,5 +1,6 @@
 import casework from './casework.en'
 import replay from './replay.en'
+import deadLetters from './deadletters.en'
 import supervision from './supervision.en'
 import dashboard from './dashboard.en'
 import type zhCN from './zh-CN'
@@ -35,6 +36,7 @@ const en: typeof zhCN = {
   ...supervision,
   ...dashboard,
   ...replay,
+  ...deadLetters,
   pages: {
     workbench: 'Workbench',
     register: 'Registration',

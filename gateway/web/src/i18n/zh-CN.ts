@@ -1,5 +1,6 @@
 import casework from './casework.zh-CN'
 import replay from './replay.zh-CN'
+import deadLetters from './deadletters.zh-CN'
 import supervision from './supervision.zh-CN'
 import dashboard from './dashboard.zh-CN'
 
@@ -34,6 +35,7 @@ export default {
   ...supervision,
   ...dashboard,
   ...replay,
+  ...deadLetters,
   pages: {
     workbench: '工作台',
     register: '编号登记',

@@ -109,6 +109,16 @@ export const routes: RouteRecordRaw[] = [
         },
       },
       {
+        path: 'admin/dead-letters',
+        name: 'admin-dead-letters',
+        component: () => import('@/pages/admin/DeadLettersPage.vue'),
+        meta: {
+          title: 'deadLetters.title',
+          roles: ['administrator'],
+          menu: { group: 'system', icon: 'Warning', order: 4 },
+        },
+      },
+      {
         path: 'audit/access-log',
         name: 'access-log',
         component: () => import('@/pages/audit/AccessLogPage.vue'),

@@ -51,3 +51,46 @@ export const RESET_PASSWORD = graphql(`
 `)
 
 export type UserRow = ResultOf<typeof USER_FIELDS>
+
+export const DEAD_LETTER_FIELDS = graphql(`
+  fragment DeadLetterFields on DeadLetter {
+    id
+    consumer
+    service
+    topic
+    partition
+    offset
+    reasonCode
+    reason
+    status
+    attempts
+    at
+    changedAt
+  }
+`)
+
+export const DEAD_LETTERS = graphql(`
+  query DeadLetters($status: DeadLetterStatus) {
+    deadLetters(status: $status) {
+      ...DeadLetterFields
+    }
+  }
+`)
+
+export const RETRY_DEAD_LETTER = graphql(`
+  mutation RetryDeadLetter($id: ID!) {
+    retryDeadLetter(id: $id) {
+      ...DeadLetterFields
+    }
+  }
+`)
+
+export const DISCARD_DEAD_LETTER = graphql(`
+  mutation DiscardDeadLetter($id: ID!) {
+    discardDeadLetter(id: $id) {
+      ...DeadLetterFields
+    }
+  }
+`)
+
+export type DeadLetterRow = ResultOf<typeof DEAD_LETTER_FIELDS>
