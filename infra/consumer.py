@@ -22,9 +22,9 @@ from opentelemetry.trace import SpanKind
 from domain.contracts import Envelope
 from domain.errors import DomainError
 from infra.audit.envelopes import InboundGuard
+from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, reason_of
 from infra.kafka_security import client_security
 from infra.partitions import Replica, owned_partitions, replica_from_env
-from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, reason_of
 from infra.relay import ensure_topic
 
 log = logging.getLogger(__name__)
