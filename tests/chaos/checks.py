@@ -110,6 +110,18 @@ def lagging(url: str) -> dict[str, int]:
     return behind
 
 
+def quarantined(url: str) -> list[tuple]:
+    """Every quarantined record of every consumer: who, what, and why."""
+    rows: list[tuple] = []
+    with psycopg.connect(url) as conn:
+        for consumer in CONSUMERS:
+            rows += conn.execute(
+                f"SELECT '{consumer}', topic, partition, \"offset\", reason, detail, event_type, "
+                f"sequence FROM {consumer}.quarantine ORDER BY id"
+            ).fetchall()
+    return rows
+
+
 def _scalar(conn: psycopg.Connection, sql: str, params: tuple = ()) -> Any:
     row = conn.execute(sql, params).fetchone()  # type: ignore[arg-type]
     assert row is not None

@@ -30,7 +30,7 @@ RECEIVE = """mutation($c: ID!, $t: ID!) { receiveTransfer(caseId: $c, transferId
   holder { organCode } } }"""
 CASE = """query($id: ID!) { case(id: $id) { id stage holder { organCode }
   pendingTransfer { id state } custody { kind toOrganCode } } }"""
-STATISTICS = """query($o: String!, $f: String!, $t: String!) { caseStatistics(organ: $o,
+STATISTICS = """query($o: String!, $f: Date!, $t: Date!) { caseStatistics(organ: $o,
   from: $f, to: $t, groupBy: [CHANNEL]) { total } }"""
 
 # Where cases come in, and who registers them there.

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from .checks import against_ledger, baton, checksums, differences, stats_rows, wait_caught_up
+from .checks import (
+    against_ledger,
+    baton,
+    checksums,
+    differences,
+    quarantined,
+    stats_rows,
+    wait_caught_up,
+)
 from .driver import Driver
 from .platform_process import SERVICES, BatonUp
 
@@ -95,6 +103,8 @@ def test_the_platform_loses_nothing_through_crashes_and_restarts(tmp_path: Path)
                 "faults": len(plan),
                 "kills": len(back_within),
                 "slowest_restart_s": round(max((s for _, s in back_within), default=0), 2),
+                "restarts_s": [(name, round(s, 1)) for name, s in back_within],
+                "quarantined": [list(map(str, row)) for row in quarantined(platform.database_url)],
                 "driving_s": round(drove, 1),
                 "caught_up_after_last_fault_s": round(recovery, 1),
                 "lost": len(verdict.lost),
