@@ -88,7 +88,7 @@ def build(
     tree = load_org_tree()
     gateway = Gateway(
         org_tree=tree,
-        identity=open_identity(settings, tree, clock),
+        identity=open_identity(settings, tree, clock, config.session_cache_seconds),
         intake=ServiceClient("intake", settings.url_of("intake")),
         routing=ServiceClient("routing", settings.url_of("routing")),
         stats=ServiceClient("stats", settings.url_of("stats")),

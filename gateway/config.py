@@ -18,7 +18,7 @@ DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
 
 class GatewaySettings(BaseSettings):
-    """Request body cap, trusted proxies and the trusted-documents manifest."""
+    """Request body cap, trusted proxies, the trusted-documents manifest, session cache."""
 
     model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore")
 
@@ -29,6 +29,11 @@ class GatewaySettings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = []
     # The operations the web front end was built with (accepted alone in production).
     trusted_documents: Path | None = None
+    # How long a session read from the database is remembered (gateway/identity/
+    # session_cache.py). Changes made through this gateway clear it at once; with several
+    # gateway replicas a logout or disable on one takes this long to reach the others:
+    # 0 turns the cache off.
+    session_cache_seconds: float = 5.0
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

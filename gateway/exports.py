@@ -2,8 +2,9 @@
 
 `GET /exports/statistics.xlsx?organ=&from=&to=&groupBy=&asOf=&lang=` and
 `GET /exports/subordinate-status.xlsx?organ=&from=&to=&lang=`: the session cookie's user
-asks stats with their service token, so stats decides scope as for the page; every export
-is written to the access log.
+must be granted `export` of the organ's statistics by the policy table (a table read on a
+page is only `read`); then stats is asked with their service token and decides scope as for
+the page. Every export and every refusal is written to the access log.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request, Response
 
+from domain.access import Action, Facts, Object
 from domain.errors import DomainError, Forbidden, InvalidInput, NotFound, Unauthenticated
 from domain.guards import require_organ_code
 from gateway.clients import ServiceError, path
@@ -40,10 +42,12 @@ async def _ask_stats(
     except DomainError as error:
         await asyncio.to_thread(identity.record, "export", what, "refused", error.code)
         raise
-    token = gateway.identity.signer.sign(current.user, identity.clock())
-    headers = {"X-Baton-Actor": current.user.username}
+    # Stats checks only `read` (the page's numbers); exporting them is its own grant.
+    facts = Facts(object=Object.STATISTICS, organ=organ)
+    await asyncio.to_thread(identity.authorize, current.user, Action.EXPORT, facts)
+    token = gateway.identity.signer.token_for(current.user, identity.clock())
     try:
-        data = await gateway.stats.request("GET", url, token=token, headers=headers, params=params)
+        data = await gateway.stats.request("GET", url, token=token, params=params)
     except DomainError as error:
         await asyncio.to_thread(
             identity.record, "export", what, "refused", error.code, current.user

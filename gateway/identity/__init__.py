@@ -10,6 +10,7 @@ from gateway.identity.admin import UserAdmin
 from gateway.identity.config import IdentityConfig
 from gateway.identity.sealing import TotpSealer
 from gateway.identity.service import Clock, Identity, utc_now
+from gateway.identity.session_cache import SessionCache
 from gateway.identity.store import IdentityStore
 from gateway.identity.tokens import ServiceTokenSigner
 from infra.access_log import AccessLog
@@ -34,14 +35,18 @@ class IdentityParts:
         self.access_log.close()
 
 
-def open_identity(settings: Settings, tree: OrgTree, clock: Clock = utc_now) -> IdentityParts:
-    """Open the gateway's tables (creating them if needed) and the access log."""
+def open_identity(
+    settings: Settings, tree: OrgTree, clock: Clock = utc_now, session_cache_seconds: float = 0
+) -> IdentityParts:
+    """Open the gateway's tables (creating them if needed) and the access log; sessions are
+    remembered for `session_cache_seconds` (0: read every time, as tools do)."""
     if not settings.database_url:
         raise ValueError("DATABASE_URL is needed for users and sessions")
     store = IdentityStore(
         settings.database_url,
         settings.schema_of("gateway"),
         TotpSealer(settings.identity_key()),
+        SessionCache(ttl=session_cache_seconds),
     )
     access_log = AccessLog(settings.database_url, settings.schema_of("access"))
     identity = Identity(store, access_log, IdentityConfig.from_settings(settings), clock)

@@ -227,6 +227,26 @@ class Identity:
             self.store.touch_session(id_hash, now)
         return CurrentSession(user, row["csrf_token"], id_hash)
 
+    def current_cached(self, session_id: str | None) -> CurrentSession | None:
+        """`current` from the store's few-second cache without the database, when that
+        gives the same answer; None when `current` must decide (a refusal, an expiry, a
+        touch of the idle clock, or nothing cached)."""
+        if not session_id:
+            return None
+        id_hash = sessions.digest(session_id)
+        found = self.store.cached_session_with_user(id_hash)
+        if found is None:
+            return None
+        row, user = found
+        now = self.clock()
+        if (
+            not user.enabled
+            or sessions.expired(row, now, self.config.idle_timeout, self.config.absolute_timeout)
+            or now - row["last_seen_at"] >= TOUCH_EVERY
+        ):
+            return None
+        return CurrentSession(user, row["csrf_token"], id_hash)
+
     def forget(self, session_id: str | None) -> None:
         """Drop a session the client held before logging in again (no fixation, no leftovers)."""
         if session_id:

@@ -18,6 +18,7 @@ from psycopg_pool import ConnectionPool
 
 from domain.errors import Conflict, NotFound
 from gateway.identity.sealing import SecretUnreadable, TotpSealer, is_sealed
+from gateway.identity.session_cache import SessionCache
 from gateway.identity.users import NewUser, User
 from infra.eventstore import connect, connection_pool, ensure_schema
 
@@ -105,8 +106,16 @@ def user_not_found(username: str) -> NotFound:
 class IdentityStore:
     """Users, sessions and login failures on PostgreSQL; TOTP secrets sealed by `sealer`."""
 
-    def __init__(self, database_url: str, schema: str, sealer: TotpSealer | None = None) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        schema: str,
+        sealer: TotpSealer | None = None,
+        cache: SessionCache | None = None,
+    ) -> None:
         self._sealer = sealer
+        # Every write below that ends a session or changes a user drops its entries.
+        self.cache = cache if cache is not None else SessionCache(ttl=0)
         ensure_schema(database_url, schema)
         # Through infra: as the runtime role, the declaration goes to the owner role.
         with connect(database_url, schema) as conn:
@@ -187,12 +196,14 @@ class IdentityStore:
             ]
 
     def _update_user(self, username: str, assignments: str, values: tuple[Any, ...]) -> User:
+        self.cache.drop_user(username=username)
         with self._cursor() as cur:
             cur.execute(
                 f"UPDATE users SET {assignments} WHERE username = %s RETURNING {_USER_COLUMNS}",
                 (*values, username),
             )
             user = _user(cur.fetchone(), self._sealer)
+        self.cache.drop_user(username=username)
         if user is None:
             raise user_not_found(username)
         return user
@@ -250,6 +261,7 @@ class IdentityStore:
 
     def use_totp_step(self, user_id: str, step: int) -> bool:
         """Record the step as used; False if it (or a later one) was used meanwhile."""
+        self.cache.drop_user(user_id=user_id)
         with self._cursor() as cur:
             cur.execute(
                 "UPDATE users SET totp_last_step = %s WHERE id = %s "
@@ -268,8 +280,14 @@ class IdentityStore:
                 (id_hash, user_id, csrf_token, now, now),
             )
 
+    def cached_session_with_user(self, id_hash: bytes) -> tuple[dict[str, Any], User] | None:
+        """What `session_with_user` found for this session in the last few seconds, if
+        anything (no database: cheap enough for the event loop)."""
+        return self.cache.get(id_hash)
+
     def session_with_user(self, id_hash: bytes) -> tuple[dict[str, Any], User] | None:
         """The session and its user in one round trip (every request asks for both)."""
+        generation = self.cache.generation
         columns = ", ".join(f"u.{c.strip()}" for c in _USER_COLUMNS.split(","))
         with self._cursor() as cur:
             cur.execute(
@@ -283,19 +301,25 @@ class IdentityStore:
             return None
         user = _user(row, self._sealer)
         assert user is not None
+        self.cache.put(id_hash, (row, user), generation)
         return row, user
 
     def touch_session(self, id_hash: bytes, now: datetime) -> None:
+        self.cache.drop(id_hash)  # the next lookup reads the new idle clock
         with self._cursor() as cur:
             cur.execute("UPDATE sessions SET last_seen_at = %s WHERE id_hash = %s", (now, id_hash))
 
     def drop_session(self, id_hash: bytes) -> None:
+        self.cache.drop(id_hash)
         with self._cursor() as cur:
             cur.execute("DELETE FROM sessions WHERE id_hash = %s", (id_hash,))
+        self.cache.drop(id_hash)
 
     def drop_sessions_of(self, user_id: str) -> None:
+        self.cache.drop_user(user_id=user_id)
         with self._cursor() as cur:
             cur.execute("DELETE FROM sessions WHERE user_id = %s", (user_id,))
+        self.cache.drop_user(user_id=user_id)
 
     def purge(
         self, idle_since: datetime, created_since: datetime, failures_since: datetime

@@ -66,13 +66,14 @@ def gateway_client(gateway_settings: Any, clock: Clock) -> Iterator[Callable[...
     apps: list[Any] = []
 
     def make(trusted: tuple[str, ...] = (), **overrides: Any) -> TestClient:
-        """`trusted`: the documents production accepts (the web build's manifest)."""
+        """`trusted`: the documents production accepts (the web build's manifest);
+        overrides of GatewaySettings' fields go there, the others to Settings."""
+        own = {k: overrides.pop(k) for k in list(overrides) if k in GatewaySettings.model_fields}
         settings = gateway_settings.model_copy(update=overrides)
         manifest = settings.baton_data_dir / "trusted-documents.json"
         manifest.write_text(json.dumps({"documents": {digest(d): d for d in trusted}}))
-        app = build(
-            settings, clock=clock, gateway_settings=GatewaySettings(trusted_documents=manifest)
-        )
+        config = GatewaySettings(trusted_documents=manifest, **own)
+        app = build(settings, clock=clock, gateway_settings=config)
         apps.append(app)
         return TestClient(app)
 

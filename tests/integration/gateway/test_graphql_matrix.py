@@ -4,10 +4,11 @@ The gateway runs in this process with its service clients on the services of
 `conftest.running_platform` (their apps, over ASGI) and signs tokens with the key they
 trust. For every staff role × probed object/action × relation × office, a user of that
 organ, office and role logs in and calls the GraphQL operation (or the gateway's
-attachment route): a cell the table grants is never refused by the policy; a cell it
-refuses answers `forbidden`, or the case is unknown to them, and the refusal is in the
-access log. Lists and nested edges (a search page's holders and status, read through
-routing's scoped batch) hold the case exactly when the table grants the read.
+attachment or Excel export route): a cell the table grants is never refused by the
+policy (an export is a workbook, logged as allowed); a cell it refuses answers
+`forbidden`, or the case is unknown to them, and the refusal is in the access log.
+Lists and nested edges (a search page's holders and status, read through routing's
+scoped batch) hold the case exactly when the table grants the read.
 """
 
 from __future__ import annotations
@@ -156,15 +157,29 @@ PROBES: dict[tuple[Object, Action], dict[str, Send]] = {
             o=COUNTY,
         ),
     },
+    # The Excel exports are the gateway's own routes (it writes the workbook from stats'
+    # answer): the session's user needs `export`, not just the `read` stats checks.
+    (Object.STATISTICS, Action.EXPORT): {
+        "statisticsXlsx": lambda client, p: client.get(
+            "/exports/statistics.xlsx",
+            params={"organ": COUNTY, "from": "2026-01-01", "to": "2026-01-31"},
+        ),
+        "subordinateStatusXlsx": lambda client, p: client.get(
+            "/exports/subordinate-status.xlsx",
+            params={"organ": COUNTY, "from": "2026-01-01", "to": "2026-01-31"},
+        ),
+    },
 }
+EXPORTS = ("statisticsXlsx", "subordinateStatusXlsx")
 # Granted somewhere in the table but with no GraphQL operation of its own: where it is.
 NOT_IN_GRAPHQL = {
     (Object.USERS, Action.READ): "no user is read alone: the users list (list) is the read",
     (Object.ACCESS_LOG, Action.READ): "the access log is one query (accessLog, own subtree)",
     (Object.ACCESS_LOG, Action.LIST): "accessLog: always the caller's own subtree, see below",
-    (Object.ACCESS_LOG, Action.EXPORT): "no export operation yet",
-    (Object.CASE, Action.EXPORT): "no export operation yet",
-    (Object.STATISTICS, Action.EXPORT): "no export operation yet",
+    (Object.ACCESS_LOG, Action.EXPORT): "no export of the access log exists yet",
+    # The search page writes its workbook in the browser from `cases` pages (case list):
+    # nothing reaches the server that tells an export from a list.
+    (Object.CASE, Action.EXPORT): "no server export of cases: the search page's own workbook",
     (Object.TRANSFER, Action.READ): "served inside the case: case read",
     (Object.TRANSFER, Action.LIST): "served inside the case and the inbox trays",
     (Object.ATTACHMENT, Action.LIST): "listed inside the case: case read",
@@ -254,6 +269,11 @@ def _code(answer: Any) -> str | None:
     return str(errors[0]["extensions"]["code"]) if errors else None
 
 
+def _gateway_allowed(gateway: Any, username: str) -> list[Any]:
+    query = AccessQuery(subtree="", username=username, outcome="allowed", first=500)
+    return list(gateway[3].query(query))
+
+
 def _refusals(platform: Platform, gateway: Any, username: str) -> int:
     """Refusals of the user in the services' access log and in the gateway's own."""
     query = AccessQuery(subtree="", username=username, outcome="refused", include_anonymous=True)
@@ -269,6 +289,7 @@ def test_every_granted_pair_is_probed_or_listed() -> None:
 def _check(platform: Platform, gateway: Any, cell: Cell, probe: str, send: Send) -> None:
     client, username = _client(gateway, cell)
     before = _refusals(platform, gateway, username)
+    exports_before = sum(e.action == "export" for e in _gateway_allowed(gateway, username))
     answer = send(client, platform)
     code = _code(answer)
     where = f"{cell} via {probe}: {code} {str(answer)[:300]}"
@@ -282,6 +303,10 @@ def _check(platform: Platform, gateway: Any, cell: Cell, probe: str, send: Send)
         if probe in ("revealReporter", "download"):
             assert code is None, where
             assert platform.allowed_of(username), f"{where}: the read is not in the access log"
+        if probe in EXPORTS:
+            assert code is None and answer.content.startswith(b"PK"), where  # an xlsx (zip)
+            exported = [e for e in _gateway_allowed(gateway, username) if e.action == "export"]
+            assert len(exported) > exports_before, f"{where}: the export is not in the access log"
         return
     assert code in REFUSED or (probe == "download" and code == "attachment_refused"), where
     assert _refusals(platform, gateway, username) > before, f"{where}: refusal not logged"

@@ -42,6 +42,8 @@ def test_login_me_set_language_and_logout(gateway_client, staff, gateway_setting
     assert gql(client, SET_LANGUAGE, csrf, l="en")["data"]["setLanguage"]["user"] == {
         "language": "en"
     }
+    # The session was read (and is remembered for a few seconds): the change shows at once.
+    assert gql(client, ME)["data"]["me"]["user"]["language"] == "en"
     assert code_of(gql(client, SET_LANGUAGE, csrf, l="fr")) == "language_invalid"
     # Remembered per user: a new session starts in English.
     other = gateway_client()

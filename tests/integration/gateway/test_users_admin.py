@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+from fastapi.testclient import TestClient
 
 from domain.errors import Forbidden, InvalidInput
 from gateway.identity import open_identity
@@ -62,13 +63,16 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
         "clerk.new"
     ]
 
-    newcomer = gateway_client()
+    newcomer = TestClient(client.app)  # the same gateway (see the test of two below)
     assert "errors" not in login(newcomer, "clerk.new", GOOD["password"])
     reset = (
         "mutation($u: String!, $p: String!) {"
         " resetPassword(username: $u, password: $p) { username } }"
     )
     assert code_of(gql(client, reset, csrf, u="clerk.new", p="short")) == "password_too_short"
+    # The gateway remembers a session for a few seconds once it was used: a reset and a
+    # disable must still end it at once.
+    assert "errors" not in gql(newcomer, "{ me { csrfToken } }")
     assert "errors" not in gql(client, reset, csrf, u="clerk.new", p="another long secret")
     # A reset ends the user's sessions.
     assert code_of(gql(newcomer, "{ me { csrfToken } }")) == "unauthenticated"
@@ -79,6 +83,7 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
         "mutation($u: String!, $e: Boolean!) {"
         " setUserEnabled(username: $u, enabled: $e) { enabled } }"
     )
+    assert "errors" not in gql(newcomer, "{ me { csrfToken } }")
     assert gql(client, disable, csrf, u="clerk.new", e=False)["data"]["setUserEnabled"] == {
         "enabled": False
     }
@@ -87,6 +92,20 @@ def test_an_administrator_creates_lists_disables_and_resets_users_in_their_subtr
     assert "errors" not in gql(client, disable, csrf, u="clerk.new", e=True)
     assert "errors" not in login(newcomer, "clerk.new", "another long secret")
     assert code_of(gql(client, disable, csrf, u="nobody.here", e=True)) == "user_not_found"
+
+
+def test_with_two_gateways_and_no_session_cache_a_disable_ends_the_session_on_both(
+    admin, gateway_client, staff
+):
+    """Several replicas run with GATEWAY_SESSION_CACHE_SECONDS=0: each reads every session."""
+    client, csrf = admin
+    staff.add("clerk.other", organ="620102")
+    other = gateway_client(session_cache_seconds=0)
+    assert "errors" not in login(other, "clerk.other", PASSWORD)
+    assert "errors" not in gql(other, "{ me { csrfToken } }")
+    disable = "mutation($u: String!) { setUserEnabled(username: $u, enabled: false) { enabled } }"
+    assert "errors" not in gql(client, disable, csrf, u="clerk.other")
+    assert code_of(gql(other, "{ me { csrfToken } }")) == "unauthenticated"
 
 
 @pytest.mark.parametrize(

@@ -9,3 +9,7 @@ export const STATS_ROLES = READ_ROLES
 
 /** Roles that watch the figures and subordinates 综合分析: leaders, case managers, auditors. */
 export const ANALYSIS_ROLES = ['leader', 'case_manager', 'auditor']
+
+/** Roles the policy table (domain/access.py) grants `export` of statistics and cases 导出;
+ * the gateway refuses everyone else, so others get no button. */
+export const EXPORT_ROLES = ['leader', 'case_manager']
