@@ -35,6 +35,9 @@ def graphql_error(error: DomainError) -> GraphQLError:
     # The form shows the message next to this field.
     if isinstance(error.details.get("field"), str):
         extensions["field"] = camel(error.details["field"])
+    # A service that is down: the page says which part is unavailable and shows the rest.
+    if isinstance(error.details.get("service"), str):
+        extensions["service"] = error.details["service"]
     return GraphQLError(error.message_en, extensions=extensions)
 
 
