@@ -1,7 +1,7 @@
 """Domain errors: a stable code plus a Chinese and an English message.
 
 Every refusal the domain makes is one of these. The HTTP layer maps `kind` to a status
-(invalid → 422, not_found → 404, conflict → 409, forbidden → 403, too_many → 429,
+(invalid → 422, malformed → 400, not_found → 404, conflict → 409, forbidden → 403, too_many → 429,
 unauthenticated → 401) and
 never needs to know the individual codes.
 """
@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-ErrorKind = Literal["invalid", "not_found", "conflict", "forbidden", "too_many", "unauthenticated"]
+ErrorKind = Literal[
+    "invalid", "malformed", "not_found", "conflict", "forbidden", "too_many", "unauthenticated"
+]
 
 
 class DomainError(Exception):

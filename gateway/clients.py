@@ -25,7 +25,30 @@ class ServiceError(DomainError):
 
 
 class ServiceUnavailable(DomainError):
-    """A service could not be reached or failed."""
+    """A service could not be reached or failed; `details["service"]` names it, so a page
+    can say which part is unavailable and show the rest."""
+
+    @classmethod
+    def of(cls, service: str, status: int | None = None) -> ServiceUnavailable:
+        """Unreachable, timed out or not ready (502–504): `service_unavailable`; any other
+        5xx: `service_failed`."""
+        if status is None or status in _UNAVAILABLE_STATUSES:
+            return cls(
+                "service_unavailable",
+                f"{_LABELS_ZH.get(service, service)}服务暂不可用",
+                f"The {service} service is unavailable",
+                service=service,
+            )
+        return cls(
+            "service_failed",
+            f"{_LABELS_ZH.get(service, service)}服务出错",
+            f"The {service} service failed",
+            service=service,
+        )
+
+
+_UNAVAILABLE_STATUSES = frozenset({502, 503, 504})
+_LABELS_ZH = {"intake": "受理登记", "routing": "流转", "supervision": "督查督办", "stats": "统计"}
 
 
 def path(template: str, *params: object) -> str:
@@ -69,15 +92,9 @@ class ServiceClient:
         try:
             response = await self._http.request(method, url, headers=headers, **kwargs)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(
-                "service_unavailable",
-                f"{self.name} 服务暂时不可用",
-                f"The {self.name} service is unavailable",
-            ) from exc
+            raise ServiceUnavailable.of(self.name) from exc
         if response.status_code >= 500:
-            raise ServiceUnavailable(
-                "service_failed", f"{self.name} 服务出错", f"The {self.name} service failed"
-            )
+            raise ServiceUnavailable.of(self.name, response.status_code)
         body = _json(response)
         if response.status_code >= 400:
             error = (body or {}).get("error") or {} if isinstance(body, dict) else {}
@@ -99,11 +116,7 @@ class ServiceClient:
         try:
             return await self._http.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise ServiceUnavailable(
-                "service_unavailable",
-                f"{self.name} 服务暂时不可用",
-                f"The {self.name} service is unavailable",
-            ) from exc
+            raise ServiceUnavailable.of(self.name) from exc
 
     async def close(self) -> None:
         await self._http.aclose()

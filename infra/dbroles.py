@@ -54,6 +54,8 @@ RUNTIME_GRANTS: dict[str, tuple[str, ...]] = {
     "relay_position": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "relay_offsets": ("SELECT", "INSERT", "UPDATE", "DELETE"),
     "relay_chain": ("SELECT", "INSERT", "UPDATE", "DELETE"),
+    # a keyed create request's claim is stored with its events, its answer just after
+    "idempotency_keys": _READ_APPEND_UPDATE,
     # intake's side tables
     "registration_counter": _READ_APPEND_UPDATE,
     "receipt_codes": _READ_APPEND,

@@ -8,6 +8,7 @@ publishes the event much later, from another thread.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, cast
@@ -29,6 +30,7 @@ from psycopg_pool import ConnectionPool
 
 from infra import dbroles
 from infra.audit.recorder import RECORDER_TOPIC
+from infra.idempotency import IdempotencyStore, MemoryIdempotency, PostgresIdempotency
 from infra.unreadable import ReportingMapper, ReportingRepository
 
 TRACE_KEY = "_trace"
@@ -141,6 +143,9 @@ class ServiceApplication(Application[Any]):
         self.database_url = database_url
         self.schema = schema or service
         self._side_pool: ConnectionPool | None = None
+        self._idempotency: IdempotencyStore | None = None
+        self._idempotency_pool: ConnectionPool | None = None
+        self._idempotency_lock = threading.Lock()
         full_env: dict[str, str] = {}
         if database_url is not None:
             ensure_schema(database_url, self.schema)
@@ -195,7 +200,27 @@ class ServiceApplication(Application[Any]):
         with self._side_pool.connection() as conn:
             yield conn
 
+    @property
+    def idempotency(self) -> IdempotencyStore:
+        """The keys of this service's keyed create requests (see `infra.idempotency`)."""
+        with self._idempotency_lock:
+            return self._idempotency_store()
+
+    def _idempotency_store(self) -> IdempotencyStore:
+        if self._idempotency is None:
+            if self.database_url is None:
+                self._idempotency = MemoryIdempotency()
+            else:
+                # Its own pool: a request waiting on a key's lock must not hold a connection
+                # the winner of that key needs for its side tables.
+                self._idempotency_pool = connection_pool(self.database_url, self.schema, 8)
+                self._idempotency = PostgresIdempotency(self._idempotency_pool, self.schema)
+        return self._idempotency
+
     def close(self) -> None:
+        if self._idempotency_pool is not None:
+            self._idempotency_pool.close()
+            self._idempotency_pool = None
         if self._side_pool is not None:
             self._side_pool.close()
             self._side_pool = None

@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 STATUS_BY_KIND = {
     "invalid": 422,
+    "malformed": 400,
     "not_found": 404,
     "conflict": 409,
     "forbidden": 403,

@@ -8,6 +8,7 @@ every nested edge (repeats, a repeat's holder) goes through them again.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 import strawberry
@@ -15,7 +16,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from domain.errors import DomainError
-from gateway.clients import path
+from gateway.clients import ServiceUnavailable, path
 from gateway.graphql import actions, loaders
 from gateway.graphql.case_types import (
     AcceptanceNotice,
@@ -38,6 +39,8 @@ from gateway.graphql.organs import Organ
 from gateway.graphql.supervision_types import Deadline
 from gateway.graphql.timeline import merged, timeline
 from gateway.identity.service import principal
+
+log = logging.getLogger(__name__)
 
 Row = dict[str, Any]
 
@@ -148,7 +151,7 @@ class Case:
             intake, routing, supervision = await asyncio.gather(
                 _events(info, client.intake, "/petitions/{}/timeline", self.id),
                 _events(info, client.routing, "/cases/{}/timeline", self.id),
-                _events(info, client.supervision, "/cases/{}/timeline", self.id),
+                _optional_events(info, client.supervision, "/cases/{}/timeline", self.id),
             )
         if intake is not None and routing is not None:
             return [TimelineEntry(**e) for e in merged(intake, routing, supervision)]
@@ -158,8 +161,11 @@ class Case:
         )
         return [TimelineEntry(**e) for e in timeline(p, h, supervision)]
 
-    @strawberry.field(description="Every clock the case runs against 案件期限 (supervision)")
-    async def deadlines(self, info: Info) -> list[Deadline]:
+    @strawberry.field(
+        description="Every clock the case runs against 案件期限 (supervision); null with a "
+        "`service_unavailable` error while supervision is down, the rest of the case still shown"
+    )
+    async def deadlines(self, info: Info) -> list[Deadline] | None:
         with coded():
             rows = await loaders.case_deadlines(info, self.id)
         return [Deadline.of(r) for r in rows]
@@ -219,6 +225,18 @@ class Case:
     async def handling(self, info: Info) -> HandlingRecord | None:
         h = await _handling(info, self.id)
         return HandlingRecord.of(h) if h else None
+
+
+async def _optional_events(
+    info: Info, client: Any, template: str, case_id: str
+) -> list[Row] | None:
+    """A timeline part the case page can do without: while its service is down the
+    timeline shows the others' events (the deadlines field says the service is down)."""
+    try:
+        return await _events(info, client, template, case_id)
+    except ServiceUnavailable as error:
+        log.warning("timeline without %s: %s", error.details.get("service"), error.code)
+        return None
 
 
 async def _events(info: Info, client: Any, template: str, case_id: str) -> list[Row] | None:

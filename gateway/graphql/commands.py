@@ -23,14 +23,23 @@ def body(**fields: Any) -> dict[str, Any]:
 
 
 async def run(
-    info: Info, service: str, template: str, ids: tuple[str, ...], payload: dict[str, Any]
+    info: Info,
+    service: str,
+    template: str,
+    ids: tuple[str, ...],
+    payload: dict[str, Any],
+    *,
+    keyed: bool = False,
 ) -> Case:
-    """POST `payload` to `template` (filled with the encoded `ids`) as the session's user."""
+    """POST `payload` to `template` (filled with the encoded `ids`) as the session's user;
+    a `keyed` command passes the client's Idempotency-Key on."""
     with coded():
         await session(info, mutation=True)
         checked = tuple(case_id(str(i), field) for i, field in zip(ids, _ID_FIELDS, strict=False))
         client: ServiceClient = getattr(gateway(info), service)
-        answer = await call(info, client, "POST", path(template, *checked), json=payload)
+        answer = await call(
+            info, client, "POST", path(template, *checked), json=payload, keyed=keyed
+        )
     case = checked[0]
     # The command changed the case: fields read later in this request see the new state.
     if service == "routing" and isinstance(answer, dict) and "holder" in answer:

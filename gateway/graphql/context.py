@@ -35,6 +35,9 @@ def graphql_error(error: DomainError) -> GraphQLError:
     # The form shows the message next to this field.
     if isinstance(error.details.get("field"), str):
         extensions["field"] = camel(error.details["field"])
+    # A service that is down: the page says which part is unavailable and shows the rest.
+    if isinstance(error.details.get("service"), str):
+        extensions["service"] = error.details["service"]
     return GraphQLError(error.message_en, extensions=extensions)
 
 
@@ -109,9 +112,22 @@ async def token(info: Info) -> str:
     return signed
 
 
-async def call(info: Info, client: ServiceClient, method: str, url: str, **kwargs: Any) -> Any:
-    """Call a service for the session's user, with their service token."""
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+async def call(
+    info: Info, client: ServiceClient, method: str, url: str, *, keyed: bool = False, **kwargs: Any
+) -> Any:
+    """Call a service for the session's user, with their service token.
+
+    A `keyed` call (a mutation that creates something) passes on the client's
+    `Idempotency-Key` header; the service scopes it by the user the token names.
+    """
     signed = await token(info)
     # Until every service reads the actor from the token (phase 2 of the identity work).
     headers = {"X-Baton-Actor": info.context["session"].user.username, **kwargs.pop("headers", {})}
+    request = info.context.get("request")
+    key = request.headers.get(IDEMPOTENCY_HEADER) if keyed and request is not None else None
+    if key is not None:
+        headers[IDEMPOTENCY_HEADER] = key
     return await client.request(method, url, token=signed, headers=headers, **kwargs)

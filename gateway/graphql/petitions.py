@@ -113,7 +113,12 @@ class PetitionMutation:
         with coded():
             await session(info, mutation=True)
             data = await call(
-                info, gateway(info).intake, "POST", "/petitions", json=registration(input)
+                info,
+                gateway(info).intake,
+                "POST",
+                "/petitions",
+                json=registration(input),
+                keyed=True,
             )
         hint = data.get("substance_hint")
         return RegisteredPetition(

@@ -20,12 +20,12 @@ ORDER_ACTIONS = ("acknowledge", "progress", "remind", "accept", "escalate")
 MAX_CALENDAR_FILE = 64_000
 
 
-async def post(info: Info, url: str, body: dict[str, Any]) -> Any:
+async def post(info: Info, url: str, body: dict[str, Any], *, keyed: bool = False) -> Any:
     """POST a command to supervision as the session's user (CSRF checked); the service
-    takes the actor from the user's token."""
+    takes the actor from the user's token. A `keyed` one passes the Idempotency-Key on."""
     await session(info, mutation=True)
     payload = {k: v for k, v in body.items() if v is not None}
-    return await call(info, gateway(info).supervision, "POST", url, json=payload)
+    return await call(info, gateway(info).supervision, "POST", url, json=payload, keyed=keyed)
 
 
 def _order_path(order_id: strawberry.ID, suffix: str) -> str:
@@ -68,7 +68,7 @@ class SupervisionMutation:
             checked = uuid_checked(str(case_id), "caseId")
             row = await post(info, "/orders", {
                 "case_id": checked, "level": level, "requirements": requirements,
-                "working_days": working_days})
+                "working_days": working_days}, keyed=True)
         return SupervisionOrder.of(row)
 
     @strawberry.mutation(description="A leader signs the order off; its clock starts 审批")
@@ -105,7 +105,8 @@ class SupervisionMutation:
                               size: int | None = None, seed: str | None = None) -> Evaluation:
         with coded():
             row = await post(info, "/evaluations", {
-                "month": month_checked(month), "organs": organs, "size": size, "seed": seed})
+                "month": month_checked(month), "organs": organs, "size": size, "seed": seed},
+                keyed=True)
         return Evaluation.of(row)
 
     @strawberry.mutation(description="Score a sampled case: points lost per item 评分")

@@ -43,6 +43,7 @@ class TransferMutation:
                 external_body=input.external_body,
                 expected_version=input.expected_version,
             ),
+            keyed=True,
         )
 
     @strawberry.mutation(description="A leader signs the transfer off 签批")

@@ -18,7 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from infra import dbroles
+from infra import dbroles, idempotency
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
 
 log = logging.getLogger(__name__)
@@ -58,6 +58,12 @@ class AuditedProcessRecorder(PostgresProcessRecorder):
                 "head bytea NOT NULL, "
                 "recorded_at timestamptz NOT NULL DEFAULT now())"
             ).format(table)
+        )
+        # Keyed create requests claim their key in the same transaction as their events.
+        self.sql_create_statements.append(
+            SQL(idempotency.CREATE_TABLE.format(schema="{0}")).format(
+                Identifier(datastore.schema)
+            )
         )
         self.select_head_statement = SQL(
             "SELECT sequence, head FROM {0} ORDER BY sequence DESC LIMIT 1"
@@ -139,4 +145,5 @@ class AuditedProcessRecorder(PostgresProcessRecorder):
         curs.execute(
             self.insert_audit_statement, (sequences, list(notification_ids), leaves, heads)
         )
+        idempotency.write_claim(curs, self.datastore.schema)
         return notification_ids

@@ -19,6 +19,7 @@ from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, s
 from fastapi.responses import StreamingResponse
 
 from domain.petition import Stage
+from infra.idempotency import Keyed
 from infra.web import ErrorBody, error_responses
 from services.auth import CurrentActor
 from services.intake.application import IntakeApplication
@@ -106,10 +107,15 @@ petitions = APIRouter(prefix="/petitions", tags=["petitions"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
-    responses=with_body(422),
+    responses=with_body(409, 422),
 )
-def register(body: RegisterIn, intake: Intake, actor: Actor) -> RegisteredOut:
-    """Register a report from any channel; the receipt code is shown only here."""
+def register(body: RegisterIn, intake: Intake, actor: Actor, keyed: Keyed) -> Any:
+    """Register a report from any channel; the receipt code is shown only here. With an
+    `Idempotency-Key`, a repeat answers the first registration (`infra.idempotency`)."""
+    return keyed.once(intake.idempotency, actor.username, lambda: _register(body, intake, actor))
+
+
+def _register(body: RegisterIn, intake: IntakeApplication, actor: Actor) -> RegisteredOut:
     registration = intake.register(
         organ_code=body.organ_code,
         actor=actor,

@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import AwareDatetime
 
 from domain.vocabulary import Office
+from infra.idempotency import Keyed
 from infra.web import ErrorBody, error_responses
 from services.auth import CurrentActor
 from services.routing.application import RoutingApplication
@@ -122,20 +123,25 @@ def get_inbox(
 
 @transfers.post("", response_model=CaseOut, status_code=201, responses=COMMAND_ERRORS)
 def propose_transfer(
-    case_id: UUID, body: ProposeTransferIn, routing: RoutingApp, actor: CurrentActor
+    case_id: UUID, body: ProposeTransferIn, routing: RoutingApp, actor: CurrentActor, keyed: Keyed
 ) -> Any:
-    """Propose a transfer with a reason (the jurisdiction suggestion is recorded with it)."""
-    routing.propose_transfer(
-        case_id,
-        actor,
-        body.kind.value,
-        body.reason,
-        to_organ=body.to_organ,
-        to_office=body.to_office.value if body.to_office else None,
-        external_body=body.external_body,
-        expected_version=body.expected_version,
-    )
-    return routing.case(case_id, actor)
+    """Propose a transfer with a reason (the jurisdiction suggestion is recorded with it).
+    With an `Idempotency-Key`, a repeat answers the case as the first proposal left it."""
+
+    def work() -> Any:
+        routing.propose_transfer(
+            case_id,
+            actor,
+            body.kind.value,
+            body.reason,
+            to_organ=body.to_organ,
+            to_office=body.to_office.value if body.to_office else None,
+            external_body=body.external_body,
+            expected_version=body.expected_version,
+        )
+        return routing.case(case_id, actor)
+
+    return keyed.once(routing.idempotency, actor.username, work)
 
 
 @transfers.post("/{transfer_id}/approve", response_model=CaseOut, responses=COMMAND_ERRORS)

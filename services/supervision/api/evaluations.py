@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body, Query
 from pydantic import Field
 
+from infra.idempotency import Keyed
 from infra.web import error_responses
 from services.supervision import queries, usecases
 from services.supervision.api.deps import (
@@ -44,12 +45,14 @@ def bulletin(app: App, organ: Organ,
 
 
 @router.post("/evaluations", status_code=201, responses=ERRORS)
-def draw(app: App, actor: CurrentActor, month: Annotated[Month, Body(embed=True)],
+def draw(app: App, actor: CurrentActor, keyed: Keyed, month: Annotated[Month, Body(embed=True)],
          organs: Annotated[list[OrganCode], Body(embed=True, min_length=1, max_length=100)],
          size: Annotated[int | None, Body(embed=True, ge=1, le=200)] = None,
-         seed: Annotated[Seed | None, Body(embed=True)] = None) -> dict[str, Any]:
-    """Draw the month's sample of first conclusions by the chosen organs."""
-    return usecases.draw(app, actor, month, organs, size, seed)
+         seed: Annotated[Seed | None, Body(embed=True)] = None) -> Any:
+    """Draw the month's sample of first conclusions by the chosen organs (once per
+    `Idempotency-Key`)."""
+    return keyed.once(app.idempotency, actor.username,
+                      lambda: usecases.draw(app, actor, month, organs, size, seed))
 
 
 @router.get("/evaluations/{evaluation_id}", responses=error_responses(404, 422))

@@ -8,6 +8,7 @@ from uuid import UUID
 from fastapi import APIRouter, Body
 
 from domain.vocabulary import OrderLevel
+from infra.idempotency import Keyed
 from infra.web import error_responses
 from services.supervision import queries, usecases
 from services.supervision.api.deps import (
@@ -29,9 +30,12 @@ ERRORS = command_errors(403, 404, 409, 422)
 def issue(app: App, actor: CurrentActor, case_id: Annotated[UUID, Body(embed=True)],
           level: Annotated[OrderLevel, Body(embed=True)],
           requirements: Annotated[Text, Body(embed=True)],
-          working_days: Annotated[int, Body(embed=True, ge=1, le=250)]) -> dict[str, Any]:
-    """Draft an order on a case held below the acting person's organ."""
-    return usecases.issue_order(app, actor, case_id, level.value, requirements, working_days)
+          working_days: Annotated[int, Body(embed=True, ge=1, le=250)],
+          keyed: Keyed) -> Any:
+    """Draft an order on a case held below the acting person's organ (once per
+    `Idempotency-Key`)."""
+    return keyed.once(app.idempotency, actor.username, lambda: usecases.issue_order(
+        app, actor, case_id, level.value, requirements, working_days))
 
 
 @router.get("/orders", responses=error_responses(403, 404, 422))

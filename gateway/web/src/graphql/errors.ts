@@ -99,3 +99,19 @@ export function splitByField(
   }
   return { byField, rest }
 }
+
+const DOWN = ['service_unavailable', 'service_failed']
+
+/**
+ * The services an operation found down (`extensions.service` of `service_unavailable`),
+ * only those of errors at or under `path` when given (`['case', 'deadlines']`): the page
+ * names the part that is unavailable and shows the rest of the answer.
+ */
+export function unavailableServices(error: CombinedError | null | undefined, path?: (string | number)[]): string[] {
+  if (!error) return []
+  const found = error.graphQLErrors
+    .filter((e) => DOWN.includes(text(e.extensions?.code)) && text(e.extensions?.service))
+    .filter((e) => !path || path.every((part, i) => e.path?.[i] === part))
+    .map((e) => text(e.extensions?.service))
+  return [...new Set(found)]
+}

@@ -24,6 +24,14 @@ const en: typeof zhCN = {
     actions: 'Actions',
     backHome: 'Back to the workbench',
   },
+  unavailable: {
+    stats: 'Statistics are unavailable',
+    supervision: 'Supervision is unavailable: deadlines cannot be shown',
+    intake: 'Registration is unavailable',
+    routing: 'Routing is unavailable',
+    other: 'A part of the platform is unavailable',
+    hint: 'Everything else is shown as usual; refresh later',
+  },
   errors: {
     network: 'Cannot reach the server; check the network and try again',
     unknown: 'The operation failed; please try again later',

@@ -23,6 +23,14 @@ export default {
     actions: '操作',
     backHome: '返回工作台',
   },
+  unavailable: {
+    stats: '统计服务暂不可用',
+    supervision: '督查督办服务暂不可用，期限暂无法显示',
+    intake: '受理登记服务暂不可用',
+    routing: '流转服务暂不可用',
+    other: '部分服务暂不可用',
+    hint: '其余内容照常显示，请稍后刷新',
+  },
   errors: {
     network: '无法连接服务器，请检查网络后重试',
     unknown: '操作失败，请稍后重试',

@@ -29,6 +29,8 @@ export interface ActionSpec {
   document: TypedDocumentNode<any, any>
   /** The mutation takes one `input` object (proposeTransfer) rather than arguments. */
   asInput?: boolean
+  /** It creates something: each submission carries an idempotency key (a retry creates once). */
+  creates?: boolean
   fields: ActionField[]
   /** The action is about the case's pending transfer (its id goes in the input). */
   onTransfer?: boolean
@@ -91,6 +93,7 @@ export const ACTIONS: ActionSpec[] = [
     document: docs.PROPOSE_TRANSFER,
     group: 'routing',
     asInput: true,
+    creates: true,
     suggestion: true,
     fields: [
       { key: 'kind', kind: 'vocabulary', vocabulary: 'transfer_kind', required: true },
