@@ -1,17 +1,29 @@
-"""Consumer: exactly-once in effect.
+"""Consumer: exactly-once in effect, a batch at a time.
 
 A handler writes its effects and a tracking row named `<topic>#<partition>` holding the
 upstream notification id in one PostgreSQL transaction, and skips what its tracking rows
 already hold; so Kafka redeliveries and relay republishes change nothing. Offsets are
 committed to Kafka only after the database commit, and are only a hint of where to resume.
+
+A handler that can take a batch (`handle_batch`) gets one poll's records of a partition
+at once and applies them in one transaction with one tracking update, skipping without a
+transaction a batch it has nothing to do for (its tracking catches up with the next batch
+it does apply). If a batch fails on anything but a lost connection, it is rolled back
+and applied again record by record (`apply_one`), so the records before a poison message
+are applied and the failure names the one record that fails.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 
+import psycopg
+from psycopg.errors import TransactionRollback
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
@@ -29,9 +41,33 @@ tracer = trace.get_tracer("baton.consumer")
 Handler = Callable[[Envelope, str], None]
 """handle(envelope, tracking_name): effects + tracking row in one transaction."""
 
+BatchHandler = Callable[[Sequence[Envelope], str], None]
+"""handle_batch(envelopes, tracking_name): every effect + one tracking row, one transaction."""
+
+# How long the broker may hold a fetch that finds nothing. Tansu answers such a fetch
+# only when the wait is over, not when a record arrives, so the wait is how late an event
+# can be: short while records flow, long once the topic has been quiet a while (each
+# empty fetch costs both sides CPU, and six consumers idle at 20 ms were a tenth of a core).
+FETCH_WAIT_BUSY_MS = 20
+FETCH_WAIT_IDLE_MS = 500
+QUIET_AFTER_SECONDS = 5.0
+# With nothing to fetch, a poll returns after this; it bounds how soon `stop` is seen.
+POLL_TIMEOUT_MS = 1000
+# Errors of the connection, not of the record: retried whole, never split up. A deadlock
+# or serialization failure (TransactionRollback) is split up: small transactions pass.
+TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
+
 
 def tracking_name(topic: str, partition: int) -> str:
     return f"{topic}#{partition}"
+
+
+@dataclass(frozen=True)
+class Admitted:
+    """A record that may be applied, with its envelope."""
+
+    record: ConsumerRecord
+    envelope: Envelope
 
 
 class Consumer:
@@ -44,14 +80,16 @@ class Consumer:
         bootstrap: str,
         handle: Handler,
         partitions: int = 4,
-        poll_timeout_ms: int = 200,
+        poll_timeout_ms: int = POLL_TIMEOUT_MS,
         service: str | None = None,
         guard: InboundGuard | None = None,
+        handle_batch: BatchHandler | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
         self.bootstrap = bootstrap
         self.handle = handle
+        self.handle_batch = handle_batch
         self.partitions = partitions
         self.poll_timeout_ms = poll_timeout_ms
         self.service = service or name
@@ -59,6 +97,7 @@ class Consumer:
         # With a guard, only signed records that continue their case's chain are applied.
         self.guard = guard
         self._kafka: KafkaConsumer | None = None
+        self._last_record = time.monotonic()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects after broker failures."""
@@ -92,6 +131,7 @@ class Consumer:
                 auto_offset_reset="earliest",
                 client_id=self.name,
                 max_poll_records=500,
+                fetch_max_wait_ms=FETCH_WAIT_BUSY_MS,
             )
             parts = sorted(consumer.partitions_for_topic(self.topic) or range(self.partitions))
             assigned = [TopicPartition(self.topic, p) for p in parts]
@@ -109,17 +149,103 @@ class Consumer:
         """Process one poll's records; returns how many were handled."""
         batches = self.kafka.poll(timeout_ms=self.poll_timeout_ms)
         handled = 0
+        done: dict[TopicPartition, OffsetAndMetadata] = {}
         for tp, records in batches.items():
-            for record in records:
-                self._process(tp, record)
-                handled += 1
-            # Only now, after every database commit of this batch.
-            self.kafka.commit({tp: OffsetAndMetadata(records[-1].offset + 1, None, -1)})
+            self._process_batch(tp, records)
+            handled += len(records)
+            done[tp] = OffsetAndMetadata(records[-1].offset + 1, None, -1)
+        self._pace(bool(done))
+        if done:
+            # Only now, after every database commit of this poll; one asynchronous commit
+            # for all partitions (a lost one only means some redeliveries, skipped).
+            self.kafka.commit_async(done)
         return handled
 
-    def _process(self, tp: TopicPartition, record: ConsumerRecord) -> None:
+    def _pace(self, busy: bool) -> None:
+        """Short fetch waits while records flow, long ones once the topic is quiet."""
+        now = time.monotonic()
+        if busy:
+            self._last_record = now
+        quiet = now - self._last_record > QUIET_AFTER_SECONDS
+        # kafka-python reads the wait from its fetcher's config for every fetch it sends.
+        config = self.kafka._fetcher.config
+        config["fetch_max_wait_ms"] = FETCH_WAIT_IDLE_MS if quiet else FETCH_WAIT_BUSY_MS
+
+    # -- one partition's records ----------------------------------------------------------
+
+    def _process_batch(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
+        if self.handle_batch is None:
+            for record in records:
+                admitted = self._admit(tp, record, None)
+                if admitted is not None:
+                    self.apply_one(tp, admitted)
+            return
+        pending: dict[str, tuple[int, str]] = {}
+        admitted = [a for r in records if (a := self._admit(tp, r, pending)) is not None]
+        if not admitted:
+            return
+        with self._span(tp, admitted[0].record, len(admitted)):
+            try:
+                self.handle_batch(
+                    [a.envelope for a in admitted], tracking_name(self.topic, tp.partition)
+                )
+            except Exception as exc:
+                if isinstance(exc, TRANSIENT) and not isinstance(exc, TransactionRollback):
+                    raise
+                log.warning(
+                    "consumer %s: a batch of %s failed; applying it record by record",
+                    self.name,
+                    len(admitted),
+                    exc_info=True,
+                )
+                for one in admitted:
+                    self.apply_one(tp, one)
+                return
+        if self.guard is not None:
+            self.guard.applied_many([a.envelope for a in admitted])
+
+    def apply_one(self, tp: TopicPartition, admitted: Admitted) -> None:
+        """Apply one record in a transaction of its own (and move its chain head)."""
+        with self._span(tp, admitted.record, 1):
+            self.handle(admitted.envelope, tracking_name(self.topic, tp.partition))
+        if self.guard is not None:
+            self.guard.applied(admitted.envelope)
+
+    def _admit(
+        self,
+        tp: TopicPartition,
+        record: ConsumerRecord,
+        pending: dict[str, tuple[int, str]] | None,
+    ) -> Admitted | None:
+        """The record's envelope if it may be applied; otherwise it is kept aside."""
+        if self.guard is not None:
+            headers = {k: v for k, v in (record.headers or []) if v is not None}
+            envelope = self.guard.admit(tp.partition, record.offset, record.value, headers, pending)
+            if envelope is None:
+                self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
+                return None
+            return Admitted(record, envelope)
+        try:
+            return Admitted(record, Envelope.from_json(record.value))
+        except DomainError as exc:
+            # Loud, and kept: a newer producer than this consumer knows about.
+            log.error(
+                "consumer %s rejects %s@%s:%s: %s",
+                self.name,
+                self.topic,
+                tp.partition,
+                record.offset,
+                exc.code,
+            )
+            self.rejected.append((self.topic, tp.partition, record.offset, exc.code))
+            return None
+
+    def _span(
+        self, tp: TopicPartition, record: ConsumerRecord, count: int
+    ) -> AbstractContextManager[trace.Span]:
+        """A consumer span continuing the trace of the (first) record it applies."""
         carrier = {k: v.decode() for k, v in (record.headers or []) if v is not None}
-        with tracer.start_as_current_span(
+        return tracer.start_as_current_span(
             f"{self.topic} process",
             context=propagate.extract(carrier),
             kind=SpanKind.CONSUMER,
@@ -129,33 +255,6 @@ class Consumer:
                 "messaging.destination.name": self.topic,
                 "messaging.kafka.partition": tp.partition,
                 "messaging.kafka.offset": record.offset,
+                "messaging.batch.message_count": count,
             },
-        ):
-            if self.guard is not None:
-                self._process_guarded(tp, record)
-                return
-            try:
-                envelope = Envelope.from_json(record.value)
-            except DomainError as exc:
-                # Loud, and kept: a newer producer than this consumer knows about.
-                log.error(
-                    "consumer %s rejects %s@%s:%s: %s",
-                    self.name,
-                    self.topic,
-                    tp.partition,
-                    record.offset,
-                    exc.code,
-                )
-                self.rejected.append((self.topic, tp.partition, record.offset, exc.code))
-                return
-            self.handle(envelope, tracking_name(self.topic, tp.partition))
-
-    def _process_guarded(self, tp: TopicPartition, record: ConsumerRecord) -> None:
-        assert self.guard is not None
-        headers = {k: v for k, v in (record.headers or []) if v is not None}
-        envelope = self.guard.admit(tp.partition, record.offset, record.value, headers)
-        if envelope is None:
-            self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
-            return
-        self.handle(envelope, tracking_name(self.topic, tp.partition))
-        self.guard.applied(envelope)
+        )

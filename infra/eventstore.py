@@ -8,7 +8,7 @@ publishes the event much later, from another thread.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
@@ -26,7 +26,9 @@ from eventsourcing.persistence import (
 from opentelemetry import propagate
 from psycopg_pool import ConnectionPool
 
+from domain.contracts import Envelope
 from infra import dbroles
+from infra.aggregates import batch_of
 from infra.audit.recorder import RECORDER_TOPIC
 
 TRACE_KEY = "_trace"
@@ -167,6 +169,32 @@ class ServiceApplication(Application[Any]):
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
         self._notify(recordings)
+
+    def save_tracked_batch(
+        self,
+        tracking_name: str,
+        envelopes: Sequence[Envelope],
+        effects_of: Callable[[Envelope], Sequence[Any]],
+    ) -> None:
+        """Apply a consumer's batch: the aggregates the envelopes change and one tracking
+        row, in one transaction; none at all when nothing changes (tracking catches up
+        with the next batch that changes something).
+
+        While the batch is worked out, `infra.aggregates.find` answers from the
+        aggregates changed so far, so a later envelope sees what an earlier one did.
+        """
+        done = self.tracked_position(tracking_name) or 0
+        changed: dict[Any, Any] = {}
+        last = done
+        with batch_of(self, changed):
+            for envelope in envelopes:
+                if envelope.notification_id <= done:
+                    continue
+                for aggregate in effects_of(envelope):
+                    changed[aggregate.id] = aggregate
+                last = envelope.notification_id
+        if changed:
+            self.save_tracked(tracking_name, last, *changed.values())
 
     def tracked_position(self, tracking_name: str) -> int | None:
         return self.process_recorder.max_tracking_id(tracking_name)

@@ -1,7 +1,7 @@
 """Relay: the event store is the outbox.
 
-One relay per store (a PostgreSQL advisory lock makes sure of it) reads the notification
-log after its recorded position, publishes each event on `<service>.events` as an
+One relay per store (a PostgreSQL advisory lock makes sure of it), woken by the store's
+NOTIFY, reads the notification log after its recorded position, publishes each event on `<service>.events` as an
 `Envelope` keyed by case id with `acks=all`, flushes, and only then records its new
 position. At-least-once: a crash between the broker's acknowledgement and the position
 update republishes a few events, which consumers ignore by their tracking rows.
@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
+from psycopg.sql import SQL, Identifier
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -123,7 +124,7 @@ class Relay:
         topic: str | None = None,
         partitions: int = 4,
         batch_size: int = 500,
-        idle_sleep: float = 0.05,
+        idle_wait: float = 1.0,
         check_interval: float = 2.0,
         signer: Ed25519PrivateKey | None = None,
         checkpointer: Checkpointer | None = None,
@@ -137,7 +138,7 @@ class Relay:
         self.topic = topic or f"{app.service}.events"
         self.partitions = partitions
         self.batch_size = batch_size
-        self.idle_sleep = idle_sleep
+        self.idle_wait = idle_wait
         self.check_interval = check_interval
         # Consumers apply only what this key signed (infra/audit/envelopes.py).
         self.signer = signer or Settings().audit_keys().signer(app.service)
@@ -155,7 +156,12 @@ class Relay:
     # -- lifecycle ---------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Hold the store's relay lock and publish until `stop` is set."""
+        """Hold the store's relay lock and publish until `stop` is set.
+
+        The lock's connection also LISTENs on the channel the store NOTIFYs in every
+        insert transaction, so an idle relay sleeps until an event is stored (or
+        `idle_wait` passes, for the topic check and checkpoints) instead of polling.
+        """
         with psycopg.connect(self.database_url, autocommit=True) as lock_conn:
             while not stop.is_set():
                 got = lock_conn.execute(
@@ -167,6 +173,7 @@ class Relay:
             else:
                 return
             log.info("relay for %s holds its lock", self.topic)
+            lock_conn.execute(SQL("LISTEN {0}").format(Identifier(self.channel)))
             try:
                 self.start()
                 while not stop.is_set():
@@ -178,10 +185,23 @@ class Relay:
                         stop.wait(1.0)
                         continue
                     self._maybe_checkpoint()
-                    if not published:
-                        stop.wait(self.idle_sleep)
+                    if published < self.batch_size:
+                        self._wait_for_events(lock_conn)
             finally:
                 self.close()
+
+    @property
+    def channel(self) -> str:
+        """The channel eventsourcing's recorder NOTIFYs when it stores events."""
+        return str(getattr(self.app.recorder, "channel_name", ""))
+
+    def _wait_for_events(self, conn: psycopg.Connection[Any]) -> None:
+        """Sleep until the store is written to, or `idle_wait` passes."""
+        for _ in conn.notifies(timeout=self.idle_wait, stop_after=1):
+            pass
+        # Notifications that came with the same burst are answered by the same publish.
+        for _ in conn.notifies(timeout=0.0):
+            pass
 
     def _maybe_checkpoint(self) -> None:
         now = time.monotonic()

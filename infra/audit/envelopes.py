@@ -88,9 +88,18 @@ class InboundGuard:
             conn.execute(INBOX_SCHEMA)
 
     def admit(
-        self, partition: int, offset: int, value: bytes, headers: dict[str, bytes]
+        self,
+        partition: int,
+        offset: int,
+        value: bytes,
+        headers: dict[str, bytes],
+        pending: dict[str, tuple[int, str]] | None = None,
     ) -> Envelope | None:
-        """The envelope if it may be applied; otherwise it is quarantined and None."""
+        """The envelope if it may be applied; otherwise it is quarantined and None.
+
+        `pending` holds the chain heads of records admitted earlier in the same batch and
+        not yet applied; an admitted envelope moves its case's head there.
+        """
         envelope: Envelope | None = None
         refusal: Refusal | None
         try:
@@ -98,13 +107,22 @@ class InboundGuard:
         except DomainError as exc:
             refusal = Refusal("malformed", exc.code)
         else:
-            refusal = self._check(envelope, value, headers)
+            refusal = self._check(envelope, value, headers, pending or {})
         if refusal is None:
+            assert envelope is not None
+            if pending is not None:
+                pending[envelope.case_id] = (envelope.sequence, envelope.hash)
             return envelope
         self.quarantine(partition, offset, value, refusal, envelope)
         return None
 
-    def _check(self, envelope: Envelope, value: bytes, headers: dict[str, bytes]) -> Refusal | None:
+    def _check(
+        self,
+        envelope: Envelope,
+        value: bytes,
+        headers: dict[str, bytes],
+        pending: dict[str, tuple[int, str]],
+    ) -> Refusal | None:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
             return Refusal("unsigned", "the record carries no signature")
@@ -115,7 +133,7 @@ class InboundGuard:
             return Refusal("wrong_source", f"source {envelope.source!r} on {self.source}'s topic")
         if envelope.hash != envelope.compute_hash():
             return Refusal("bad_hash", "the envelope's hash does not match its fields")
-        last_sequence, last_hash = self._head(envelope.case_id)
+        last_sequence, last_hash = pending.get(envelope.case_id) or self._head(envelope.case_id)
         if envelope.sequence <= last_sequence:
             return Refusal("replayed", f"sequence {envelope.sequence}, already at {last_sequence}")
         if envelope.sequence != last_sequence + 1:
@@ -137,12 +155,19 @@ class InboundGuard:
 
     def applied(self, envelope: Envelope) -> None:
         """Move the case's chain head once the handler has applied the envelope."""
-        with self.pool.connection() as conn:
-            conn.execute(
+        self.applied_many([envelope])
+
+    def applied_many(self, envelopes: list[Envelope]) -> None:
+        """Move the chain heads of a batch the handler has applied, in one statement."""
+        heads = {e.case_id: e for e in envelopes}  # the last of each case wins
+        if not heads:
+            return
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            cur.executemany(
                 "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
                 "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
-                (self.consumer, self.topic, envelope.case_id, envelope.sequence, envelope.hash),
+                [(self.consumer, self.topic, e.case_id, e.sequence, e.hash) for e in heads.values()],
             )
 
     def quarantine(

@@ -10,7 +10,7 @@ as "concurrent_update", as is a command that names a stale `expected_version`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -73,6 +73,11 @@ class RoutingApplication(RoutingReading):
             done = self.tracked_position(tracking_name)
             if done is None or envelope.notification_id > done:
                 raise
+
+    def handle_batch(self, envelopes: Sequence[Envelope], tracking_name: str) -> None:
+        """Consume a poll's `intake.events` envelopes of one partition in one transaction
+        (none when routing has nothing to do for any of them)."""
+        self.save_tracked_batch(tracking_name, envelopes, self._effects_of)
 
     def _effects_of(self, envelope: Envelope) -> list[Handling]:
         effect = self._from_intake.get(envelope.type)

@@ -60,7 +60,9 @@ def build(
     )
     workers = [
         relay_worker(routing, settings),
-        consumer_worker(settings, "routing", "intake", routing.handle),
+        consumer_worker(
+            settings, "routing", "intake", routing.handle, handle_batch=routing.handle_batch
+        ),
     ]
     return app, routing, workers
 
