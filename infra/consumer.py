@@ -23,12 +23,12 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
 import psycopg
-from psycopg.errors import TransactionRollback
 from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from psycopg.errors import TransactionRollback
 
 from domain.contracts import Envelope
 from domain.errors import DomainError
@@ -51,8 +51,6 @@ BatchHandler = Callable[[Sequence[Envelope], str], None]
 FETCH_WAIT_BUSY_MS = 20
 FETCH_WAIT_IDLE_MS = 500
 QUIET_AFTER_SECONDS = 5.0
-# With nothing to fetch, a poll returns after this; it bounds how soon `stop` is seen.
-POLL_TIMEOUT_MS = 1000
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -80,7 +78,7 @@ class Consumer:
         bootstrap: str,
         handle: Handler,
         partitions: int = 4,
-        poll_timeout_ms: int = POLL_TIMEOUT_MS,
+        poll_timeout_ms: int = 200,
         service: str | None = None,
         guard: InboundGuard | None = None,
         handle_batch: BatchHandler | None = None,
@@ -176,9 +174,9 @@ class Consumer:
     def _process_batch(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
         if self.handle_batch is None:
             for record in records:
-                admitted = self._admit(tp, record, None)
-                if admitted is not None:
-                    self.apply_one(tp, admitted)
+                one = self._admit(tp, record, None)
+                if one is not None:
+                    self.apply_one(tp, one)
             return
         pending: dict[str, tuple[int, str]] = {}
         admitted = [a for r in records if (a := self._admit(tp, r, pending)) is not None]

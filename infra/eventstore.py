@@ -8,6 +8,7 @@ publishes the event much later, from another thread.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
@@ -17,6 +18,7 @@ import psycopg
 from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    EventStore,
     JSONTranscoder,
     ProcessRecorder,
     Tracking,
@@ -30,6 +32,9 @@ from domain.contracts import Envelope
 from infra import dbroles
 from infra.aggregates import batch_of
 from infra.audit.recorder import RECORDER_TOPIC
+from infra.snapshots import snapshot_store
+
+log = logging.getLogger(__name__)
 
 TRACE_KEY = "_trace"
 
@@ -157,6 +162,17 @@ class ServiceApplication(Application[Any]):
         # A process recorder can store tracking rows with events, in one transaction.
         return self.factory.process_recorder()
 
+    def construct_snapshot_store(self) -> EventStore[Any]:
+        return snapshot_store(self)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[Any]) -> None:
+        # The events are stored: a snapshot that fails (another process took the same
+        # one first) must not turn a stored command into an error. Snapshots are a cache.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:
+            log.warning("%s: a snapshot was not taken", self.service, exc_info=True)
+
     @property
     def process_recorder(self) -> ProcessRecorder:
         return cast(ProcessRecorder, self.recorder)
@@ -168,6 +184,7 @@ class ServiceApplication(Application[Any]):
         )
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
+        self._take_snapshots(processing)
         self._notify(recordings)
 
     def save_tracked_batch(

@@ -1,10 +1,11 @@
 """Relay: the event store is the outbox.
 
 One relay per store (a PostgreSQL advisory lock makes sure of it), woken by the store's
-NOTIFY, reads the notification log after its recorded position, publishes each event on `<service>.events` as an
-`Envelope` keyed by case id with `acks=all`, flushes, and only then records its new
-position. At-least-once: a crash between the broker's acknowledgement and the position
-update republishes a few events, which consumers ignore by their tracking rows.
+NOTIFY, reads the notification log after its recorded position, publishes each event on
+`<service>.events` as an `Envelope` keyed by case id with `acks=all`, flushes once, and
+only then records its new position. At-least-once: a crash between the broker's
+acknowledgement and the position update republishes a few events, which consumers
+ignore by their tracking rows.
 
 If the topic is missing or no longer holds what the relay published (a memory-only
 broker that restarted), the relay starts again from the first event.
@@ -19,7 +20,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import psycopg
-from psycopg.sql import SQL, Identifier
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
@@ -27,6 +27,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from psycopg.sql import SQL, Identifier
 
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
 from infra.audit.checkpoints import Checkpointer

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     baton_audit_signing_key: str | None = None
     baton_audit_public_keys: str | None = None
     audit_checkpoint_seconds: float = 60.0
+    # Routing snapshots a case's handling every this many events (0: never).
+    routing_snapshot_interval: int = 50
 
     @property
     def is_production(self) -> bool:

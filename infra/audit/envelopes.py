@@ -167,7 +167,7 @@ class InboundGuard:
                 "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
                 "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
-                [(self.consumer, self.topic, e.case_id, e.sequence, e.hash) for e in heads.values()],
+                [(self.consumer, self.topic, c, e.sequence, e.hash) for c, e in heads.items()],
             )
 
     def quarantine(

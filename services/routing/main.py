@@ -51,6 +51,7 @@ def build(
         org_tree or load_org_tree(),
         database_url=settings.database_url,
         schema=settings.schema_of("routing"),
+        snapshot_interval=settings.routing_snapshot_interval,
     )
     app = create_app(
         routing,
