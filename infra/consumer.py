@@ -51,6 +51,7 @@ BatchHandler = Callable[[Sequence[Envelope], str], None]
 FETCH_WAIT_BUSY_MS = 20
 FETCH_WAIT_IDLE_MS = 500
 QUIET_AFTER_SECONDS = 5.0
+QUIET_POLL_MS = 1000
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -145,7 +146,10 @@ class Consumer:
 
     def poll_once(self) -> int:
         """Process one poll's records; returns how many were handled."""
-        batches = self.kafka.poll(timeout_ms=self.poll_timeout_ms)
+        quiet = self.kafka._fetcher.config["fetch_max_wait_ms"] == FETCH_WAIT_IDLE_MS
+        # A quiet consumer also loops less: each pass of kafka-python's poll costs CPU.
+        timeout = max(self.poll_timeout_ms, QUIET_POLL_MS) if quiet else self.poll_timeout_ms
+        batches = self.kafka.poll(timeout_ms=timeout)
         handled = 0
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         for tp, records in batches.items():

@@ -288,7 +288,11 @@ class Relay:
     def _record(
         self, position: int, offsets: dict[int, int], heads: dict[str, tuple[int, str]]
     ) -> None:
-        with connect(self.database_url, self.app.schema) as conn:
+        # A pooled connection (not a new server process per batch), committed without
+        # waiting for the disk: a position lost with a crash of the server only means a
+        # few events published again, which consumers skip by their tracking rows.
+        with self.app.datastore_connection() as conn:
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
             conn.execute(
                 "INSERT INTO relay_position (topic, position) VALUES (%s, %s) "
                 "ON CONFLICT (topic) DO UPDATE SET position = EXCLUDED.position",

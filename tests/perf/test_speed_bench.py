@@ -227,9 +227,9 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def postgres_processes(database_url: str) -> list[int]:
+def postgres_processes(admin_url: str) -> list[int]:
     """The database server's postmaster and every process under it (it runs detached)."""
-    with psycopg.connect(database_url) as conn:
+    with psycopg.connect(admin_url) as conn:
         row = conn.execute(
             "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"
         ).fetchone()
@@ -301,9 +301,19 @@ def test_bench_issue_15(platform, database_url, database_owner_url):
     report("routing GET 200 events", statistics.median(long_ms),
            statistics.median(short_ms), "ms", f"20 events; target <= 1.50; {load()}")
 
-    time.sleep(5)  # let the consumers and relays finish what the runs above left
+    assert rest > 0 and latencies
+
+
+@pytest.mark.integration
+def test_bench_idle_platform(platform, database_admin_url):
+    """Run after the test above in the same session: the platform it exercised, idle."""
+    time.sleep(5)  # let the consumers and relays finish what came before
     # The platform's services and the broker (children of this process), and PostgreSQL.
-    pids = descendants(os.getpid()) + postgres_processes(database_url)
+    children = descendants(os.getpid())
+    database = postgres_processes(database_admin_url)
+    pids = children + database
+    names = {child.pid: name for name, child in platform.children.items()}
+    each = {pid: total_cpu([pid]) for pid in pids}
     before = total_cpu(pids)
     time.sleep(IDLE_SECONDS)
     idle = (total_cpu(pids) - before) / IDLE_SECONDS * 100
@@ -311,4 +321,12 @@ def test_bench_issue_15(platform, database_url, database_owner_url):
         f"\n[bench] idle CPU ({len(pids)} processes, {IDLE_SECONDS:.0f} s) {idle:6.2f} % of a core"
         f"   target 2.00 %   ratio {idle / 2:6.2f}   PSS {pss_mib(pids):7.1f} MiB  {load()}"
     )
-    assert rest > 0 and latencies
+    spent = {
+        names.get(pid, "postgres" if pid in database else "broker"): 0.0 for pid in pids
+    }
+    for pid in pids:
+        name = names.get(pid, "postgres" if pid in database else "broker")
+        spent[name] += (total_cpu([pid]) - each[pid]) / IDLE_SECONDS * 100
+    print("[bench] idle CPU by process (% of a core): "
+          + ", ".join(f"{name} {cpu:.2f}" for name, cpu in sorted(spent.items())))
+    assert idle >= 0

@@ -4,6 +4,8 @@ effect, and a poison record does not hold back the records before it."""
 from __future__ import annotations
 
 import dataclasses
+import threading
+import time
 import uuid
 
 import pytest
@@ -101,3 +103,24 @@ def test_a_poison_record_fails_alone_after_the_records_before_it_are_applied(
     assert tracking(stats) == {f"{unique_topic}#0": real[1].notification_id}
     consumer.close()
     relay.close()
+
+
+def test_an_idle_relay_is_woken_by_the_store(intake, kafka_bootstrap, unique_topic):
+    # With an hour between polls, only the store's NOTIFY can make it publish.
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic, idle_wait=3600)
+    stop = threading.Event()
+    worker = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    worker.start()
+    try:
+        register(intake, 1)
+        wait_until(lambda: relay.position == 1)
+        time.sleep(0.5)  # let it go back to waiting on the channel
+        register(intake, 2, start=2)
+        wait_until(lambda: relay.position == 3)
+        assert len(read_topic(kafka_bootstrap, unique_topic)) == 3
+    finally:
+        stop.set()
+        # The stop flag is seen at the next wake-up: one more event wakes it.
+        register(intake, 1, start=4)
+        worker.join(30)
+    assert not worker.is_alive()
