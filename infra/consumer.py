@@ -44,14 +44,14 @@ Handler = Callable[[Envelope, str], None]
 BatchHandler = Callable[[Sequence[Envelope], str], None]
 """handle_batch(envelopes, tracking_name): every effect + one tracking row, one transaction."""
 
-# How long the broker may hold a fetch that finds nothing. Tansu answers such a fetch
-# only when the wait is over, not when a record arrives, so the wait is how late an event
-# can be: short while records flow, long once the topic has been quiet a while (each
-# empty fetch costs both sides CPU, and six consumers idle at 20 ms were a tenth of a core).
+# How long the broker may hold a fetch that finds nothing. Tansu usually answers a waiting
+# fetch as soon as a record arrives, but not always at once, so while records flow the
+# wait stays short; once the topic has been quiet a while it grows, since each empty fetch
+# costs both sides CPU (an idle consumer at 500 ms costs 0.5 % of a core, at 2 s 0.2 %).
 FETCH_WAIT_BUSY_MS = 20
-FETCH_WAIT_IDLE_MS = 500
+FETCH_WAIT_IDLE_MS = 2000
 QUIET_AFTER_SECONDS = 5.0
-QUIET_POLL_MS = 1000
+QUIET_POLL_MS = 2000
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)

@@ -125,7 +125,7 @@ class Relay:
         topic: str | None = None,
         partitions: int = 4,
         batch_size: int = 500,
-        idle_wait: float = 1.0,
+        idle_wait: float = 5.0,
         check_interval: float = 2.0,
         signer: Ed25519PrivateKey | None = None,
         checkpointer: Checkpointer | None = None,
