@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMPS := .stamps
 WEB := gateway/web
 
-.PHONY: run test test-unit test-integration test-e2e bench chaos lint venv web clean
+.PHONY: run test test-unit test-integration test-e2e bench bench-soak chaos lint venv web clean
 
 $(STAMPS)/venv: pyproject.toml
 	@mkdir -p $(STAMPS)
@@ -67,6 +67,10 @@ chaos: venv web
 
 bench: venv
 	$(BIN)/python -m pytest tests/perf -p no:cacheprovider -s
+
+# Issue 15's memory figure: 20,000 registrations, then PSS of every process (minutes).
+bench-soak: venv
+	BATON_BENCH_SOAK=1 $(BIN)/python -m pytest tests/perf/test_soak_bench.py -p no:cacheprovider -s
 
 lint: venv
 	$(BIN)/ruff check domain infra services gateway deploy tests

@@ -7,7 +7,9 @@ in every service; catching up walks the notification log after a position in bat
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -34,8 +36,32 @@ def concurrent_update(case_id: UUID | str | None = None, **details: Any) -> Conf
     )
 
 
+class _Batch(threading.local):
+    """The aggregates a consumer's batch changed and has not stored yet (this thread's)."""
+
+    app: Application[Any] | None = None
+    changed: dict[Any, Any] | None = None
+
+
+_batch = _Batch()
+
+
+@contextmanager
+def batch_of(app: Application[Any], changed: dict[Any, Any]) -> Iterator[None]:
+    """While a consumer works out a batch, `find` on this thread answers from `changed`
+    (id → aggregate) first, so a later event sees what an earlier one did."""
+    _batch.app, _batch.changed = app, changed
+    try:
+        yield
+    finally:
+        _batch.app, _batch.changed = None, None
+
+
 def find(app: Application[Any], kind: type[A], case_id: UUID) -> A | None:
     """The aggregate of this kind with this id, or None."""
+    if _batch.app is app and _batch.changed is not None and case_id in _batch.changed:
+        pending = _batch.changed[case_id]
+        return pending if isinstance(pending, kind) else None
     try:
         aggregate: Any = app.repository.get(case_id)
     except AggregateNotFoundError:

@@ -167,9 +167,7 @@ def declare_as_owner(
     return True
 
 
-_TABLE_NAME = re.compile(
-    r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", re.IGNORECASE
-)
+_TABLE_NAME = re.compile(r"CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?([\w.\"]+)", re.IGNORECASE)
 
 
 def tables_declared(statements: Iterable[Any]) -> list[str] | None:

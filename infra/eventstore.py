@@ -8,8 +8,9 @@ publishes the event much later, from another thread.
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, cast
 from urllib.parse import unquote, urlsplit
@@ -18,6 +19,7 @@ import psycopg
 from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.persistence import (
     ApplicationRecorder,
+    EventStore,
     JSONTranscoder,
     Mapper,
     ProcessRecorder,
@@ -28,10 +30,15 @@ from eventsourcing.persistence import (
 from opentelemetry import propagate
 from psycopg_pool import ConnectionPool
 
+from domain.contracts import Envelope
 from infra import dbroles
+from infra.aggregates import batch_of
 from infra.audit.recorder import RECORDER_TOPIC
 from infra.idempotency import IdempotencyStore, MemoryIdempotency, PostgresIdempotency
+from infra.snapshots import snapshot_store
 from infra.unreadable import ReportingMapper, ReportingRepository
+
+log = logging.getLogger(__name__)
 
 TRACE_KEY = "_trace"
 
@@ -174,6 +181,17 @@ class ServiceApplication(Application[Any]):
         # A process recorder can store tracking rows with events, in one transaction.
         return self.factory.process_recorder()
 
+    def construct_snapshot_store(self) -> EventStore[Any]:
+        return snapshot_store(self)
+
+    def _take_snapshots(self, processing_event: ProcessingEvent[Any]) -> None:
+        # The events are stored: a snapshot that fails (another process took the same
+        # one first) must not turn a stored command into an error. Snapshots are a cache.
+        try:
+            super()._take_snapshots(processing_event)
+        except Exception:
+            log.warning("%s: a snapshot was not taken", self.service, exc_info=True)
+
     @property
     def process_recorder(self) -> ProcessRecorder:
         return cast(ProcessRecorder, self.recorder)
@@ -185,7 +203,34 @@ class ServiceApplication(Application[Any]):
         )
         processing.collect_events(*aggregates)
         recordings = self._record(processing)
+        self._take_snapshots(processing)
         self._notify(recordings)
+
+    def save_tracked_batch(
+        self,
+        tracking_name: str,
+        envelopes: Sequence[Envelope],
+        effects_of: Callable[[Envelope], Sequence[Any]],
+    ) -> None:
+        """Apply a consumer's batch: the aggregates the envelopes change and one tracking
+        row, in one transaction; none at all when nothing changes (tracking catches up
+        with the next batch that changes something).
+
+        While the batch is worked out, `infra.aggregates.find` answers from the
+        aggregates changed so far, so a later envelope sees what an earlier one did.
+        """
+        done = self.tracked_position(tracking_name) or 0
+        changed: dict[Any, Any] = {}
+        last = done
+        with batch_of(self, changed):
+            for envelope in envelopes:
+                if envelope.notification_id <= done:
+                    continue
+                for aggregate in effects_of(envelope):
+                    changed[aggregate.id] = aggregate
+                last = envelope.notification_id
+        if changed:
+            self.save_tracked(tracking_name, last, *changed.values())
 
     def tracked_position(self, tracking_name: str) -> int | None:
         return self.process_recorder.max_tracking_id(tracking_name)

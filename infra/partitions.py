@@ -48,8 +48,9 @@ def replica_from_env(environ: Mapping[str, str] | None = None) -> Replica:
     try:
         return Replica(int(index or "0"), int(count or "1"))
     except ValueError as exc:
-        raise ValueError(f"bad replica setting ({INDEX_ENV}={index!r}, {COUNT_ENV}={count!r}): "
-                         f"{exc}") from None
+        raise ValueError(
+            f"bad replica setting ({INDEX_ENV}={index!r}, {COUNT_ENV}={count!r}): {exc}"
+        ) from None
 
 
 def owned_partitions(topic: str, partitions: Iterable[int], replica: Replica) -> list[int]:
@@ -59,6 +60,9 @@ def owned_partitions(topic: str, partitions: Iterable[int], replica: Replica) ->
     if not mine:
         log.warning(
             "replica %s of %s owns none of the %s partitions of %s: it stays idle",
-            replica.index, replica.count, len(every), topic,
+            replica.index,
+            replica.count,
+            len(every),
+            topic,
         )
     return mine

@@ -1,10 +1,11 @@
 """Relay: the event store is the outbox.
 
-One relay per store (a PostgreSQL advisory lock makes sure of it) reads the notification
-log after its recorded position, publishes each event on `<service>.events` as an
-`Envelope` keyed by case id with `acks=all`, flushes, and only then records its new
-position. At-least-once: a crash between the broker's acknowledgement and the position
-update republishes a few events, which consumers ignore by their tracking rows.
+One relay per store (a PostgreSQL advisory lock makes sure of it), woken by the store's
+NOTIFY, reads the notification log after its recorded position, publishes each event on
+`<service>.events` as an `Envelope` keyed by case id with `acks=all`, flushes once, and
+only then records its new position. At-least-once: a crash between the broker's
+acknowledgement and the position update republishes a few events, which consumers
+ignore by their tracking rows.
 
 If the topic is missing or no longer holds what the relay published (a memory-only
 broker that restarted), the relay starts again from the first event.
@@ -26,6 +27,7 @@ from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
+from psycopg.sql import SQL, Identifier
 
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
 from infra.audit.checkpoints import Checkpointer
@@ -126,7 +128,7 @@ class Relay:
         topic: str | None = None,
         partitions: int = 4,
         batch_size: int = 500,
-        idle_sleep: float = 0.05,
+        idle_wait: float = 5.0,
         check_interval: float = 2.0,
         signer: Ed25519PrivateKey | None = None,
         checkpointer: Checkpointer | None = None,
@@ -140,7 +142,7 @@ class Relay:
         self.topic = topic or f"{app.service}.events"
         self.partitions = partitions
         self.batch_size = batch_size
-        self.idle_sleep = idle_sleep
+        self.idle_wait = idle_wait
         self.check_interval = check_interval
         # Consumers apply only what this key signed (infra/audit/envelopes.py).
         self.signer = signer or Settings().audit_keys().signer(app.service)
@@ -158,7 +160,12 @@ class Relay:
     # -- lifecycle ---------------------------------------------------------------------
 
     def run(self, stop: threading.Event) -> None:
-        """Hold the store's relay lock and publish until `stop` is set."""
+        """Hold the store's relay lock and publish until `stop` is set.
+
+        The lock's connection also LISTENs on the channel the store NOTIFYs in every
+        insert transaction, so an idle relay sleeps until an event is stored (or
+        `idle_wait` passes, for the topic check and checkpoints) instead of polling.
+        """
         with psycopg.connect(self.database_url, autocommit=True) as lock_conn:
             while not stop.is_set():
                 got = lock_conn.execute(
@@ -170,6 +177,7 @@ class Relay:
             else:
                 return
             log.info("relay for %s holds its lock", self.topic)
+            lock_conn.execute(SQL("LISTEN {0}").format(Identifier(self.channel)))
             try:
                 self.start()
                 while not stop.is_set():
@@ -181,10 +189,23 @@ class Relay:
                         stop.wait(1.0)
                         continue
                     self._maybe_checkpoint()
-                    if not published:
-                        stop.wait(self.idle_sleep)
+                    if published < self.batch_size:
+                        self._wait_for_events(lock_conn)
             finally:
                 self.close()
+
+    @property
+    def channel(self) -> str:
+        """The channel eventsourcing's recorder NOTIFYs when it stores events."""
+        return str(getattr(self.app.recorder, "channel_name", ""))
+
+    def _wait_for_events(self, conn: psycopg.Connection[Any]) -> None:
+        """Sleep until the store is written to, or `idle_wait` passes."""
+        for _ in conn.notifies(timeout=self.idle_wait, stop_after=1):
+            pass
+        # Notifications that came with the same burst are answered by the same publish.
+        for _ in conn.notifies(timeout=0.0):
+            pass
 
     def _maybe_checkpoint(self) -> None:
         now = time.monotonic()
@@ -272,7 +293,11 @@ class Relay:
     def _record(
         self, position: int, offsets: dict[int, int], heads: dict[str, tuple[int, str]]
     ) -> None:
-        with connect(self.database_url, self.app.schema) as conn:
+        # A pooled connection (not a new server process per batch), committed without
+        # waiting for the disk: a position lost with a crash of the server only means a
+        # few events published again, which consumers skip by their tracking rows.
+        with self.app.datastore_connection() as conn:
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
             conn.execute(
                 "INSERT INTO relay_position (topic, position) VALUES (%s, %s) "
                 "ON CONFLICT (topic) DO UPDATE SET position = EXCLUDED.position",

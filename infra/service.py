@@ -13,7 +13,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from infra.audit.wiring import checkpointer_for, guard_for, process_name, witness_worker
-from infra.consumer import Consumer, Handler
+from infra.consumer import BatchHandler, Consumer, Handler
 from infra.dbroles import DECLARED_SCHEMAS, grant_runtime
 from infra.deadletter import DeadLetters
 from infra.deadletter import schema_of as dead_letter_schema
@@ -96,8 +96,10 @@ def consumer_worker(
     source: str,
     handle: Handler,
     group: str | None = None,
+    handle_batch: BatchHandler | None = None,
 ) -> tuple[str, Worker]:
-    """A consumer of `source`'s topic feeding `handle`, for `service`."""
+    """A consumer of `source`'s topic feeding `handle` (or `handle_batch` a poll's records
+    at a time), for `service`."""
     assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for consumers"
     name = f"{settings.baton_namespace}{group or service}"
     consumer = Consumer(
@@ -105,6 +107,7 @@ def consumer_worker(
         topic=settings.topic_of(source),
         bootstrap=settings.kafka_bootstrap_servers,
         handle=handle,
+        handle_batch=handle_batch,
         partitions=settings.topic_partitions,
         service=service,
         guard=guard_for(settings, service, name, source),

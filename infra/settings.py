@@ -91,6 +91,7 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
     # Tamper evidence (infra/audit): the owner role's URL where this process may apply
     # schema declarations (development, tests, `baton migrate`); audit keys; how often a
     # store signs a checkpoint.
@@ -99,6 +100,8 @@ class Settings(BaseSettings):
     baton_audit_signing_key: str | None = None
     baton_audit_public_keys: str | None = None
     audit_checkpoint_seconds: float = 60.0
+    # Routing snapshots a case's handling every this many events (0: never).
+    routing_snapshot_interval: int = 50
 
     @property
     def is_production(self) -> bool:
@@ -109,7 +112,9 @@ class Settings(BaseSettings):
 
     def url_of(self, service: str) -> str:
         configured = getattr(self, f"{service}_url", None)
-        return str(configured) if configured else f"http://{self.baton_host}:{self.port_of(service)}"
+        return (
+            str(configured) if configured else f"http://{self.baton_host}:{self.port_of(service)}"
+        )
 
     def schema_of(self, service: str) -> str:
         return f"{self.baton_namespace}{service}"

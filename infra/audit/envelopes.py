@@ -104,9 +104,18 @@ class InboundGuard:
             conn.execute(INBOX_SCHEMA)
 
     def admit(
-        self, partition: int, offset: int, value: bytes, headers: dict[str, bytes]
+        self,
+        partition: int,
+        offset: int,
+        value: bytes,
+        headers: dict[str, bytes],
+        pending: dict[str, tuple[int, str]] | None = None,
     ) -> Envelope | None:
-        """The envelope if it may be applied; None if it was quarantined or redelivered."""
+        """The envelope if it may be applied; None if it was quarantined or redelivered.
+
+        `pending` holds the chain heads of records admitted earlier in the same batch and
+        not yet applied; an admitted envelope moves its case's head there.
+        """
         envelope: Envelope | None = None
         refusal: Refusal | None
         try:
@@ -114,8 +123,11 @@ class InboundGuard:
         except DomainError as exc:
             refusal = Refusal("malformed", exc.code)
         else:
-            refusal = self._check(envelope, value, headers)
+            refusal = self._check(envelope, value, headers, pending or {})
         if refusal is None:
+            assert envelope is not None
+            if pending is not None:
+                pending[envelope.case_id] = (envelope.sequence, envelope.hash)
             return envelope
         if refusal.reason == "replayed" and offset <= self._reached(partition):
             self.redelivered += 1
@@ -142,9 +154,7 @@ class InboundGuard:
             return False
         return signature_holds(self.public_key, signed_bytes(self.topic, value), signature.decode())
 
-    def admit_unknown_version(
-        self, value: bytes, headers: dict[str, bytes]
-    ) -> DomainError | None:
+    def admit_unknown_version(self, value: bytes, headers: dict[str, bytes]) -> DomainError | None:
         """The decoding error of an authentic, in-order record of a schema version this
         consumer does not know yet (a newer producer: dead-lettered for a retry after an
         upgrade, not quarantined); the case's chain moves past it. None otherwise."""
@@ -167,7 +177,13 @@ class InboundGuard:
             return exc
         return None
 
-    def _check(self, envelope: Envelope, value: bytes, headers: dict[str, bytes]) -> Refusal | None:
+    def _check(
+        self,
+        envelope: Envelope,
+        value: bytes,
+        headers: dict[str, bytes],
+        pending: dict[str, tuple[int, str]],
+    ) -> Refusal | None:
         signature = headers.get(SIGNATURE_HEADER)
         if not signature:
             return Refusal("unsigned", "the record carries no signature")
@@ -178,7 +194,7 @@ class InboundGuard:
             return Refusal("wrong_source", f"source {envelope.source!r} on {self.source}'s topic")
         if envelope.hash != envelope.compute_hash():
             return Refusal("bad_hash", "the envelope's hash does not match its fields")
-        last_sequence, last_hash = self._head(envelope.case_id)
+        last_sequence, last_hash = pending.get(envelope.case_id) or self._head(envelope.case_id)
         if envelope.sequence <= last_sequence:
             return Refusal("replayed", f"sequence {envelope.sequence}, already at {last_sequence}")
         if envelope.sequence != last_sequence + 1:
@@ -201,16 +217,31 @@ class InboundGuard:
     def applied(self, envelope: Envelope, partition: int = -1, offset: int = -1) -> None:
         """Move the case's chain head, and the offset reached, once the handler has applied
         the envelope."""
-        self._move_head(envelope.case_id, envelope.sequence, envelope.hash)
-        if partition >= 0 and offset > self._reached(partition):
-            with self.pool.connection() as conn:
-                conn.execute(
+        self.applied_many([envelope], {partition: offset} if partition >= 0 else None)
+
+    def applied_many(
+        self, envelopes: list[Envelope], reached: dict[int, int] | None = None
+    ) -> None:
+        """Move the chain heads of a batch the handler has applied, in one statement, and
+        the offsets reached in each partition."""
+        heads = {e.case_id: e for e in envelopes}  # the last of each case wins
+        with self.pool.connection() as conn, conn.cursor() as cur:
+            if heads:
+                cur.executemany(
+                    "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
+                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
+                    "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
+                    [(self.consumer, self.topic, c, e.sequence, e.hash) for c, e in heads.items()],
+                )
+            moved = {p: o for p, o in (reached or {}).items() if o > self._reached(p)}
+            if moved:
+                cur.executemany(
                     'INSERT INTO inbox_offsets (consumer, topic, partition, "offset") '
                     "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, topic, partition) "
                     'DO UPDATE SET "offset" = greatest(inbox_offsets."offset", EXCLUDED."offset")',
-                    (self.consumer, self.topic, partition, offset),
+                    [(self.consumer, self.topic, p, o) for p, o in moved.items()],
                 )
-            self._offsets[partition] = offset
+        self._offsets.update(moved)
 
     def _move_head(self, case_id: str, sequence: int, hash_: str) -> None:
         with self.pool.connection() as conn:

@@ -61,9 +61,7 @@ class AuditedProcessRecorder(PostgresProcessRecorder):
         )
         # Keyed create requests claim their key in the same transaction as their events.
         self.sql_create_statements.append(
-            SQL(idempotency.CREATE_TABLE.format(schema="{0}")).format(
-                Identifier(datastore.schema)
-            )
+            SQL(idempotency.CREATE_TABLE.format(schema="{0}")).format(Identifier(datastore.schema))
         )
         self.select_head_statement = SQL(
             "SELECT sequence, head FROM {0} ORDER BY sequence DESC LIMIT 1"

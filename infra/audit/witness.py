@@ -127,10 +127,12 @@ class Witness:
                         auto_offset_reset="earliest",
                         client_id=f"witness-{self.name}",
                         **client_security(),
+                        # Checkpoints come a minute apart: long fetches cost little idle.
+                        fetch_max_wait_ms=2000,
                     )
                     consumer.assign([TopicPartition(topic, 0)])
                     consumer.seek_to_beginning()
-                for records in consumer.poll(timeout_ms=500).values():
+                for records in consumer.poll(timeout_ms=2000).values():
                     for record in records:
                         self.receive(record.value)
             except Exception:

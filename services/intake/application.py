@@ -36,7 +36,6 @@ from domain.vocabulary import Channel, KeyFieldCatalogue, parse
 from infra import aggregates
 from services.guard import CaseScope, Guard, held_by
 from services.intake.attachments import AttachmentStore
-from services.intake.index import catch_up_index
 from services.intake.progress import public_progress
 from services.intake.reading import IntakeReading
 from services.intake.references import References
@@ -306,8 +305,6 @@ class IntakeApplication(IntakeReading):
             petition = None
         changed = self.routing_events.handle(envelope, petition)
         self.save_tracked(tracking_name, envelope.notification_id, *changed)
-        if changed:
-            catch_up_index(self, self.side)
 
     # --- corrections 更正 --------------------------------------------------------------
 
@@ -421,11 +418,11 @@ class IntakeApplication(IntakeReading):
     ) -> None:
         petition = self._authorised(case_id, actor, action, Object.CASE)
         aggregates.change(self, petition, command, expected_version)
-        catch_up_index(self, self.side)
 
     def _save(self, petition: Petition) -> None:
+        # The petition index is a projection (services.intake.index): its worker follows
+        # the store, and every read of it catches it up first; a write does not wait.
         aggregates.save(self, petition)
-        catch_up_index(self, self.side)
 
 
 def _unknown(case_id: UUID, code: str = "petition_unknown") -> NotFound:

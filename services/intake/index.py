@@ -1,17 +1,22 @@
 """The petition index 件索引: a catch-up projection of intake's own events.
 
 It holds what repeat matching needs of every case (organ, number, stage, summary, persons,
-categories) and is brought up to the event store before each read that needs it. Rows and
+categories); a worker follows the store (woken by its NOTIFY), and each read that needs
+the index brings it up to the store first, so writes never maintain it inline. Rows and
 position are committed together, so replaying notifications twice changes nothing.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import Notification
+from psycopg.sql import SQL, Identifier
 
 from domain.contracts import PetitionEvents
 from domain.petition import Stage
@@ -19,7 +24,9 @@ from infra.aggregates import catch_up
 from infra.eventstore import ServiceApplication
 from services.intake.sidestore import IndexBatch, SideStore
 
-__all__ = ["catch_up_index"]
+__all__ = ["catch_up_index", "follow_store"]
+
+log = logging.getLogger(__name__)
 
 _STAGE_AFTER = {
     PetitionEvents.ACCEPTED: Stage.ACCEPTED,
@@ -44,6 +51,25 @@ def catch_up_index(app: ServiceApplication, side: SideStore) -> None:
                 batch.position = notification.id
 
     catch_up(app, side.index_position(), apply)
+
+
+def follow_store(app: ServiceApplication, side: SideStore, stop: threading.Event,
+                 idle_wait: float = 5.0) -> None:
+    """The index's worker: catch up whenever the store NOTIFYs an insert (or every
+    `idle_wait` s), so registrations do not maintain it inline and reads find it fresh."""
+    assert app.database_url is not None, "the index worker needs PostgreSQL"
+    channel = str(getattr(app.recorder, "channel_name", ""))
+    while not stop.is_set():
+        try:
+            with psycopg.connect(app.database_url, autocommit=True) as conn:
+                conn.execute(SQL("LISTEN {0}").format(Identifier(channel)))
+                while not stop.is_set():
+                    catch_up_index(app, side)
+                    for _ in conn.notifies(timeout=idle_wait, stop_after=1):
+                        pass
+        except Exception:
+            log.exception("the petition index worker failed; retrying")
+            stop.wait(1.0)
 
 
 def _registered(batch: IndexBatch, case_id: str, data: dict[str, Any]) -> None:

@@ -21,6 +21,7 @@ from infra.web import create_service_app, error_json, readiness_checks
 from services.intake.api import ROUTERS
 from services.intake.application import DEFAULT_MIN_ANSWER_SECONDS, IntakeApplication
 from services.intake.attachments import DEFAULT_MAX_BYTES, AttachmentStore
+from services.intake.index import follow_store
 from services.intake.ratelimit import TokenBuckets
 from services.intake.sealing import Sealer
 
@@ -146,6 +147,7 @@ def main() -> None:
     workers = [
         relay_worker(intake, settings),
         consumer_worker(settings, "intake", "routing", intake.handle_routing_event),
+        ("intake-index", lambda stop: follow_store(intake, intake.side, stop)),
     ]
     serve(app, settings.baton_host, settings.intake_port, workers)
 

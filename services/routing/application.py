@@ -10,18 +10,19 @@ as "concurrent_update", as is a command that names a stale `expected_version`
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from domain.access import Action, Object
 from domain.contracts import Envelope, PetitionEvents
-from domain.handling import Actor, Handling
+from domain.handling import Actor, CustodyLink, Handling, Transfer
 from domain.hierarchy import OrgTree
 from infra.aggregates import change, find, save
+from infra.snapshots import DataclassAsDict
 from services.guard import Guard
 from services.routing.inbox import HolderIndex
 from services.routing.reading import RoutingReading
@@ -31,11 +32,16 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 INTAKE_ACTOR = "intake"
+SNAPSHOT_INTERVAL = 50
 Clock = Callable[[], datetime]
 
 
 class RoutingApplication(RoutingReading):
     """The routing service's event-sourced application: owner of `Handling`."""
+
+    # A case's handling gets long (transfers, reviews, repeats): a snapshot every so many
+    # events keeps loading it as cheap as loading a short one (`Settings`).
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Handling: SNAPSHOT_INTERVAL}
 
     def __init__(
         self,
@@ -46,7 +52,11 @@ class RoutingApplication(RoutingReading):
         env: dict[str, str] | None = None,
         clock: Clock | None = None,
         guard: Guard | None = None,
+        snapshot_interval: int = SNAPSHOT_INTERVAL,
     ) -> None:
+        # Per instance (settings, tests); the library reads it through the instance.
+        intervals = {Handling: snapshot_interval} if snapshot_interval else {}
+        self.snapshotting_intervals = intervals  # type: ignore[misc]
         super().__init__("routing", database_url=database_url, schema=schema, env=env)
         self.org_tree = org_tree
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
@@ -57,6 +67,12 @@ class RoutingApplication(RoutingReading):
             PetitionEvents.ACCEPTED: self._open_accepted,
             PetitionEvents.LINKED_AS_REPEAT: self._link_repeat,
         }
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        """Snapshots keep transfers and custody links, which events never carry as such."""
+        super().register_transcodings(transcoder)
+        transcoder.register(DataclassAsDict(Transfer))
+        transcoder.register(DataclassAsDict(CustodyLink))
 
     # --- from intake -----------------------------------------------------------------
 
@@ -73,6 +89,11 @@ class RoutingApplication(RoutingReading):
             done = self.tracked_position(tracking_name)
             if done is None or envelope.notification_id > done:
                 raise
+
+    def handle_batch(self, envelopes: Sequence[Envelope], tracking_name: str) -> None:
+        """Consume a poll's `intake.events` envelopes of one partition in one transaction
+        (none when routing has nothing to do for any of them)."""
+        self.save_tracked_batch(tracking_name, envelopes, self._effects_of)
 
     def _effects_of(self, envelope: Envelope) -> list[Handling]:
         effect = self._from_intake.get(envelope.type)

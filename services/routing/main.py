@@ -51,6 +51,7 @@ def build(
         org_tree or load_org_tree(),
         database_url=settings.database_url,
         schema=settings.schema_of("routing"),
+        snapshot_interval=settings.routing_snapshot_interval,
     )
     app = create_app(
         routing,
@@ -60,7 +61,9 @@ def build(
     )
     workers = [
         relay_worker(routing, settings),
-        consumer_worker(settings, "routing", "intake", routing.handle),
+        consumer_worker(
+            settings, "routing", "intake", routing.handle, handle_batch=routing.handle_batch
+        ),
     ]
     return app, routing, workers
 

@@ -44,7 +44,8 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
     )
     # One consumer per topic whose events stats keeps (supervision's once it publishes).
     workers = [
-        consumer_worker(settings, "stats", source, stats.handle) for source in sources_to_read()
+        consumer_worker(settings, "stats", source, stats.handle, handle_batch=stats.handle_batch)
+        for source in sources_to_read()
     ]
     return app, stats, workers
 

@@ -145,7 +145,10 @@ class SupervisionApplication(ServiceApplication):
         return effects.changed()
 
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
-        """Consume one intake or routing envelope exactly once in effect."""
+        """Consume one intake or routing envelope exactly once in effect; an event type
+        supervision has no handler for opens no transaction (tracking catches up later)."""
+        if envelope.type not in HANDLERS:
+            return
         for attempt in range(HANDLE_ATTEMPTS):
             done = self.tracked_position(tracking_name)
             if done is not None and envelope.notification_id <= done:

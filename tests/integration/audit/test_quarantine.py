@@ -63,8 +63,10 @@ class Line:
         return [row["reason"] for row in self.consumer.guard.quarantined()]
 
 
-@pytest.fixture
-def line(database_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Line]:
+@pytest.fixture(params=["one by one", "batched"])
+def line(
+    database_url: str, kafka_bootstrap: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Line]:
     settings = Settings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -85,6 +87,7 @@ def line(database_url: str, kafka_bootstrap: str, tmp_path: Path) -> Iterator[Li
         kafka_bootstrap,
         stats.handle,
         guard=guard_for(settings, "stats", name, "intake"),
+        handle_batch=stats.handle_batch if request.param == "batched" else None,
     )
     register(intake, 2)
     drain(relay)

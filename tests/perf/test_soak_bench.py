@@ -1,0 +1,52 @@
+"""The soak figure of issue 15: the platform's resident memory (PSS, every process, the
+database and the broker included) after 20,000 registrations, against 600 MiB.
+
+Too slow for `make bench`: run it with `make bench-soak` (BATON_BENCH_SOAK=1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+
+import pytest
+
+from .test_speed_bench import (
+    descendants,
+    load,
+    postgres_processes,
+    pss_mib,
+    rest_rate,
+    service_token,
+    total_cpu,
+)
+
+REGISTRATIONS = int(os.environ.get("BATON_BENCH_SOAK_REGISTRATIONS", "20000"))
+CLIENTS = 4
+BUDGET_MIB = 600.0
+
+
+@pytest.mark.integration
+@pytest.mark.skipif(os.environ.get("BATON_BENCH_SOAK") != "1", reason="make bench-soak")
+def test_bench_memory_after_20000_registrations(platform, database_admin_url):
+    settings = platform.settings
+    token = service_token(settings)
+    pids = descendants(os.getpid()) + postgres_processes(database_admin_url)
+    before = pss_mib(pids)
+    rate = asyncio.run(
+        rest_rate(settings.url_of("intake"), token, CLIENTS, REGISTRATIONS // CLIENTS)
+    )
+    time.sleep(10)  # consumers and relays finish, then the platform idles
+    pids = descendants(os.getpid()) + postgres_processes(database_admin_url)
+    cpu_before = total_cpu(pids)
+    time.sleep(60)
+    idle = (total_cpu(pids) - cpu_before) / 60 * 100
+    after = pss_mib(pids)
+    print(
+        f"\n[bench] PSS after {REGISTRATIONS} registrations ({len(pids)} processes)"
+        f" {after:8.1f} MiB   budget {BUDGET_MIB:6.1f} MiB   ratio {after / BUDGET_MIB:5.2f}"
+        f"   (before {before:.1f} MiB; {rate:.1f} reg/s; idle after {idle:.2f} % of a core)"
+        f"  {load()}"
+    )
+    assert after > 0

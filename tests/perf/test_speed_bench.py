@@ -1,0 +1,332 @@
+"""The figures of issue 15, each beside its baseline or target measured in the same run:
+
+- REST registration at 4 clients vs a bare `eventsourcing` save of a small aggregate at
+  4 threads on the same PostgreSQL (target ratio >= 0.5);
+- register-to-visible-in-statistics at 50 registrations/s (target p99 <= 150 ms);
+- routing GET of a case with 200 events vs the same GET with 20 events (target <= 1.5x);
+- the idle platform's CPU over 60 s, all its processes and the database's (target < 2 %
+  of one core).
+
+Run with `make bench`. Nothing here asserts a speed; it prints figures and ratios.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import statistics
+import threading
+import time
+import uuid
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from domain.handling import Handling
+from infra.auth import signing_key
+from infra.eventstore import ensure_schema, postgres_env
+from infra.reference_data import load_org_tree
+from services.routing.application import RoutingApplication
+
+from .test_gateway_bench import cpu_seconds, fields
+
+CLIENTS = 4
+PER_CLIENT = 60
+USER = "clerk.620102"
+RATE = 50.0
+VISIBLE_RUNS = 300
+IDLE_SECONDS = float(os.environ.get("BATON_BENCH_IDLE_SECONDS", "60"))
+
+
+def report(name: str, measured: float, baseline: float, unit: str, note: str = "") -> None:
+    print(
+        f"\n[bench] {name:<26} {measured:9.1f} {unit:<6} baseline {baseline:9.1f} {unit:<6}"
+        f" ratio {measured / baseline:6.2f}  {note}"
+    )
+
+
+def pct(samples: list[float], q: int) -> float:
+    return statistics.quantiles(samples, n=100)[q - 1]
+
+
+def service_token(settings: Any, username: str = USER) -> str:
+    from gateway.identity import open_identity
+    from gateway.identity.tokens import ServiceTokenSigner
+
+    parts = open_identity(settings, load_org_tree())
+    try:
+        user = parts.store.user_by_username(username)
+        assert user is not None
+        return ServiceTokenSigner(signing_key(settings), dt.timedelta(minutes=30)).sign(
+            user, dt.datetime.now(dt.UTC)
+        )
+    finally:
+        parts.close()
+
+
+# -- the bare baseline: a small aggregate saved by eventsourcing, nothing else ------------
+
+
+class Note(Aggregate):
+    @event("Written")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+class Notes(Application[Any]):
+    pass
+
+
+def bare_rate(database_url: str, threads: int, per_thread: int) -> float:
+    schema = f"bare_{uuid.uuid4().hex[:8]}"
+    ensure_schema(database_url, schema)
+    env = postgres_env(database_url, schema)
+    env.pop("PROCESS_RECORDER_TOPIC")  # bare: no audit chain
+    app = Notes(env=env)
+    app.save(Note("warm"))
+    barrier = threading.Barrier(threads + 1)
+
+    def work() -> None:
+        barrier.wait()
+        for i in range(per_thread):
+            app.save(Note(f"来信反映某单位违规发放补贴 {i}"))
+
+    workers = [threading.Thread(target=work) for _ in range(threads)]
+    for w in workers:
+        w.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for w in workers:
+        w.join()
+    elapsed = time.perf_counter() - started
+    app.close()
+    return threads * per_thread / elapsed
+
+
+async def rest_rate(base: str, token: str, clients: int, per_client: int) -> float:
+    headers = {"Authorization": f"Bearer {token}", "X-Baton-Actor": USER}
+    pool = [httpx.AsyncClient(base_url=base, headers=headers, timeout=60) for _ in range(clients)]
+
+    async def one(client: httpx.AsyncClient, k: int) -> None:
+        for i in range(per_client):
+            response = await client.post("/petitions", json=fields(k * per_client + i))
+            assert response.status_code == 201, response.text
+
+    try:
+        await one(pool[0], -1)  # warm-up
+        started = time.perf_counter()
+        await asyncio.gather(*(one(c, k) for k, c in enumerate(pool)))
+        return clients * per_client / (time.perf_counter() - started)
+    finally:
+        for client in pool:
+            await client.aclose()
+
+
+# -- register to visible in statistics -------------------------------------------------
+
+
+def visible_latencies(platform: Any, token: str) -> list[float]:
+    """Milliseconds from sending each registration to its row in the stats read model."""
+    settings = platform.settings
+    sent: dict[str, float] = {}
+    seen: dict[str, float] = {}
+    done = threading.Event()
+
+    def watch() -> None:
+        with psycopg.connect(
+            settings.database_url, options=f"-c search_path={settings.schema_of('stats')}",
+            autocommit=True,
+        ) as conn:
+            while not done.is_set() or len(seen) < len(sent):
+                waiting = [c for c in sent if c not in seen]
+                if waiting:
+                    rows = conn.execute(
+                        "SELECT case_id FROM case_fact WHERE case_id = ANY(%s)", (waiting,)
+                    ).fetchall()
+                    now = time.perf_counter()
+                    for (case_id,) in rows:
+                        seen[case_id] = now
+                if done.is_set() and time.perf_counter() > deadline:
+                    return
+                time.sleep(0.002)
+
+    deadline = float("inf")
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    headers = {"Authorization": f"Bearer {token}", "X-Baton-Actor": USER}
+    with httpx.Client(base_url=settings.url_of("intake"), headers=headers, timeout=30) as client:
+        start = time.perf_counter()
+        for i in range(VISIBLE_RUNS):
+            at = start + i / RATE
+            pause = at - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            began = time.perf_counter()
+            response = client.post("/petitions", json=fields(i))
+            assert response.status_code == 201, response.text
+            sent[response.json()["case_id"]] = began
+    deadline = time.perf_counter() + 30
+    done.set()
+    watcher.join()
+    assert len(seen) == len(sent), f"{len(sent) - len(seen)} never became visible"
+    return [(seen[c] - sent[c]) * 1000 for c in sent]
+
+
+# -- routing GET of a long and a short case ------------------------------------------------
+
+
+def handling_with(routing: Any, events: int) -> uuid.UUID:
+    clerk = "clerk.620102"
+    now = dt.datetime.now(dt.UTC)
+    h = Handling.open(uuid.uuid4(), "620102", clerk, report_type="accusation", at=now)
+    while h.version < events:
+        h.link_repeat(uuid.uuid4(), "620102", clerk, at=now)
+        if len(h.pending_events) >= 50:
+            routing.save(h)
+    routing.save(h)
+    return h.id
+
+
+def get_times(base: str, token: str, case_id: uuid.UUID, runs: int) -> list[float]:
+    headers = {"Authorization": f"Bearer {token}", "X-Baton-Actor": USER}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+        assert client.get(f"/cases/{case_id}").status_code == 200
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            response = client.get(f"/cases/{case_id}")
+            times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, response.text
+    return times
+
+
+# -- idle cost ---------------------------------------------------------------------------
+
+
+def descendants(root: int) -> list[int]:
+    """Every process below `root` (the platform's services, embedded servers)."""
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except OSError:
+                continue
+    found, frontier = [], [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found += children
+        frontier += children
+    return found
+
+
+def postgres_processes(admin_url: str) -> list[int]:
+    """The database server's postmaster and every process under it (it runs detached)."""
+    with psycopg.connect(admin_url) as conn:
+        row = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE backend_type = 'checkpointer'"
+        ).fetchone()
+    if row is None:
+        return []
+    with open(f"/proc/{row[0]}/stat") as stat:
+        postmaster = int(stat.read().rsplit(")", 1)[1].split()[1])
+    return [postmaster, *descendants(postmaster)]
+
+
+def total_cpu(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except OSError:
+            continue
+    return total
+
+
+def pss_mib(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as rollup:
+                for line in rollup:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def load() -> str:
+    with open("/proc/loadavg") as f:
+        return "load " + " ".join(f.read().split()[:3])
+
+
+@pytest.mark.integration
+def test_bench_issue_15(platform, database_url, database_owner_url):
+    settings = platform.settings
+    token = service_token(settings)
+
+    # The owner role: the bare application creates its own tables.
+    bare = bare_rate(database_owner_url, CLIENTS, PER_CLIENT)
+    rest = asyncio.run(rest_rate(settings.url_of("intake"), token, CLIENTS, PER_CLIENT))
+    bare_again = bare_rate(database_owner_url, CLIENTS, PER_CLIENT)
+    report(f"REST register x{CLIENTS}", rest, (bare + bare_again) / 2, "reg/s",
+           f"bare eventsourcing save x{CLIENTS} threads; target >= 0.50; {load()}")
+
+    latencies = visible_latencies(platform, token)
+    print(
+        f"\n[bench] register-to-visible @{RATE:.0f}/s  p50 {pct(latencies, 50):7.1f} ms"
+        f"  p99 {pct(latencies, 99):7.1f} ms   target p99 150.0 ms"
+        f"   ratio {pct(latencies, 99) / 150:6.2f}  {load()}"
+    )
+
+    # Written as the routing service writes (snapshots included), read through its REST.
+    routing = RoutingApplication(
+        load_org_tree(), database_url=database_url, schema=settings.schema_of("routing")
+    )
+    short, long = handling_with(routing, 20), handling_with(routing, 200)
+    routing.close()
+    base = settings.url_of("routing")
+    short_ms, long_ms = [], []
+    for _ in range(4):  # interleaved, so a change in load hits both alike
+        short_ms += get_times(base, token, short, 25)
+        long_ms += get_times(base, token, long, 25)
+    report("routing GET 200 events", statistics.median(long_ms),
+           statistics.median(short_ms), "ms", f"20 events; target <= 1.50; {load()}")
+
+    assert rest > 0 and latencies
+
+
+@pytest.mark.integration
+def test_bench_idle_platform(platform, database_admin_url):
+    """Run after the test above in the same session: the platform it exercised, idle."""
+    time.sleep(5)  # let the consumers and relays finish what came before
+    # The platform's services and the broker (children of this process), and PostgreSQL.
+    children = descendants(os.getpid())
+    database = postgres_processes(database_admin_url)
+    pids = children + database
+    names = {child.pid: name for name, child in platform.children.items()}
+    each = {pid: total_cpu([pid]) for pid in pids}
+    before = total_cpu(pids)
+    time.sleep(IDLE_SECONDS)
+    idle = (total_cpu(pids) - before) / IDLE_SECONDS * 100
+    print(
+        f"\n[bench] idle CPU ({len(pids)} processes, {IDLE_SECONDS:.0f} s) {idle:6.2f} % of a core"
+        f"   target 2.00 %   ratio {idle / 2:6.2f}   PSS {pss_mib(pids):7.1f} MiB  {load()}"
+    )
+    spent = {
+        names.get(pid, "postgres" if pid in database else "broker"): 0.0 for pid in pids
+    }
+    for pid in pids:
+        name = names.get(pid, "postgres" if pid in database else "broker")
+        spent[name] += (total_cpu([pid]) - each[pid]) / IDLE_SECONDS * 100
+    print("[bench] idle CPU by process (% of a core): "
+          + ", ".join(f"{name} {cpu:.2f}" for name, cpu in sorted(spent.items())))
+    assert idle >= 0
