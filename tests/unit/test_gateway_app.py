@@ -180,6 +180,8 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
     started = {}
 
     class Child:
+        pid = 4242
+
         def __init__(self, args, env, **kwargs):
             started[args[-1]] = env
 
@@ -200,7 +202,7 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", Child)
     monkeypatch.setattr(platform, "wait_healthy", lambda timeout: None)
     platform.start()
-    for log in platform._logs:
+    for log in platform._logs.values():
         log.close()
     env = started["services.intake.main"]
     assert json.loads(env["INTAKE_TRUSTED_PROXIES"]) == ["127.0.0.1"]
