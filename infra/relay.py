@@ -35,6 +35,7 @@ from infra.audit.envelopes import signature_headers
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
+from infra.relay_tail import PublishedTail, read_tail
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -153,6 +154,7 @@ class Relay:
         self.position = 0
         self.offsets: dict[int, int] = {}
         self.chain: dict[str, tuple[int, str]] = {}
+        self.tail = PublishedTail()
         self._producer: KafkaProducer | None = None
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
@@ -229,6 +231,9 @@ class Relay:
         ensure_topic(self.bootstrap, self.topic, self.partitions)
         self.create_tables()
         self._load_state()
+        if self.topic_intact():
+            parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
+            self.tail = read_tail(self.probe, self.topic, self.app.service, self.offsets, parts)
 
     def close(self) -> None:
         self._reset_clients()
@@ -332,6 +337,7 @@ class Relay:
         self.position = 0
         self.offsets = {}
         self.chain = {}
+        self.tail = PublishedTail()
         self._reset_clients()
         ensure_topic(self.bootstrap, self.topic, self.partitions)
 
@@ -393,6 +399,8 @@ class Relay:
             )
             envelope = envelope.sealed(prev_hash)
             heads[envelope.case_id] = (envelope.sequence, envelope.hash)
+            if self.tail and self.tail.take(envelope.case_id, envelope.sequence, envelope.hash):
+                continue  # published before the relay died, not yet recorded
             with tracer.start_as_current_span(
                 f"{self.topic} publish",
                 context=propagate.extract(carrier),
@@ -418,7 +426,8 @@ class Relay:
                     )
                 )
         self.producer.flush(timeout=30)
-        offsets: dict[int, int] = {}
+        offsets: dict[int, int] = dict(self.tail.offsets)
+        self.tail.offsets = {}
         for future in futures:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))

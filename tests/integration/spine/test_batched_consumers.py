@@ -73,8 +73,9 @@ def test_a_poison_record_fails_alone_after_the_records_before_it_are_applied(
     relay = Relay(intake, kafka_bootstrap, topic=source)
     relay.start()
     drain(relay)
-    real = sorted((e for _, _, e, _ in read_topic(kafka_bootstrap, source)),
-                  key=lambda e: e.notification_id)
+    real = sorted(
+        (e for _, _, e, _ in read_topic(kafka_bootstrap, source)), key=lambda e: e.notification_id
+    )
     # A registration without its channel: the stats projection cannot apply it.
     poison = dataclasses.replace(
         real[2],

@@ -1,0 +1,79 @@
+"""What a relay published but did not get to record before it died.
+
+The relay records its position, offsets and chain heads after the broker acknowledged a
+batch. A relay killed in between (or whose record was lost with an unflushed commit)
+would publish that batch again, and consumers would see each record twice at new
+offsets, which they must take for replays. So on start the relay reads each partition
+past its recorded offset and notes which of its events are already there; publishing
+skips those and records them as published.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+
+from kafka import KafkaConsumer, TopicPartition
+
+from domain.contracts import Envelope
+from domain.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PublishedTail:
+    """Events found on the topic past the recorded offsets: (case, sequence) → hash."""
+
+    events: dict[tuple[str, int], str] = field(default_factory=dict)
+    offsets: dict[int, int] = field(default_factory=dict)
+
+    def take(self, case_id: str, sequence: int, digest: str) -> bool:
+        """Whether this event is already on the topic as sealed (then forget it)."""
+        found = self.events.pop((case_id, sequence), None)
+        return found == digest
+
+    def __bool__(self) -> bool:
+        return bool(self.events)
+
+
+def read_tail(
+    probe: KafkaConsumer,
+    topic: str,
+    source: str,
+    recorded: dict[int, int],
+    partitions: list[int],
+    quiet_seconds: float = 0.5,
+    limit_seconds: float = 20.0,
+) -> PublishedTail:
+    """Every record of `source` past `recorded[p]` in each partition, read to the end."""
+    tail = PublishedTail()
+    assigned = [TopicPartition(topic, p) for p in partitions]
+    if not assigned:
+        return tail
+    probe.assign(assigned)
+    for tp in assigned:
+        probe.seek(tp, recorded.get(tp.partition, -1) + 1)
+    deadline = time.monotonic() + limit_seconds
+    quiet_since = time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - quiet_since < quiet_seconds:
+        batches = probe.poll(timeout_ms=200)
+        if any(batches.values()):
+            quiet_since = time.monotonic()
+        for tp, records in batches.items():
+            for record in records:
+                tail.offsets[tp.partition] = max(record.offset, tail.offsets.get(tp.partition, -1))
+                try:
+                    envelope = Envelope.from_json(record.value)
+                except DomainError:
+                    continue
+                if envelope.source == source:
+                    tail.events[(envelope.case_id, envelope.sequence)] = envelope.hash
+    if tail.events:
+        log.warning(
+            "topic %s already holds %s events the relay had not recorded; not sending them again",
+            topic,
+            len(tail.events),
+        )
+    return tail
