@@ -18,10 +18,11 @@ import threading
 import time
 from collections.abc import Sequence
 from typing import Any
+from uuid import UUID
 
 import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from eventsourcing.persistence import Notification
+from eventsourcing.persistence import Notification, StoredEvent
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError
@@ -35,7 +36,7 @@ from infra.audit.envelopes import signature_headers
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
-from infra.relay_tail import PublishedTail, read_tail
+from infra.relay_tail import PartitionKeys, PublishedTail, read_tail
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -105,7 +106,7 @@ def envelope_for(source: str, notification: Notification, state: dict[str, Any])
 
 
 def decode_stored(
-    app: ServiceApplication, notification: Notification
+    app: ServiceApplication, notification: StoredEvent
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """A stored event's state as plain data, and the trace context it was stored under."""
     data = notification.state
@@ -155,6 +156,7 @@ class Relay:
         self.offsets: dict[int, int] = {}
         self.chain: dict[str, tuple[int, str]] = {}
         self.tail = PublishedTail()
+        self.keys = PartitionKeys(self._first_state)
         self._producer: KafkaProducer | None = None
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
@@ -420,7 +422,9 @@ class Relay:
                 futures.append(
                     self.producer.send(
                         self.topic,
-                        key=envelope.case_id.encode(),
+                        key=self.keys.key(
+                            notification.originator_id, notification.originator_version, state
+                        ).encode(),
                         value=value,
                         headers=[(k, v.encode()) for k, v in headers.items()],
                     )
@@ -432,6 +436,12 @@ class Relay:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
         self._record(notifications[-1].id, offsets, heads)
+
+    def _first_state(self, originator_id: UUID | str) -> dict[str, Any] | None:
+        """The state of an aggregate's first stored event (for its partition key)."""
+        for stored in self.app.recorder.select_events(UUID(str(originator_id)), lte=1, limit=1):
+            return decode_stored(self.app, stored)[0]
+        return None
 
     def _decode(self, notification: Notification) -> tuple[dict[str, Any], dict[str, str]]:
         return decode_stored(self.app, notification)

@@ -1,4 +1,5 @@
-"""What a relay published but did not get to record before it died.
+"""What a relay published but did not get to record before it died, and the key it
+publishes each aggregate's records under.
 
 The relay records its position, offsets and chain heads after the broker acknowledged a
 batch. A relay killed in between (or whose record was lost with an unflushed commit)
@@ -12,7 +13,11 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
 
 from kafka import KafkaConsumer, TopicPartition
 
@@ -77,3 +82,34 @@ def read_tail(
             len(tail.events),
         )
     return tail
+
+
+class PartitionKeys:
+    """The key each aggregate's records are published under: the case its first event
+    names (`case_id`), else the aggregate's own id.
+
+    A case's deadlines, orders and the like are aggregates of their own; keyed by their
+    case, a consumer gets all of one case's events in the order they were stored, as a
+    rebuild reads them. The key is fixed by the first event, so one aggregate's records
+    never spread over partitions (its chain is checked in order).
+    """
+
+    def __init__(
+        self, first_state: Callable[[UUID | str], dict[str, Any] | None], size: int = 100_000
+    ) -> None:
+        self.first_state = first_state
+        self.size = size
+        self._keys: OrderedDict[str, str] = OrderedDict()
+
+    def key(self, originator_id: UUID | str, version: int, state: dict[str, Any]) -> str:
+        aggregate = str(originator_id)
+        found = self._keys.get(aggregate)
+        if found is None:
+            first = state if version == 1 else (self.first_state(originator_id) or {})
+            found = str(first.get("case_id") or aggregate)
+            self._keys[aggregate] = found
+            if len(self._keys) > self.size:
+                self._keys.popitem(last=False)
+        else:
+            self._keys.move_to_end(aggregate)
+        return found
