@@ -90,9 +90,7 @@ class StatsApplication:
     def handle_batch(self, envelopes: Sequence[Envelope], tracking_name: str) -> None:
         """Apply a poll's events of one partition and move the tracking row once, in one
         transaction; a batch with nothing for the facts opens none."""
-        # By case (a stable sort keeps each case's order), so consumers of the three
-        # sources lock case rows in the same order and do not deadlock each other.
-        wanted = sorted((e for e in envelopes if self.projector.handles(e)), key=_case_of)
+        wanted = [e for e in envelopes if self.projector.handles(e)]
         if not wanted:
             return
         with self.pool.connection() as conn:
@@ -103,11 +101,16 @@ class StatsApplication:
             last = max(e.notification_id for e in envelopes)
             if last <= done:
                 return
-            for envelope in wanted:
-                if envelope.notification_id > done:
-                    case_envelope = deadlines.addressed(conn, envelope)
-                    if case_envelope is not None:
-                        self._apply(conn, case_envelope)
+            # Addressed to their cases in the order they came (a deadline's events name the
+            # deadline), then by case: a stable sort keeps each case's order, and consumers
+            # of the three sources lock case rows in the same order, so none deadlocks.
+            addressed = [
+                a
+                for e in wanted
+                if e.notification_id > done and (a := deadlines.addressed(conn, e)) is not None
+            ]
+            for case_envelope in sorted(addressed, key=_case_of):
+                self._apply(conn, case_envelope)
             conn.execute(
                 "INSERT INTO tracking (name, position) VALUES (%s, %s) "
                 "ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position",
