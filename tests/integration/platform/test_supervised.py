@@ -155,7 +155,6 @@ def test_each_service_killed_under_load_is_back_within_10_s_and_loses_nothing(
             deadline = time.monotonic() + 15  # under load again after the restart
             while len(clerks.acknowledged) < before + 3 and time.monotonic() < deadline:
                 time.sleep(0.1)
-    assert all(took < 10 for took in recovered.values()), recovered
     acknowledged = set(clerks.acknowledged)
     assert len(acknowledged) >= 15, (len(acknowledged), clerks.refused)
 
@@ -173,3 +172,5 @@ def test_each_service_killed_under_load_is_back_within_10_s_and_loses_nothing(
         assert process["pid"] == supervised.children[name].pid
     log = (Path(settings.baton_data_dir) / "log" / "stats.log").read_text(errors="replace")
     assert "baton up: stats exited with signal SIGKILL" in log
+    # Last, so a loaded machine's slow Python start-up does not hide the checks above.
+    assert all(took < 10 for took in recovered.values()), recovered
