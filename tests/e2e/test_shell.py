@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.e2e.shell import (
     administrator,
@@ -293,8 +294,17 @@ def test_a_second_factor_is_asked_for_when_the_server_requires_it(platform, page
 
 
 def _choose(page: Page, testid: str, label: str) -> None:
-    page.get_by_test_id(testid).click()
-    page.locator(".el-select-dropdown__item:visible", has_text=label).first.click()
+    """Open a select and pick an option; a click that lands while another dropdown is
+    still closing does not open it, so it is tried again."""
+    option = page.locator(".el-select-dropdown__item:visible", has_text=label).first
+    for _ in range(3):
+        page.get_by_test_id(testid).click()
+        try:
+            option.wait_for(state="visible", timeout=4000)
+            break
+        except PlaywrightTimeoutError:
+            continue
+    option.click()
 
 
 def test_administrator_creates_and_disables_a_user(platform, page: Page) -> None:
@@ -313,6 +323,7 @@ def test_administrator_creates_and_disables_a_user(platform, page: Page) -> None
     organ.click()
     organ.locator("input").fill("张掖路")
     page.locator(".el-select-dropdown__item:visible", has_text="张掖路街道纪工委").first.click()
+    expect(page.locator(".el-select-dropdown__item:visible", has_text="张掖路")).to_have_count(0)
     _choose(page, "user-office", "信访室")
     page.get_by_test_id("user-roles").get_by_text("信访干部").click()
     page.get_by_test_id("create-user-save").click()
