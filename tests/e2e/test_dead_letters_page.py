@@ -79,6 +79,9 @@ def test_the_administrator_lists_retries_and_discards_dead_letters(platform, pag
     switch_language(page, "en")
     expect(view.locator(".panel__title").first).to_have_text("Dead letters")
     expect(page.get_by_test_id(f"dead-letter-status-{letter}")).to_have_text("Discarded")
+    # The language is remembered per user: give the administrator back to the other tests.
+    switch_language(page, "zh-CN")
+    expect(view.locator(".panel__title").first).to_have_text("死信")
 
 
 def test_a_clerk_has_no_dead_letter_page(platform, page: Page) -> None:
