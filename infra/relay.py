@@ -13,6 +13,7 @@ broker that restarted), the relay starts again from the first event.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import threading
 import time
@@ -82,17 +83,30 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
         admin.close()
 
 
-def envelope_for(source: str, notification: Notification, state: dict[str, Any]) -> Envelope:
-    """The unchained envelope of one stored event."""
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
+
+def envelope_for(
+    source: str, notification: Notification, state: dict[str, Any], with_event_id: bool = True
+) -> Envelope:
+    """The unchained envelope of one stored event; a rebuild, which never reads the event
+    id (a uuid5 per event), may go without it."""
     case_id = str(notification.originator_id)
+    # Plain values and datetimes are the common case: made JSON-safe inline.
     payload = {
-        key: to_json_safe(value)
+        key: value
+        if type(value) in _PLAIN
+        else value.isoformat()
+        if type(value) is dt.datetime
+        else to_json_safe(value)
         for key, value in state.items()
         if key not in _NOT_PUBLISHED and not key.startswith(SEALED_PREFIX)
     }
     timestamp = state.get("timestamp")
     return Envelope(
-        event_id=event_id_for(source, case_id, notification.originator_version),
+        event_id=event_id_for(source, case_id, notification.originator_version)
+        if with_event_id
+        else "",
         type=notification.topic.rpartition(":")[2],
         case_id=case_id,
         sequence=notification.originator_version,
