@@ -19,6 +19,7 @@ from typing import Any, LiteralString
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 import psycopg
+from eventsourcing.postgres import PostgresAggregateRecorder
 from psycopg import sql
 from psycopg.rows import tuple_row
 
@@ -277,3 +278,21 @@ class DeclaringConnection(psycopg.Connection[Any]):
             return
         if not declare_as_owner([query], schema, current_user(self)):
             log.debug("schema %s is managed by the owner role; declaration skipped", schema)
+
+
+class OwnerDeclaredRecorder(PostgresAggregateRecorder):
+    """A recorder whose tables the owner role declares: as the owner it creates them; as
+    the runtime role it asks the owner (`declare_as_owner`), which may not be possible."""
+
+    def create_table(self) -> None:
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn:
+            allowed = can_declare(conn, schema)
+            runtime = current_user(conn)
+        if allowed:
+            super().create_table()
+            DECLARED_SCHEMAS.add(schema)
+            return
+        if not declare_as_owner(self.sql_create_statements, schema, runtime):
+            log.debug("schema %s is managed by the owner role; declarations skipped", schema)
+        self.datastore.register_type_adapters()

@@ -10,16 +10,13 @@ a cache: they live in their own table, outside the audited event log, and can be
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from eventsourcing.application import Application
 from eventsourcing.persistence import EventStore, Transcoding
-from eventsourcing.postgres import PostgresAggregateRecorder, PostgresFactory
+from eventsourcing.postgres import PostgresFactory
 
 from infra import dbroles
-
-log = logging.getLogger(__name__)
 
 
 class DataclassAsDict(Transcoding):
@@ -38,21 +35,8 @@ class DataclassAsDict(Transcoding):
         return self.type(**data)
 
 
-class SnapshotRecorder(PostgresAggregateRecorder):
+class SnapshotRecorder(dbroles.OwnerDeclaredRecorder):
     """The snapshots table, declared as the owner (the runtime role may not create it)."""
-
-    def create_table(self) -> None:
-        schema = self.datastore.schema
-        with self.datastore.get_connection() as conn:
-            allowed = dbroles.can_declare(conn, schema)
-            runtime = dbroles.current_user(conn)
-        if allowed:
-            super().create_table()
-            dbroles.DECLARED_SCHEMAS.add(schema)
-            return
-        if not dbroles.declare_as_owner(self.sql_create_statements, schema, runtime):
-            log.debug("schema %s is managed by the owner role; declarations skipped", schema)
-        self.datastore.register_type_adapters()
 
 
 def snapshot_store(app: Application[Any]) -> EventStore[Any]:

@@ -8,7 +8,6 @@ through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,8 +20,6 @@ from psycopg.sql import SQL, Identifier
 from infra import dbroles, idempotency
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
 
-log = logging.getLogger(__name__)
-
 RECORDER_TOPIC = "infra.audit.recorder:AuditedProcessRecorder"
 
 
@@ -31,7 +28,7 @@ def audit_table_of(events_table: str) -> str:
     return events_table.removesuffix("_events") + "_audit"
 
 
-class AuditedProcessRecorder(PostgresProcessRecorder):
+class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecorder):
     """Chains every stored event into `<app>_audit` inside the insert transaction."""
 
     def __init__(
@@ -80,20 +77,6 @@ class AuditedProcessRecorder(PostgresProcessRecorder):
             Identifier(datastore.schema, events_table_name),
             Identifier(datastore.originator_id_type),
         )
-
-    def create_table(self) -> None:
-        """Declare the tables as the owner; as the runtime role, only through the owner."""
-        schema = self.datastore.schema
-        with self.datastore.get_connection() as conn:
-            allowed = dbroles.can_declare(conn, schema)
-            runtime = dbroles.current_user(conn)
-        if allowed:
-            super().create_table()
-            dbroles.DECLARED_SCHEMAS.add(schema)
-            return
-        if not dbroles.declare_as_owner(self.sql_create_statements, schema, runtime):
-            log.debug("schema %s is managed by the owner role; declarations skipped", schema)
-        self.datastore.register_type_adapters()
 
     def _insert_stored_events(
         self,
