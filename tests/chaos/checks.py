@@ -72,9 +72,7 @@ def against_ledger(url: str, ledger: Ledger) -> Verdict:
     transfers_lost = [t for t in ledger.proposed if proposals[t] != 1] + [
         t for t in ledger.received if receipts[t] != 1
     ]
-    twice = [
-        t for t, n in (proposals + receipts).items() if n > 2 or proposals[t] > 1 or receipts[t] > 1
-    ]
+    twice = [t for t in proposals.keys() | receipts.keys() if proposals[t] > 1 or receipts[t] > 1]
     return Verdict(lost, duplicated, len(registered), transfers_lost, twice)
 
 
