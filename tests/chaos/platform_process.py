@@ -14,20 +14,21 @@ from pathlib import Path
 import httpx
 import psutil
 
-from deploy.up import PROCESSES
+from deploy.up import PROCESSES, replica_port, split_name
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
 SERVICES = tuple(PROCESSES)  # intake, routing, supervision, stats, gateway
 
 
 def _module_of(process: psutil.Process) -> str | None:
+    """`stats`, or `stats-1` for a replica (`baton up` puts the name last on the line)."""
     try:
         cmdline = process.cmdline()
     except psutil.Error:
         return None
     for name, module in PROCESSES.items():
         if module in cmdline:
-            return name
+            return cmdline[-1] if split_name(cmdline[-1])[0] == name else name
     if any("memory://" in part for part in cmdline):
         return "broker"
     return None
@@ -67,7 +68,9 @@ class BatonUp:
         return env
 
     def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{self.ports[name]}"
+        """Where `name` answers; replica k of a service (`stats-1`) is on its port + 100*k."""
+        service, index = split_name(name)
+        return f"http://127.0.0.1:{replica_port(self.ports[service], index)}"
 
     @property
     def database_url(self) -> str:
