@@ -23,7 +23,9 @@ SERVICES = tuple(PROCESSES)  # intake, routing, supervision, stats, gateway
 def _module_of(process: psutil.Process) -> str | None:
     """`stats`, or `stats-1` for a replica (`baton up` puts the name last on the line)."""
     try:
-        cmdline = process.cmdline()
+        # A child forked by `baton up`'s fork server has its line as one title (padded
+        # with empty parts): split it as a spawned one's.
+        cmdline = " ".join(process.cmdline()).split()
     except psutil.Error:
         return None
     for name, module in PROCESSES.items():
