@@ -172,6 +172,8 @@ class Relay:
         self.tail = PublishedTail()
         self.keys = PartitionKeys(self._first_state)
         self._producer: KafkaProducer | None = None
+        # A batch failed part-way: some of it may be on the topic unrecorded.
+        self._unsure = False
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
 
@@ -248,8 +250,11 @@ class Relay:
         self.create_tables()
         self._load_state()
         if self.topic_intact():
-            parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
-            self.tail = read_tail(self.probe, self.topic, self.app.service, self.offsets, parts)
+            self._read_tail()
+
+    def _read_tail(self) -> None:
+        parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
+        self.tail = read_tail(self.probe, self.topic, self.app.service, self.offsets, parts)
 
     def close(self) -> None:
         self._reset_clients()
@@ -267,11 +272,18 @@ class Relay:
     @property
     def producer(self) -> KafkaProducer:
         if self._producer is None:
+            # Not kafka-python's idempotent producer: its InitProducerId failed with
+            # UnknownError for as long as the process lived after Tansu restarted empty.
+            # The relay deduplicates itself instead: no send is retried inside the
+            # producer (a retry after a lost acknowledgement would put a copy at a new
+            # offset, a replay to consumers); a failed batch is read back from the topic
+            # before it is sent again (`_unsure`).
             self._producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 acks="all",
                 linger_ms=5,
-                retries=5,
+                enable_idempotence=False,
+                retries=0,
                 max_in_flight_requests_per_connection=1,
                 client_id=f"relay-{self.topic}",
                 **client_security(),
@@ -396,12 +408,21 @@ class Relay:
             self._last_check = now
             if not self.topic_intact():
                 self._restart_from_first_event()
+        if self._unsure:
+            if not self.topic_intact():
+                self._restart_from_first_event()
+            self._read_tail()
+            self._unsure = False
         notifications = self.app.recorder.select_notifications(
             start=self.position + 1, limit=self.batch_size
         )
         if not notifications:
             return 0
-        self._publish(notifications)
+        try:
+            self._publish(notifications)
+        except BaseException:
+            self._unsure = True
+            raise
         return len(notifications)
 
     def _publish(self, notifications: Sequence[Notification]) -> None:
