@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -18,17 +19,57 @@ from deploy.up import PROCESSES
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
 SERVICES = tuple(PROCESSES)  # intake, routing, supervision, stats, gateway
+# The services `baton up` runs replicas of (BATON_UP_REPLICAS): every one that consumes.
+REPLICATED = ("intake", "routing", "supervision", "stats")
+REPLICA_PORT_STEP = 100  # replica k of a service listens on its port + 100*k
 
 
-def _module_of(process: psutil.Process) -> str | None:
+def process_names(replicas: int) -> tuple[str, ...]:
+    """Every child a fault may pick: `stats`, `stats-1`, ... (replica k is `name-k`)."""
+    names: list[str] = []
+    for service in SERVICES:
+        count = replicas if service in REPLICATED else 1
+        names += [service if k == 0 else f"{service}-{k}" for k in range(count)]
+    return tuple(names)
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _spaced_ports(count: int, replicas: int = 4) -> list[int]:
+    """`count` free ports, each with its replicas' ports (+100*k) free too and unshared."""
+    taken: set[int] = set()
+    found: list[int] = []
+    while len(found) < count:
+        base = free_port()
+        family = [base + REPLICA_PORT_STEP * k for k in range(replicas)]
+        if family[-1] < 65536 and not taken & set(family) and all(map(_bindable, family[1:])):
+            taken |= set(family)
+            found.append(base)
+    return found
+
+
+def _name_of(process: psutil.Process) -> str | None:
+    """The child's name (`stats`, `stats-1`, `broker`); None for anything else, the fork
+    server included (its command line names every module it pre-imports)."""
     try:
         cmdline = process.cmdline()
     except psutil.Error:
         return None
-    for name, module in PROCESSES.items():
-        if module in cmdline:
-            return name
-    if any("memory://" in part for part in cmdline):
+    line = " ".join(cmdline)
+    if "deploy.forkserver" in line:
+        return None
+    for service, module in PROCESSES.items():
+        if f" {module}" in f" {line}":
+            last = line.split()[-1]  # `baton up` puts the replica's name last
+            return last if last.startswith(f"{service}-") else service
+    if "memory://" in line:
         return "broker"
     return None
 
@@ -39,7 +80,8 @@ class BatonUp:
     def __init__(self, base: Path, extra_env: dict[str, str] | None = None) -> None:
         self.base = base
         self.data_dir = base / "var"
-        self.ports = {name: free_port() for name in PROCESSES}
+        # Far enough apart that replicas (port + 100*k) meet no other service's port.
+        self.ports = dict(zip(PROCESSES, _spaced_ports(len(PROCESSES)), strict=True))
         self.pg_port = free_port()
         self.broker_port = free_port()
         self.extra_env = extra_env or {}
@@ -67,6 +109,10 @@ class BatonUp:
         return env
 
     def url(self, name: str) -> str:
+        """Where the child `name` answers (`stats-1`: stats' port + 100)."""
+        service, _, index = name.rpartition("-")
+        if service in self.ports and index.isdigit():
+            return f"http://127.0.0.1:{self.ports[service] + REPLICA_PORT_STEP * int(index)}"
         return f"http://127.0.0.1:{self.ports[name]}"
 
     @property
@@ -107,7 +153,7 @@ class BatonUp:
         assert self.process is not None
         found: dict[str, list[int]] = {}
         for child in psutil.Process(self.process.pid).children(recursive=True):
-            name = _module_of(child)
+            name = _name_of(child)
             if name is not None:
                 found.setdefault(name, []).append(child.pid)
         return found
