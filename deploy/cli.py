@@ -21,7 +21,12 @@ AUDIT_COMMANDS = ("verify", "checkpoint", "migrate", "prove", "quarantine")
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="baton", description="Baton 信访举报协同平台")
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("up", help="run the whole platform on this machine")
+    up = commands.add_parser("up", help="run the whole platform on this machine")
+    up.add_argument(
+        "--replicas",
+        type=int,
+        help="replicas of each consuming service (default: BATON_UP_REPLICAS, else 1)",
+    )
     users = commands.add_parser("users", help="manage users 用户").add_subparsers(
         dest="users_command", required=True
     )
@@ -123,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         from deploy.up import up
 
-        return up()
+        return up(args.replicas)
     if args.command == "users":
         return _users(args)
     if args.command == "calendar":

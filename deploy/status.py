@@ -61,11 +61,14 @@ def processes(data_dir: Path) -> dict[str, Any]:
         return {"running": False, "processes": {}}
     now = datetime.now(UTC)
     out: dict[str, Any] = {}
+    replicas = state.get("replicas", {})
     for name, child in state.get("processes", {}).items():
         up = _alive(child.get("pid"))
         started = child.get("started_at")
         uptime = (now - datetime.fromisoformat(started)).total_seconds() if up and started else 0
         out[name] = {**child, "alive": up, "uptime_seconds": round(uptime, 1)}
+        if name in replicas:
+            out[name]["replica"] = replicas[name]
     if state.get("broker_pid"):
         out["broker"] = {"pid": state["broker_pid"], "alive": _alive(state["broker_pid"])}
     return {
@@ -75,6 +78,19 @@ def processes(data_dir: Path) -> dict[str, Any]:
         "namespace": state.get("namespace", ""),
         "kafka_bootstrap_servers": state.get("kafka_bootstrap_servers"),
     }
+
+
+def owner_of(service: str, partition: int, procs: dict[str, Any]) -> str | None:
+    """The process (`stats`, `stats-1`, ...) whose replica consumes `partition`."""
+    for name, proc in procs.items():
+        replica = proc.get("replica")
+        if (
+            replica
+            and replica["service"] == service
+            and partition % replica["count"] == replica["index"]
+        ):
+            return name
+    return None
 
 
 def consumer_lag(bootstrap: str, namespace: str) -> list[dict[str, Any]]:
@@ -180,6 +196,8 @@ def collect(
     status: dict[str, Any] = {"at": datetime.now(UTC).isoformat(), "namespace": namespace}
     status.update(running=procs["running"], processes=procs["processes"])
     status["consumers"] = _part(lambda: consumer_lag(bootstrap, namespace) if bootstrap else [])
+    for row in status["consumers"] if isinstance(status["consumers"], list) else []:
+        row["replica"] = owner_of(row["service"], row["partition"], procs["processes"])
     if database_url is None:
         status["errors"] = {"database": "not running"}
         return status
@@ -211,22 +229,32 @@ def _uptime(seconds: float) -> str:
 def render(status: dict[str, Any]) -> str:
     """The readable table."""
     lines = [f"Baton status 运行状态 ({'running' if status['running'] else 'not running'})"]
-    lines.append(f"{'process':<14}{'pid':>8}  {'uptime':>9}  {'restarts':>8}  last exit")
+    lines.append(
+        f"{'process':<14}{'pid':>8}  {'uptime':>9}  {'restarts':>8}  "
+        f"{'replica':<8}{'partitions':<12}last exit"
+    )
     for name, proc in status["processes"].items():
         pid = proc.get("pid") if proc.get("alive") else "-"
+        replica = proc.get("replica")
+        of, parts = "", ""
+        if replica:
+            of = f"{replica['index']}/{replica['count']}"
+            parts = ",".join(map(str, replica["partitions"])) or "none"
         lines.append(
             f"{name:<14}{pid!s:>8}  {_uptime(proc.get('uptime_seconds', 0)):>9}  "
-            f"{proc.get('restarts', 0):>8}  {proc.get('last_exit') or ''}"
+            f"{proc.get('restarts', 0):>8}  {of:<8}{parts:<12}{proc.get('last_exit') or ''}"
         )
     lines.append("")
     consumers_part = status.get("consumers")
-    lines.append(f"{'consumer':<28}{'topic':<28}{'part':>4}{'committed':>11}{'end':>9}{'lag':>7}")
+    lines.append(
+        f"{'consumer':<28}{'topic':<28}{'part':>4}{'committed':>11}{'end':>9}{'lag':>7}  replica"
+    )
     if isinstance(consumers_part, dict):
         lines.append(f"  broker: {consumers_part['error']}")
     for row in consumers_part or []:
         lines.append(
             f"{row['consumer']:<28}{row['topic']:<28}{row['partition']:>4}"
-            f"{row['committed']:>11}{row['end']:>9}{row['lag']:>7}"
+            f"{row['committed']:>11}{row['end']:>9}{row['lag']:>7}  {row.get('replica') or ''}"
         )
     lines.append("")
     for row in status.get("relays", []):

@@ -4,6 +4,11 @@ Starts embedded PostgreSQL (data under ./var/) and the embedded broker unless
 DATABASE_URL / KAFKA_BOOTSTRAP_SERVERS are set, then the four services and the gateway as
 child processes, each logging to ./var/log/<name>.log. A child that dies is restarted with
 backoff (deploy/supervisor.py); Ctrl-C stops everything.
+
+`BATON_UP_REPLICAS=N` (or `baton up --replicas N`) runs N replicas of every service that
+consumes a topic: `stats`, `stats-1`, ... Replica k is BATON_REPLICA_INDEX=k of
+BATON_REPLICA_COUNT=N (infra/partitions.py: it consumes the partitions p with p mod N = k)
+and listens on the service's port + 100*k. The gateway talks to replica 0.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from deploy.supervisor import Supervisor
 from domain.errors import DomainError
 from infra.dbroles import OWNER_URL_ENV, ensure_roles, user_of
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres
+from infra.partitions import COUNT_ENV, INDEX_ENV, Replica
 from infra.settings import Settings
 
 PROCESSES = {
@@ -34,6 +40,49 @@ PROCESSES = {
     "stats": "services.stats.main",
     "gateway": "gateway.main",
 }
+# Every service consumes a topic (intake follows routing); the gateway consumes nothing.
+REPLICATED = ("intake", "routing", "supervision", "stats")
+REPLICAS_ENV = "BATON_UP_REPLICAS"
+REPLICA_PORT_STEP = 100
+
+
+def replica_name(service: str, index: int) -> str:
+    """`stats` for replica 0 (the name a single `baton up` always had), `stats-1`, ..."""
+    return service if index == 0 else f"{service}-{index}"
+
+
+def split_name(name: str) -> tuple[str, int]:
+    """(`stats`, 1) for `stats-1`; (`stats`, 0) for `stats`."""
+    service, _, index = name.rpartition("-")
+    if service in PROCESSES and index.isdigit():
+        return service, int(index)
+    return name, 0
+
+
+def replica_port(base: int, index: int) -> int:
+    return base + REPLICA_PORT_STEP * index
+
+
+def process_names(replicas: int) -> list[str]:
+    """Every child of a `baton up` with `replicas` replicas per consuming service."""
+    names = []
+    for service in PROCESSES:
+        count = replicas if service in REPLICATED else 1
+        names += [replica_name(service, k) for k in range(count)]
+    return names
+
+
+def replicas_from(env: Mapping[str, str], given: int | None = None) -> int:
+    """`--replicas` if given, else BATON_UP_REPLICAS, else 1; from 1 to 9 (the ports of
+    replica k are the base ports + 100*k, which must not reach the next service's)."""
+    raw = str(given) if given is not None else env.get(REPLICAS_ENV, "").strip() or "1"
+    try:
+        replicas = int(raw)
+    except ValueError:
+        replicas = 0
+    if not 1 <= replicas <= 9:
+        raise ValueError(f"{REPLICAS_ENV} must be a whole number from 1 to 9, not {raw!r}")
+    return replicas
 
 
 def _die_with_parent() -> None:
@@ -54,9 +103,16 @@ def _proxy_address(host: str) -> str:
 class Platform:
     """The child processes of one `baton up`, and the embedded servers it started."""
 
-    def __init__(self, settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        env: Mapping[str, str] | None = None,
+        replicas: int | None = None,
+    ) -> None:
         self.settings = settings
         self.base_env = dict(env if env is not None else os.environ)
+        self.replicas = replicas_from(self.base_env, replicas)
+        self.names = process_names(self.replicas)
         self.data_dir = settings.baton_data_dir.resolve()
         self.log_dir = self.data_dir / "log"
         self.postgres: EmbeddedPostgres | None = None
@@ -74,6 +130,27 @@ class Platform:
     @property
     def gateway_url(self) -> str:
         return self.settings.url_of("gateway")
+
+    def url_of(self, name: str) -> str:
+        """Where the child `name` (`stats`, `stats-1`, ...) answers."""
+        service, index = split_name(name)
+        if index == 0:
+            return self.settings.url_of(service)
+        port = replica_port(self.settings.port_of(service), index)
+        return f"http://{self.settings.baton_host}:{port}"
+
+    def env_of(self, name: str) -> dict[str, str]:
+        """The environment of child `name`: a replica's ordinal and its own port."""
+        service, index = split_name(name)
+        if service not in REPLICATED:
+            return self.env
+        port = replica_port(self.settings.port_of(service), index)
+        return {
+            **self.env,
+            INDEX_ENV: str(index),
+            COUNT_ENV: str(self.replicas),
+            f"{service.upper()}_PORT": str(port),
+        }
 
     def start_servers(self) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -132,7 +209,7 @@ class Platform:
         self.env = env
         self.prepare_identity(env)
         self.supervisor = Supervisor(
-            PROCESSES, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
+            self.names, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
         )
         self.supervisor.start_all()
         self.wait_healthy(timeout)
@@ -145,9 +222,11 @@ class Platform:
         if name not in self._logs:
             # closed in stop()
             self._logs[name] = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
+        service, _ = split_name(name)
         return subprocess.Popen(
-            [sys.executable, "-m", PROCESSES[name]],
-            env=self.env,
+            # The name last, so that `ps` (and the chaos harness) tell replicas apart.
+            [sys.executable, "-m", PROCESSES[service], name],
+            env=self.env_of(name),
             stdout=self._logs[name],
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
@@ -161,7 +240,24 @@ class Platform:
             "kafka_bootstrap_servers": self.env.get("KAFKA_BOOTSTRAP_SERVERS"),
             "broker_pid": self.broker.pid if self.broker is not None else None,
             "postgres_data": str(self.postgres.data_dir) if self.postgres is not None else None,
-            "ports": {name: self.settings.url_of(name) for name in PROCESSES},
+            "ports": {name: self.url_of(name) for name in self.names},
+            "replicas": {
+                name: self.replica_of(name)
+                for name in self.names
+                if split_name(name)[0] in REPLICATED
+            },
+        }
+
+    def replica_of(self, name: str) -> dict[str, object]:
+        """Which replica `name` is and the partitions of each topic it consumes."""
+        service, index = split_name(name)
+        replica = Replica(index, self.replicas)
+        every = range(self.settings.topic_partitions)
+        return {
+            "service": service,
+            "index": index,
+            "count": self.replicas,
+            "partitions": [p for p in every if replica.owns(p)],
         }
 
     def load_demo_history(self) -> bool:
@@ -176,7 +272,7 @@ class Platform:
 
     def wait_healthy(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
-        pending = dict.fromkeys(PROCESSES)
+        pending = dict.fromkeys(self.names)
         while pending and time.monotonic() < deadline:
             for name in list(pending):
                 child = self.children[name]
@@ -185,7 +281,7 @@ class Platform:
                         f"{name} exited with {child.returncode}; see {self.log_dir / name}.log"
                     )
                 try:
-                    url = self.settings.url_of(name) + "/healthz"
+                    url = self.url_of(name) + "/healthz"
                     if httpx.get(url, timeout=1.0).status_code == 200:
                         pending.pop(name)
                 except httpx.HTTPError:
@@ -207,9 +303,13 @@ class Platform:
         self._logs.clear()
 
 
-def up() -> int:
+def up(replicas: int | None = None) -> int:
     settings = Settings()
-    platform = Platform(settings)
+    try:
+        platform = Platform(settings, replicas=replicas)
+    except ValueError as exc:
+        print(f"baton up failed: {exc}", file=sys.stderr)
+        return 2
     stopping = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

@@ -15,22 +15,16 @@ from pathlib import Path
 import httpx
 import psutil
 
-from deploy.up import PROCESSES
+from deploy.up import PROCESSES, REPLICA_PORT_STEP, replica_port, split_name
+from deploy.up import process_names as up_process_names
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
 SERVICES = tuple(PROCESSES)  # intake, routing, supervision, stats, gateway
-# The services `baton up` runs replicas of (BATON_UP_REPLICAS): every one that consumes.
-REPLICATED = ("intake", "routing", "supervision", "stats")
-REPLICA_PORT_STEP = 100  # replica k of a service listens on its port + 100*k
 
 
 def process_names(replicas: int) -> tuple[str, ...]:
     """Every child a fault may pick: `stats`, `stats-1`, ... (replica k is `name-k`)."""
-    names: list[str] = []
-    for service in SERVICES:
-        count = replicas if service in REPLICATED else 1
-        names += [service if k == 0 else f"{service}-{k}" for k in range(count)]
-    return tuple(names)
+    return tuple(up_process_names(replicas))
 
 
 def _bindable(port: int) -> bool:
@@ -68,7 +62,7 @@ def _name_of(process: psutil.Process) -> str | None:
     for service, module in PROCESSES.items():
         if f" {module}" in f" {line}":
             last = line.split()[-1]  # `baton up` puts the replica's name last
-            return last if last.startswith(f"{service}-") else service
+            return last if split_name(last)[0] == service else service
     if "memory://" in line:
         return "broker"
     return None
@@ -110,10 +104,8 @@ class BatonUp:
 
     def url(self, name: str) -> str:
         """Where the child `name` answers (`stats-1`: stats' port + 100)."""
-        service, _, index = name.rpartition("-")
-        if service in self.ports and index.isdigit():
-            return f"http://127.0.0.1:{self.ports[service] + REPLICA_PORT_STEP * int(index)}"
-        return f"http://127.0.0.1:{self.ports[name]}"
+        service, index = split_name(name)
+        return f"http://127.0.0.1:{replica_port(self.ports[service], index)}"
 
     @property
     def database_url(self) -> str:

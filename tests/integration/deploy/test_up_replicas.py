@@ -1,0 +1,217 @@
+"""`baton up` with two replicas of each consuming service: every replica consumes its own
+partitions (p mod 2), `baton status` shows each with its partitions, and a replica killed
+with `kill -9` under load is restarted by the supervisor and leaves stats exact: every
+acknowledged registration counted once, nothing counted twice."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+
+from deploy import status
+from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_from
+from infra.audit.verify import audited_tables
+from infra.embedded import free_port
+from infra.settings import Settings
+from services.stats.application import StatsApplication
+
+from ..platform.logged_in import StaffClient
+
+pytestmark = pytest.mark.integration
+
+REGISTER = """mutation Register($input: RegisterPetitionInput!) {
+  registerPetition(input: $input) { caseId } }"""
+
+
+def test_replica_names_and_their_count_from_the_environment() -> None:
+    assert process_names(2) == [
+        "intake",
+        "intake-1",
+        "routing",
+        "routing-1",
+        "supervision",
+        "supervision-1",
+        "stats",
+        "stats-1",
+        "gateway",
+    ]
+    assert replicas_from({}) == 1
+    assert replicas_from({"BATON_UP_REPLICAS": "3"}) == 3
+    assert replicas_from({"BATON_UP_REPLICAS": "3"}, 2) == 2
+    for bad in ("0", "ten", "10"):
+        with pytest.raises(ValueError, match="BATON_UP_REPLICAS"):
+            replicas_from({"BATON_UP_REPLICAS": bad})
+
+
+@pytest.fixture(scope="module")
+def replicated(
+    database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Platform]:
+    ports = {f"{name}_port": free_port() for name in PROCESSES}
+    settings = Settings(
+        database_url=database_url,
+        kafka_bootstrap_servers=kafka_bootstrap,
+        baton_data_dir=tmp_path_factory.mktemp("replicated"),
+        baton_namespace=f"r{uuid.uuid4().hex[:6]}_",
+        baton_demo_history=False,
+        **ports,
+    )
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "BATON_NAMESPACE": settings.baton_namespace,
+        "BATON_DEMO_HISTORY": "0",
+        "BATON_UP_REPLICAS": "2",
+        **{key.upper(): str(value) for key, value in ports.items()},
+    }
+    running = Platform(settings, env=env).start(timeout=180)
+    try:
+        yield running
+    finally:
+        running.stop()
+
+
+class Clerks:
+    """Clerks registering as fast as they can; keeps the case ids acknowledged."""
+
+    def __init__(self, url: str, threads: int = 2) -> None:
+        self.url = url
+        self.acknowledged: list[str] = []
+        self.stop = threading.Event()
+        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
+
+    def __enter__(self) -> Clerks:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for thread in self._threads:
+            thread.join(30)
+
+    def _work(self) -> None:
+        client = StaffClient(self.url, "clerk.620102")
+        try:
+            while not self.stop.is_set():
+                received = dt.datetime.now(dt.UTC).isoformat()
+                variables = {
+                    "organCode": "620102",
+                    "channel": "visit",
+                    "summary": "来访反映某社区违规发放低保，已登记待核实",
+                    "receivedAt": received,
+                }
+                try:
+                    body = client.post(REGISTER, input=variables)
+                except (httpx.HTTPError, AssertionError):
+                    body = {}
+                data = (body.get("data") or {}).get("registerPetition")
+                if data:
+                    self.acknowledged.append(data["caseId"])  # list.append is atomic
+                else:
+                    time.sleep(0.1)
+        finally:
+            client.close()
+
+    def wait_for(self, more: int, timeout: float = 30) -> None:
+        target = len(self.acknowledged) + more
+        deadline = time.monotonic() + timeout
+        while len(self.acknowledged) < target and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+def _ready(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=3.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _stored(database_url: str, schema: str) -> list[str]:
+    """The case id of every event in intake's store."""
+    with psycopg.connect(database_url) as conn:
+        tables = audited_tables(conn, schema)
+        assert tables is not None
+        query = f'SELECT originator_id::text FROM "{schema}".{tables[0]}'
+        return sorted(str(row[0]) for row in conn.execute(query).fetchall())
+
+
+def _applied(database_url: str, schema: str) -> list[str]:
+    """The case id of every intake event stats applied: each is a history row."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(f'SELECT case_id FROM "{schema}".intake_history').fetchall()
+        return sorted(str(row[0]) for row in rows)
+
+
+def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
+    replicated: Platform, database_url: str
+) -> None:
+    settings = replicated.settings
+    names = process_names(2)
+    assert set(replicated.children) == set(names)
+    for name in names:
+        assert _ready(replicated.url_of(name)), name
+    with Clerks(replicated.gateway_url) as clerks:
+        clerks.wait_for(6)
+        old = replicated.children["stats-1"].pid
+        os.kill(old, signal.SIGKILL)
+        killed = time.monotonic()
+        while not (
+            replicated.children["stats-1"].pid != old and _ready(replicated.url_of("stats-1"))
+        ):
+            assert time.monotonic() - killed < 60, "stats-1 not back within 60 s"
+            time.sleep(0.1)
+        clerks.wait_for(6)  # load goes on after the restart
+    acknowledged = set(clerks.acknowledged)
+    assert len(acknowledged) >= 12
+
+    stored = _stored(database_url, settings.schema_of("intake"))
+    registered = set(stored)
+    assert acknowledged <= registered
+    stats_schema = settings.schema_of("stats")
+    deadline = time.monotonic() + 60
+    while (applied := _applied(database_url, stats_schema)) != stored:
+        assert time.monotonic() < deadline, (len(applied), len(stored))
+        time.sleep(0.5)
+    time.sleep(2)  # anything applied twice would show up now
+    assert _applied(database_url, stats_schema) == stored
+    year = dt.datetime.now(dt.UTC).year
+    totals = StatsApplication(database_url, stats_schema).organ_stats(
+        "620102", dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)
+    )
+    assert totals["total"] == len(registered)
+
+    data_dir = Path(settings.baton_data_dir)
+    shown = status.collect(data_dir, database_url, None, None)
+    deadline = time.monotonic() + 20  # offsets are committed just after the effects
+    while any(r["lag"] for r in shown["consumers"] if r["topic"].endswith("intake.events")):
+        assert time.monotonic() < deadline, shown["consumers"]
+        time.sleep(0.5)
+        shown = status.collect(data_dir, database_url, None, None)
+    processes = shown["processes"]
+    assert processes["stats-1"]["restarts"] == 1
+    assert processes["stats-1"]["last_exit"] == "signal SIGKILL"
+    assert processes["stats"]["restarts"] == 0
+    for service in REPLICATED:
+        assert processes[service]["replica"]["partitions"] == [0, 2]
+        assert processes[f"{service}-1"]["replica"]["partitions"] == [1, 3]
+    stats_rows = [r for r in shown["consumers"] if r["service"] == "stats"]
+    assert stats_rows and all(
+        r["replica"] == ("stats" if r["partition"] % 2 == 0 else "stats-1") for r in stats_rows
+    )
+    # Both replicas consumed: each committed offsets on its own intake partitions.
+    intake_rows = [r for r in stats_rows if r["topic"].endswith("intake.events")]
+    assert {r["replica"] for r in intake_rows if r["committed"] > 0} == {"stats", "stats-1"}
+    table = status.render(shown)
+    assert "stats-1" in table and "1/2" in table and "1,3" in table
