@@ -274,14 +274,20 @@ class Relay:
         if self._producer is None:
             # Not kafka-python's idempotent producer: its InitProducerId failed with
             # UnknownError for as long as the process lived after Tansu restarted empty.
-            # The relay deduplicates itself instead: no send is retried inside the
-            # producer (a retry after a lost acknowledgement would put a copy at a new
-            # offset, a replay to consumers); a failed batch is read back from the topic
-            # before it is sent again (`_unsure`).
+            # The relay keeps each partition in store order itself:
+            # - a partition's records of one batch travel as one record batch, sent at
+            #   flush (linger) and not split below 1 MiB (batch_size): the broker takes all of
+            #   them or none: after a refused batch no later record of that partition
+            #   has gone out ahead of it (Tansu answers a new topic's first produce with
+            #   UnknownError now and then, which is not retriable);
+            # - no send is retried inside the producer (a retry after a lost
+            #   acknowledgement puts a copy at a new offset, a replay to consumers);
+            #   a failed batch is read back from the topic before it is sent again.
             self._producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 acks="all",
-                linger_ms=5,
+                linger_ms=60_000,
+                batch_size=1 << 20,
                 enable_idempotence=False,
                 retries=0,
                 max_in_flight_requests_per_connection=1,
