@@ -172,7 +172,7 @@ class Relay:
         self.tail = PublishedTail()
         self.keys = PartitionKeys(self._first_state)
         self._producer: KafkaProducer | None = None
-        # A batch failed part-way: some of it may be on the topic unrecorded.
+        # Publishing failed: the topic may have been lost, or hold a batch unrecorded.
         self._unsure = False
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
@@ -409,14 +409,22 @@ class Relay:
 
     def publish_pending(self) -> int:
         """Publish the next batch; returns how many events went out."""
+        try:
+            return self._publish_pending()
+        except BaseException:
+            # Whatever failed (the broker gone, PostgreSQL gone mid-record), the topic is
+            # checked and read back before anything more is sent: a broker that came back
+            # empty must not first receive new events, then the whole store again.
+            self._unsure = True
+            raise
+
+    def _publish_pending(self) -> int:
         now = time.monotonic()
-        if now - self._last_check >= self.check_interval:
+        if self._unsure or now - self._last_check >= self.check_interval:
             self._last_check = now
             if not self.topic_intact():
                 self._restart_from_first_event()
         if self._unsure:
-            if not self.topic_intact():
-                self._restart_from_first_event()
             self._read_tail()
             self._unsure = False
         notifications = self.app.recorder.select_notifications(
@@ -424,11 +432,7 @@ class Relay:
         )
         if not notifications:
             return 0
-        try:
-            self._publish(notifications)
-        except BaseException:
-            self._unsure = True
-            raise
+        self._publish(notifications)
         return len(notifications)
 
     def _publish(self, notifications: Sequence[Notification]) -> None:
