@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from deploy import calendar_cli, import_cli, ops_cli
+from deploy import calendar_cli, import_cli, ops_cli, rebuild_cli
 from deploy.audit_cli import add_commands as add_audit_commands
 from deploy.audit_cli import run as run_audit_command
 from infra.settings import Settings
@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     totp.add_argument("username")
     calendar_cli.add_parser(commands)
     rebuild = commands.add_parser("rebuild", help="rebuild read models from the event stores")
-    rebuild.add_argument("model", choices=["stats"], help="which read models")
+    rebuild.add_argument("model", choices=rebuild_cli.MODELS, help="which read models")
     add_audit_commands(commands)
     import_cli.add_commands(commands)
     ops_cli.add_commands(commands)
@@ -134,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "calendar":
         return calendar_cli.run(args)
     if args.command == "rebuild":
-        return _rebuild_stats()
+        with _database(Settings()) as settings:
+            return rebuild_cli.run(args.model, settings)
     if args.command == "import":
         return import_cli.run_import(args)
     if args.command == "demo":
@@ -144,18 +145,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in AUDIT_COMMANDS:
         return run_audit_command(args)
     return 2
-
-
-def _rebuild_stats() -> int:
-    """Rebuild the stats read models where `baton up` keeps them (or at DATABASE_URL)."""
-    from services.stats.rebuild import rebuild_from_settings
-
-    with _database(Settings()) as settings:
-        report = rebuild_from_settings(settings)
-    print(
-        f"stats rebuilt: {report.events} events, {report.cases} cases, {report.rate:,.0f} events/s"
-    )
-    return 0
 
 
 if __name__ == "__main__":

@@ -172,6 +172,8 @@ class Relay:
         self.tail = PublishedTail()
         self.keys = PartitionKeys(self._first_state)
         self._producer: KafkaProducer | None = None
+        # Publishing failed: the topic may have been lost, or hold a batch unrecorded.
+        self._unsure = False
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
 
@@ -248,8 +250,11 @@ class Relay:
         self.create_tables()
         self._load_state()
         if self.topic_intact():
-            parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
-            self.tail = read_tail(self.probe, self.topic, self.app.service, self.offsets, parts)
+            self._read_tail()
+
+    def _read_tail(self) -> None:
+        parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
+        self.tail = read_tail(self.probe, self.topic, self.app.service, self.offsets, parts)
 
     def close(self) -> None:
         self._reset_clients()
@@ -267,11 +272,24 @@ class Relay:
     @property
     def producer(self) -> KafkaProducer:
         if self._producer is None:
+            # Not kafka-python's idempotent producer: its InitProducerId failed with
+            # UnknownError for as long as the process lived after Tansu restarted empty.
+            # The relay keeps each partition in store order itself:
+            # - a partition's records of one batch travel as one record batch, sent at
+            #   flush (linger) and not split below 1 MiB (batch_size): the broker takes all of
+            #   them or none: after a refused batch no later record of that partition
+            #   has gone out ahead of it (Tansu answers a new topic's first produce with
+            #   UnknownError now and then, which is not retriable);
+            # - no send is retried inside the producer (a retry after a lost
+            #   acknowledgement puts a copy at a new offset, a replay to consumers);
+            #   a failed batch is read back from the topic before it is sent again.
             self._producer = KafkaProducer(
                 bootstrap_servers=self.bootstrap,
                 acks="all",
-                linger_ms=5,
-                retries=5,
+                linger_ms=60_000,
+                batch_size=1 << 20,
+                enable_idempotence=False,
+                retries=0,
                 max_in_flight_requests_per_connection=1,
                 client_id=f"relay-{self.topic}",
                 **client_security(),
@@ -391,11 +409,24 @@ class Relay:
 
     def publish_pending(self) -> int:
         """Publish the next batch; returns how many events went out."""
+        try:
+            return self._publish_pending()
+        except BaseException:
+            # Whatever failed (the broker gone, PostgreSQL gone mid-record), the topic is
+            # checked and read back before anything more is sent: a broker that came back
+            # empty must not first receive new events, then the whole store again.
+            self._unsure = True
+            raise
+
+    def _publish_pending(self) -> int:
         now = time.monotonic()
-        if now - self._last_check >= self.check_interval:
+        if self._unsure or now - self._last_check >= self.check_interval:
             self._last_check = now
             if not self.topic_intact():
                 self._restart_from_first_event()
+        if self._unsure:
+            self._read_tail()
+            self._unsure = False
         notifications = self.app.recorder.select_notifications(
             start=self.position + 1, limit=self.batch_size
         )

@@ -3,6 +3,7 @@ relay runs, the guard in front of each consumer, and the witness every process r
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable, Iterator
@@ -42,15 +43,28 @@ class CheckpointPublisher:
     def __call__(self, checkpoint: Checkpoint, proof: dict[str, Any] | None) -> None:
         if self._producer is None:
             ensure_topic(self.bootstrap, self.topic, 1)
+            # Not idempotent: after the broker restarted empty, kafka-python's idempotent
+            # producer failed with UnknownProducerIdError for as long as it lived, and
+            # each checkpoint held the relay's loop for the whole timeout. A witness
+            # takes a checkpoint twice as well as once.
             self._producer = KafkaProducer(
-                bootstrap_servers=self.bootstrap, acks="all", **client_security()
+                bootstrap_servers=self.bootstrap,
+                acks="all",
+                enable_idempotence=False,
+                **client_security(),
             )
-        self._producer.send(self.topic, value=message_for(checkpoint, proof)).get(timeout=30)
+        try:
+            self._producer.send(self.topic, value=message_for(checkpoint, proof)).get(timeout=10)
+        except Exception:
+            self.close()  # the next checkpoint starts with a new producer
+            raise
 
     def close(self) -> None:
-        if self._producer is not None:
-            self._producer.close(timeout=2)
-            self._producer = None
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            # A broken producer's close must not hide why it was closed.
+            with contextlib.suppress(Exception):
+                producer.close(timeout=2)
 
 
 def checkpointer_for(app: ServiceApplication, settings: Settings) -> Checkpointer:

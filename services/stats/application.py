@@ -37,12 +37,20 @@ def _case_of(envelope: Envelope) -> str:
 def ancestry_in(tree: OrgTree) -> Callable[[str], list[str]]:
     """The path root → organ of a code; an unknown code hangs under its longest known prefix."""
 
+    # Every event of a case asks again: a rebuild asks thousands of times per organ.
+    known: dict[str, tuple[str, ...]] = {}
+
     def ancestry(code: str) -> list[str]:
+        if code not in known:
+            known[code] = tuple(path(code))
+        return list(known[code])
+
+    def path(code: str) -> list[str]:
         if code in tree:
             return [o.code for o in reversed(tree.ancestors(code))] + [code]
         for length in range(len(code) - 1, 1, -1):
             if code[:length] in tree:
-                return [*ancestry(code[:length]), code]
+                return [*path(code[:length]), code]
         return [code]
 
     return ancestry

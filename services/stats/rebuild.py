@@ -1,10 +1,10 @@
 """`baton rebuild stats`: every stats read model rebuilt from the event stores.
 
-It reads each publishing store's notification log as the relay does (`decode_stored`,
-`envelope_for`), projects the facts in memory through the same handlers as the live
-consumer, and replaces the tables with COPY in one transaction. The tracking table is
-locked first, so a running consumer waits, and afterwards resumes after the last event
-read: nothing is counted twice or lost.
+It reads each publishing store's notification log into the envelopes its relay sends
+(`logreader`, checked equal to the relay's `envelope_for` event by event), projects the
+facts in memory through the same handlers as the live consumer, and replaces the tables
+with COPY in one transaction. The tracking table is locked first, so a running consumer
+waits, and afterwards resumes after the last event read: nothing is counted twice or lost.
 """
 
 from __future__ import annotations
@@ -19,13 +19,12 @@ from eventsourcing.persistence import Notification
 from domain.contracts import Envelope
 from infra.consumer import tracking_name
 from infra.eventstore import ServiceApplication, service_store
-from infra.relay import decode_stored, envelope_for
+from infra.relay import envelope_for
 from infra.settings import Settings
 from services.stats.application import StatsApplication
 from services.stats.bulk import Projection
 from services.stats.facts import HANDLERS_BY_SOURCE
-
-BATCH = 5000
+from services.stats.logreader import read_log
 
 Progress = Callable[[str, int, int], None]
 """progress(source, events read so far from it, events it holds)."""
@@ -50,24 +49,9 @@ def sources_to_read() -> list[str]:
 def read_store(
     app: ServiceApplication, last: int, progress: Callable[[int], None]
 ) -> Iterator[Envelope]:
-    """Every stored event of `app` up to notification `last`, as its relay would send it."""
-    handlers = HANDLERS_BY_SOURCE[app.service]
-    position = 0
-    read = 0
-    while position < last:
-        notifications = app.recorder.select_notifications(
-            start=position + 1, limit=BATCH, stop=last
-        )
-        if not notifications:
-            break
-        for notification in notifications:
-            # Events no handler takes are not even decoded.
-            if notification.topic.rpartition(":")[2] in handlers:
-                state, _ = decode_stored(app, notification)
-                yield projected_envelope(app.service, notification, state)
-        position = notifications[-1].id
-        read += len(notifications)
-        progress(read)
+    """Every stored event of `app` up to notification `last` that a handler takes, as its
+    relay would send it (`logreader`: events no handler takes are not even read)."""
+    return read_log(app, HANDLERS_BY_SOURCE[app.service], last, progress)
 
 
 def projected_envelope(source: str, notification: Notification, state: dict[str, Any]) -> Envelope:

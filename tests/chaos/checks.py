@@ -168,6 +168,23 @@ def stats_rows(url: str) -> dict[str, list[str]]:
     return found
 
 
+def other_read_models(url: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Intake's and supervision's read models beside their rebuild from the event stores,
+    as per-table (per-aggregate-type) digests: `{model: {"live": ..., "rebuilt": ...}}`;
+    each model's two sides must be equal. Intake's tables are rebuilt into a scratch
+    schema (`intake_rebuild`, dropped after). Supervision's read model lives in memory:
+    its "live" side is the index followed along the log as the service does, here."""
+    from services.intake.rebuild import compare as compare_intake
+    from services.supervision.rebuild import compare as compare_supervision
+
+    intake_live, intake_rebuilt = compare_intake(url, "intake", "routing")
+    supervision = compare_supervision(url, "supervision")
+    return {
+        "intake": {"live": intake_live, "rebuilt": intake_rebuilt},
+        "supervision": {"live": supervision.followed, "rebuilt": supervision.replayed},
+    }
+
+
 def checksums(rows: dict[str, list[str]]) -> dict[str, str]:
     """A digest and count per table."""
     return {

@@ -29,7 +29,7 @@ DISPATCH = """mutation($c: ID!, $t: ID!) { dispatchTransfer(caseId: $c, transfer
 RECEIVE = """mutation($c: ID!, $t: ID!) { receiveTransfer(caseId: $c, transferId: $t) {
   holder { organCode } } }"""
 CASE = """query($id: ID!) { case(id: $id) { id stage holder { organCode }
-  pendingTransfer { id state } custody { kind toOrganCode } } }"""
+  pendingTransfer { id state } custody { kind toOrganCode } transfers { id state } } }"""
 STATISTICS = """query($o: String!, $f: Date!, $t: Date!) { caseStatistics(organ: $o,
   from: $f, to: $t, groupBy: [CHANNEL]) { total } }"""
 
@@ -44,6 +44,10 @@ CLERKS = {
     "620102Z01": "clerk.620102z01",
 }
 SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕施张孔曹严华金魏陶姜"
+# A transfer's states in the order its steps reach them; a step reached `to` when the
+# transfer is at `to` or later.
+TRANSFER_ORDER = ("proposed", "approved", "dispatched", "received")
+HANDLED_STAGES = ("accepted", "in_handling", "concluded")
 RETRYABLE = {"service_unavailable", "unavailable", "concurrent_update", "internal_error"}
 
 
@@ -52,12 +56,14 @@ class GaveUp(Exception):
 
 
 class Refused(Exception):
-    """The platform answered with a domain refusal."""
+    """The platform answered with a domain refusal; `retried` when an earlier try of the
+    same request had gone unanswered (it may have been applied, which the refusal shows)."""
 
-    def __init__(self, code: str, body: dict) -> None:
+    def __init__(self, code: str, body: dict, retried: bool = False) -> None:
         super().__init__(code, str(body.get("errors"))[:500])
         self.code = code
         self.body = body
+        self.retried = retried
 
 
 @dataclass
@@ -72,6 +78,9 @@ class Ledger:
     retries: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
     reads: Counter[str] = field(default_factory=Counter)
+    # Steps refused on a retry whose earlier try the case shows applied: acknowledged by
+    # reading the case, not by the answer (step → count).
+    acknowledged_by_reading: Counter[str] = field(default_factory=Counter)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -109,10 +118,15 @@ class Session:
         """The data of an acknowledged answer; Refused for a refusal; GaveUp after patience."""
         deadline = time.monotonic() + self.patience
         delay = 0.2
+        # Set once a try of this request was sent: any later refusal may be the answer to
+        # a request the platform had already applied (the first answer lost to a fault).
+        retried = False
         while True:
             try:
                 if self.csrf is None:
                     self._login()
+                sent_before = retried
+                retried = True
                 body = self._send(query, variables, key)
                 errors = body.get("errors") or []
                 if not errors:
@@ -122,7 +136,7 @@ class Session:
                     self.csrf = None
                     raise httpx.TransportError(code)
                 if code not in RETRYABLE:
-                    raise Refused(code, body)
+                    raise Refused(code, body, retried=sent_before)
                 with self.ledger.lock:
                     self.ledger.errors[code] += 1
             except (httpx.HTTPError, ValueError, KeyError, TypeError) as exc:
@@ -243,9 +257,8 @@ class Driver:
         clerk = staff("clerk.620102001")
         try:
             clerk.post("accept", ACCEPT, id=case_id)
-        except Refused as refused:  # an earlier try was applied before its answer was lost
-            if refused.code != "petition_already_screened":
-                raise
+        except Refused as refused:
+            self._explained(clerk, "accept", refused, case_id, None, "accepted")
         with self.ledger.lock:
             self.ledger.accepted.add(case_id)
         proposed = self._retry_until(
@@ -265,8 +278,8 @@ class Driver:
         transfer = proposed["proposeTransfer"]["pendingTransfer"]["id"]
         with self.ledger.lock:
             self.ledger.proposed[transfer] = case_id
-        self._step(staff("leader.620102001"), "approve", APPROVE, case_id, transfer)
-        self._step(clerk, "dispatch", DISPATCH, case_id, transfer)
+        self._step(staff("leader.620102001"), "approve", APPROVE, case_id, transfer, "approved")
+        self._step(clerk, "dispatch", DISPATCH, case_id, transfer, "dispatched")
         receiver = staff("clerk.620102")
         deadline = time.monotonic() + 180
         while True:  # the county sees it once routing's events reached intake
@@ -276,17 +289,53 @@ class Driver:
             if time.monotonic() > deadline:
                 raise GaveUp("receive_visible")
             time.sleep(0.5)
-        self._step(receiver, "receive", RECEIVE, case_id, transfer)
+        self._step(receiver, "receive", RECEIVE, case_id, transfer, "received")
         with self.ledger.lock:
             self.ledger.received[transfer] = case_id
 
-    def _step(self, session: Session, what: str, query: str, case_id: str, transfer: str) -> None:
-        """A sign-off step; a refusal because it was already done counts as done."""
+    def _step(
+        self, session: Session, what: str, query: str, case_id: str, transfer: str, to: str
+    ) -> None:
+        """A sign-off step that takes `transfer` to the state `to`."""
         try:
             session.post(what, query, c=case_id, t=transfer)
         except Refused as refused:
-            if "state" not in refused.code and "already" not in refused.code:
-                raise
+            self._explained(session, what, refused, case_id, transfer, to)
+
+    def _explained(
+        self,
+        session: Session,
+        what: str,
+        refused: Refused,
+        case_id: str,
+        transfer: str | None,
+        to: str,
+    ) -> None:
+        """A refusal of a retried step is its own earlier try's doing when the case shows
+        the step applied (e.g. a retried dispatch is `forbidden` once the transfer belongs to
+        the receiving organ): then the step is done, acknowledged by reading. Any other
+        refusal is raised."""
+        if not refused.retried:
+            raise refused
+        try:
+            case = session.post(f"{what}_reread", CASE, id=case_id)["case"] or {}
+        except (Refused, GaveUp):
+            raise refused from None
+        if transfer is None:
+            applied = case.get("stage") in HANDLED_STAGES
+        else:
+            state = next(
+                (t["state"] for t in case.get("transfers") or [] if t["id"] == transfer), None
+            )
+            applied = (
+                TRANSFER_ORDER.index(state) >= TRANSFER_ORDER.index(to)
+                if state in TRANSFER_ORDER
+                else False
+            )
+        if not applied:
+            raise refused
+        with self.ledger.lock:
+            self.ledger.acknowledged_by_reading[f"{what}:{refused.code}"] += 1
 
     def _retry_until(self, call: Any) -> dict:
         deadline = time.monotonic() + 60

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -14,24 +15,57 @@ from pathlib import Path
 import httpx
 import psutil
 
-from deploy.up import PROCESSES, replica_port, split_name
+from deploy.up import PROCESSES, REPLICA_PORT_STEP, replica_port, split_name
+from deploy.up import process_names as up_process_names
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
 SERVICES = tuple(PROCESSES)  # intake, routing, supervision, stats, gateway
 
 
-def _module_of(process: psutil.Process) -> str | None:
-    """`stats`, or `stats-1` for a replica (`baton up` puts the name last on the line)."""
+def process_names(replicas: int) -> tuple[str, ...]:
+    """Every child a fault may pick: `stats`, `stats-1`, ... (replica k is `name-k`)."""
+    return tuple(up_process_names(replicas))
+
+
+def _bindable(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _spaced_ports(count: int, replicas: int = 4) -> list[int]:
+    """`count` free ports, each with its replicas' ports (+100*k) free too and unshared."""
+    taken: set[int] = set()
+    found: list[int] = []
+    while len(found) < count:
+        base = free_port()
+        family = [base + REPLICA_PORT_STEP * k for k in range(replicas)]
+        if family[-1] < 65536 and not taken & set(family) and all(map(_bindable, family[1:])):
+            taken |= set(family)
+            found.append(base)
+    return found
+
+
+def _name_of(process: psutil.Process) -> str | None:
+    """The child's name (`stats`, `stats-1`, `broker`); None for anything else, the fork
+    server included (its command line names every module it pre-imports)."""
     try:
         # A child forked by `baton up`'s fork server has its line as one title (padded
         # with empty parts): split it as a spawned one's.
         cmdline = " ".join(process.cmdline()).split()
     except psutil.Error:
         return None
-    for name, module in PROCESSES.items():
-        if module in cmdline:
-            return cmdline[-1] if split_name(cmdline[-1])[0] == name else name
-    if any("memory://" in part for part in cmdline):
+    line = " ".join(cmdline)
+    if "deploy.forkserver" in line:
+        return None
+    for service, module in PROCESSES.items():
+        if f" {module}" in f" {line}":
+            last = line.split()[-1]  # `baton up` puts the replica's name last
+            return last if split_name(last)[0] == service else service
+    if "memory://" in line:
         return "broker"
     return None
 
@@ -42,7 +76,8 @@ class BatonUp:
     def __init__(self, base: Path, extra_env: dict[str, str] | None = None) -> None:
         self.base = base
         self.data_dir = base / "var"
-        self.ports = {name: free_port() for name in PROCESSES}
+        # Far enough apart that replicas (port + 100*k) meet no other service's port.
+        self.ports = dict(zip(PROCESSES, _spaced_ports(len(PROCESSES)), strict=True))
         self.pg_port = free_port()
         self.broker_port = free_port()
         self.extra_env = extra_env or {}
@@ -70,7 +105,7 @@ class BatonUp:
         return env
 
     def url(self, name: str) -> str:
-        """Where `name` answers; replica k of a service (`stats-1`) is on its port + 100*k."""
+        """Where the child `name` answers (`stats-1`: stats' port + 100)."""
         service, index = split_name(name)
         return f"http://127.0.0.1:{replica_port(self.ports[service], index)}"
 
@@ -112,7 +147,7 @@ class BatonUp:
         assert self.process is not None
         found: dict[str, list[int]] = {}
         for child in psutil.Process(self.process.pid).children(recursive=True):
-            name = _module_of(child)
+            name = _name_of(child)
             if name is not None:
                 found.setdefault(name, []).append(child.pid)
         return found

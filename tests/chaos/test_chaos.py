@@ -3,8 +3,9 @@ killed, the broker is restarted empty and PostgreSQL restarted; then, Jepsen-sty
 clients' record of acknowledged writes and the event stores are held against the platform.
 
 Sizes come from the environment: CHAOS_CASES (10,000), CHAOS_CLIENTS (8), CHAOS_KILLS (20),
-CHAOS_BROKER_RESTARTS (2), CHAOS_POSTGRES_RESTARTS (1), CHAOS_SEED. The figures are printed
-and written to var/chaos-figures.json under the run's directory.
+CHAOS_BROKER_RESTARTS (2), CHAOS_POSTGRES_RESTARTS (1), CHAOS_SEED, and CHAOS_REPLICAS (1):
+replicas of each consuming service (`baton up`'s BATON_UP_REPLICAS), among which the kills
+pick too. The figures are printed and written to var/chaos-figures.json (CHAOS_FIGURES).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from .checks import (
     wait_caught_up,
 )
 from .driver import Driver
-from .platform_process import SERVICES, BatonUp
+from .platform_process import BatonUp, process_names
 
 pytestmark = pytest.mark.chaos
 
@@ -37,11 +38,13 @@ KILLS = int(os.environ.get("CHAOS_KILLS", "20"))
 BROKER_RESTARTS = int(os.environ.get("CHAOS_BROKER_RESTARTS", "2"))
 POSTGRES_RESTARTS = int(os.environ.get("CHAOS_POSTGRES_RESTARTS", "1"))
 SEED = int(os.environ.get("CHAOS_SEED", "20261204"))
+REPLICAS = int(os.environ.get("CHAOS_REPLICAS", "1"))
 
 
 def faults(rng: random.Random) -> list[str]:
     """The faults in a random order, spread over the run."""
-    plan = [rng.choice(SERVICES) for _ in range(KILLS)]
+    names = process_names(REPLICAS)
+    plan = [rng.choice(names) for _ in range(KILLS)]
     plan += ["broker"] * BROKER_RESTARTS + ["postgres"] * POSTGRES_RESTARTS
     rng.shuffle(plan)
     return plan
@@ -49,8 +52,17 @@ def faults(rng: random.Random) -> list[str]:
 
 def test_the_platform_loses_nothing_through_crashes_and_restarts(tmp_path: Path) -> None:
     rng = random.Random(SEED)
-    platform = BatonUp(tmp_path).start()
-    figures: dict[str, object] = {"cases": CASES, "clients": CLIENTS, "seed": SEED}
+    extra = {"BATON_UP_REPLICAS": str(REPLICAS)} if REPLICAS > 1 else {}
+    platform = BatonUp(tmp_path, extra_env=extra).start()
+    running = sorted(platform.pids())
+    assert set(process_names(REPLICAS)) <= set(running), running
+    figures: dict[str, object] = {
+        "cases": CASES,
+        "clients": CLIENTS,
+        "seed": SEED,
+        "replicas": REPLICAS,
+        "processes": running,
+    }
     back_within: list[tuple[str, float]] = []
     try:
         driver = Driver(platform.url("gateway"), CASES, CLIENTS, seed=SEED)
@@ -98,6 +110,7 @@ def test_the_platform_loses_nothing_through_crashes_and_restarts(tmp_path: Path)
                 "unacknowledged": dict(ledger.unacknowledged),
                 "transfers_acknowledged": len(ledger.received),
                 "retries": dict(ledger.retries),
+                "acknowledged_by_reading": dict(ledger.acknowledged_by_reading),
                 "errors_seen_by_clients": dict(ledger.errors.most_common(12)),
                 "statistics_reads": ledger.reads["statistics"],
                 "faults": len(plan),

@@ -1,0 +1,96 @@
+"""The relay through faults it meets in a running platform, without being restarted: the
+broker restarted empty under its live producer, and a batch that reached the broker but
+could not be recorded (PostgreSQL went away)."""
+
+from __future__ import annotations
+
+import threading
+
+import psycopg
+import pytest
+
+from domain.contracts import first_broken_link
+from infra.embedded import EmbeddedBroker, free_port
+from infra.eventstore import ServiceApplication
+from infra.relay import Relay
+
+from .helpers import drain, read_topic, register, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def intake(database_url: str, unique_schema: str) -> ServiceApplication:
+    return ServiceApplication("intake", database_url, schema=unique_schema)
+
+
+def on_topic(bootstrap: str, topic: str) -> int:
+    """How many records the topic holds now (0 while it does not exist yet)."""
+    try:
+        return len(read_topic(bootstrap, topic, timeout=1))
+    except ValueError:  # no partitions yet
+        return 0
+
+
+def published_once_in_order(bootstrap: str, topic: str, expected: int) -> None:
+    published = read_topic(bootstrap, topic)
+    envelopes = [e for _, _, e, _ in published]
+    assert len(envelopes) == expected, [(e.case_id, e.sequence) for e in envelopes]
+    assert len({(e.case_id, e.sequence) for e in envelopes}) == expected
+    assert first_broken_link(sorted(envelopes, key=lambda e: e.notification_id)) is None
+
+
+def test_a_running_relay_republishes_to_a_broker_restarted_empty_without_a_restart(
+    intake, unique_topic, tmp_path
+):
+    """Session 4's chaos run: the relay's producer failed `InitProducerId` against the
+    restarted broker until its process was killed. The relay's own loop must get through."""
+    port = free_port()
+    broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+    relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=0.5)
+    stop = threading.Event()
+    runner = threading.Thread(target=relay.run, args=(stop,), daemon=True)
+    try:
+        register(intake, 4)
+        runner.start()
+        wait_until(lambda: on_topic(broker.bootstrap, unique_topic) >= 4, timeout=30, step=0.5)
+
+        broker.stop()  # the producer and probe stay open against the dead broker
+        broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+        register(intake, 3, start=5)
+
+        wait_until(lambda: on_topic(broker.bootstrap, unique_topic) >= 7, timeout=60, step=0.5)
+        published_once_in_order(broker.bootstrap, unique_topic, 7)
+        assert relay._producer is None or not relay._producer.config["enable_idempotence"]
+    finally:
+        stop.set()
+        runner.join(15)
+        broker.stop()
+    assert not runner.is_alive()
+
+
+def test_a_batch_published_but_not_recorded_is_not_sent_again_by_the_same_relay(
+    intake, kafka_bootstrap, unique_topic, monkeypatch
+):
+    """PostgreSQL went away between the broker's acknowledgement and the relay's record:
+    the relay goes on, and reads the batch back from the topic instead of sending it twice
+    (a copy at a new offset is a replay to consumers)."""
+    register(intake, 9)
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic, batch_size=3)
+    relay.start()
+    assert relay.publish_pending() == 3
+    record = relay._record
+
+    def lost_connection(*args, **kwargs):
+        raise psycopg.OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(relay, "_record", lost_connection)
+    with pytest.raises(psycopg.OperationalError):
+        relay.publish_pending()
+    monkeypatch.setattr(relay, "_record", record)
+    relay._reset_clients()  # what run() does after a failure
+
+    assert drain(relay) == 6
+    assert relay.position == max(n.id for n in intake.recorder.select_notifications(1, 100))
+    published_once_in_order(kafka_bootstrap, unique_topic, 9)
+    relay.close()
