@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import psycopg
 from psycopg import adapt, pq
 from psycopg import postgres as pg_types
 
@@ -129,7 +130,7 @@ class Projection:
         """Each table's columns and rows as binary COPY data, less header and trailer."""
         found = {}
         for table, columns, rows in self.tables(deadlines):
-            transformer = adapt.Transformer()
+            transformer = adapt.Transformer(_adapters())
             oids = [pg_types.types.get_oid(copy_type(column)) for column in columns]
             transformer.set_dumper_types(oids, pq.Format.BINARY)
             out = bytearray()
@@ -137,6 +138,37 @@ class Projection:
                 format_row_binary(row, transformer, out)
             found[table] = (columns, bytes(out))
         return found
+
+
+def _adapters() -> adapt.AdaptersMap:
+    """psycopg's adapters, with text arrays encoded once per distinct value: organ paths,
+    categories and cadre levels repeat across thousands of rows."""
+    global _ADAPTERS
+    if _ADAPTERS is None:
+        oid = pg_types.types.get_oid("text[]")
+        base: Any = psycopg.adapters.get_dumper_by_oid(oid, pq.Format.BINARY)
+
+        class RepeatedTextArrays(base):  # type: ignore[misc, valid-type]
+            encoded: dict[tuple[Any, ...], bytes] = {}
+
+            def dump(self, obj: Any) -> Any:
+                try:
+                    key = tuple(obj)
+                    return self.encoded[key]
+                except KeyError:
+                    found = bytes(super().dump(obj))
+                    if len(self.encoded) < 100_000:
+                        self.encoded[key] = found
+                    return found
+                except TypeError:  # an element that is no text: no cache
+                    return super().dump(obj)
+
+        _ADAPTERS = adapt.AdaptersMap(psycopg.adapters)
+        _ADAPTERS.register_dumper(list, RepeatedTextArrays)
+    return _ADAPTERS
+
+
+_ADAPTERS: adapt.AdaptersMap | None = None
 
 
 def write_encoded(
