@@ -40,6 +40,8 @@ __all__ = [
     "warning_raised",
 ]
 
+COLUMN_SETS = {source: frozenset(columns) for source, columns in COLUMNS.items()}
+
 
 @dataclass
 class Change:
@@ -73,7 +75,11 @@ class Projector:
         if new is None or new == part:
             return None
         columns = COLUMNS[envelope.source]
-        complete = {column: new.get(column) for column in columns}
+        # Most handlers give every column already: then no copy (a rebuild's hot path).
+        complete = (
+            new if new.keys() == COLUMN_SETS[envelope.source]
+            else {column: new.get(column) for column in columns}
+        )
         if envelope.source == "supervision":
             complete = supervision_part(complete)
         at = event_time(envelope)

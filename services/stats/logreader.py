@@ -27,7 +27,7 @@ from domain.contracts import Envelope
 from infra.eventstore import TRACE_KEY, ServiceApplication
 from infra.relay import _NOT_PUBLISHED, SEALED_PREFIX, decode_stored, envelope_for
 
-__all__ = ["read_log"]
+__all__ = ["read_log", "share_of"]
 
 FETCH = 5000
 
@@ -56,28 +56,41 @@ def _json_safe_object(d: dict[str, Any]) -> Any:
 _decode = json.JSONDecoder(object_hook=_json_safe_object).decode
 
 
+def share_of(case_id: str, shares: int) -> int:
+    """Which of `shares` a case falls in: its id's last byte, as `_SHARE` says in SQL."""
+    return int(case_id[-2:], 16) % shares
+
+
+_SHARE = SQL(" AND get_byte(uuid_send(originator_id), 15) %% %s = %s")
+
+
 def read_log(
     app: ServiceApplication,
     types: Iterable[str],
     last: int,
     progress: Callable[[int], None],
+    share: tuple[int, int] | None = None,
 ) -> Iterator[Envelope]:
     """The events of `app` of these types up to notification `last`, as relayed, in order;
-    `progress(notification id)` after each batch."""
+    `progress(notification id)` after each batch. With `share` (k, n), only the events of
+    aggregates whose id falls in share k of n."""
     assert app.database_url is not None
     table = Identifier(app.schema, app.recorder.events_table_name)  # type: ignore[attr-defined]
     query = SQL(
         "SELECT notification_id, originator_id::text, originator_version, topic, state "
-        "FROM {} WHERE notification_id <= %s AND split_part(topic, ':', 2) = ANY(%s) "
+        "FROM {} WHERE notification_id <= %s AND split_part(topic, ':', 2) = ANY(%s){} "
         "ORDER BY notification_id"
-    ).format(table)
+    ).format(table, _SHARE if share else SQL(""))
+    params: tuple[Any, ...] = (last, list(types))
+    if share:
+        params += (share[1], share[0])
     fast = app.mapper.cipher is None and app.mapper.compressor is None
     with (
         psycopg.connect(app.database_url) as conn,
         conn.cursor(name="stats_rebuild", binary=True) as cursor,
     ):
         cursor.itersize = FETCH
-        cursor.execute(query, (last, list(types)))
+        cursor.execute(query, params)
         while rows := cursor.fetchmany(FETCH):
             for row in rows:
                 yield (fast and _fast(app.service, row)) or _as_relayed(app, row)
@@ -114,8 +127,9 @@ def _envelope(
     topic: str,
     state: dict[str, Any],
 ) -> Envelope:
-    state.pop(TRACE_KEY, None)
     timestamp = state.get("timestamp")
+    for key in _unpublished(tuple(state)):
+        del state[key]
     return Envelope(
         event_id="",
         type=topic.rpartition(":")[2],
@@ -125,10 +139,22 @@ def _envelope(
         actor=str(state.get("actor") or ""),
         occurred_at=timestamp if timestamp is not None else "",
         source=source,
-        payload={
-            key: value
-            for key, value in state.items()
-            if key not in _NOT_PUBLISHED and not key.startswith(SEALED_PREFIX)
-        },
+        payload=state,
         notification_id=notification_id,
     )
+
+
+_UNPUBLISHED: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+
+def _unpublished(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The keys of a state the relay leaves out of the payload; events of one type mostly
+    share their keys, so this is worked out once per set of keys."""
+    found = _UNPUBLISHED.get(keys)
+    if found is None:
+        found = _UNPUBLISHED[keys] = tuple(
+            key
+            for key in keys
+            if key in _NOT_PUBLISHED or key.startswith(SEALED_PREFIX) or key == TRACE_KEY
+        )
+    return found

@@ -22,12 +22,13 @@ from infra.eventstore import ServiceApplication, service_store
 from infra.relay import envelope_for
 from infra.settings import Settings
 from services.stats.application import StatsApplication
-from services.stats.bulk import Projection
+from services.stats.bulk import write_encoded
 from services.stats.facts import HANDLERS_BY_SOURCE
 from services.stats.logreader import read_log
+from services.stats.parallel import fold_in_workers, workers_for
 
 Progress = Callable[[str, int, int], None]
-"""progress(source, events read so far from it, events it holds)."""
+"""progress(source, notification id read up to, its last notification id)."""
 
 
 @dataclass(frozen=True)
@@ -65,29 +66,34 @@ def rebuild(
     topics: dict[str, str],
     partitions: int,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> RebuildReport:
-    """Replace the stats tables with the facts of every event in `stores`."""
+    """Replace the stats tables with the facts of every event in `stores`, folded in
+    `workers` processes (by default one per core for a store of some size)."""
     started = time.perf_counter()
-    projection = Projection(stats.projector)
     with stats.pool.connection() as conn:
         conn.execute("LOCK TABLE tracking IN EXCLUSIVE MODE")
-        positions: dict[str, int] = {}
-        read_from: dict[str, int] = {}
-        for source, app in stores.items():
-            last = app.recorder.max_notification_id() or 0
+        lasts = {source: app.recorder.max_notification_id() or 0 for source, app in stores.items()}
+        positions = {
+            tracking_name(topics[source], partition): last
+            for source, last in lasts.items()
+            for partition in range(partitions)
+        }
 
-            def report(read: int, source: str = source, last: int = last) -> None:
-                read_from[source] = read
-                if progress is not None:
-                    progress(source, read, last)
+        def report(source: str, position: int) -> None:
+            if progress is not None:
+                progress(source, position, lasts[source])
 
-            report(0)
-            for envelope in read_store(app, last, report):
-                projection.apply(envelope)
-            for partition in range(partitions):
-                positions[tracking_name(topics[source], partition)] = last
-        projection.write(conn, positions)
-    return RebuildReport(projection.applied, len(projection.parts), time.perf_counter() - started)
+        for source in stores:
+            report(source, 0)
+        shares = workers or workers_for(sum(lasts.values()))
+        folded = fold_in_workers(stats.projector, stores, lasts, shares, report)
+        write_encoded(conn, [f.tables for f in folded], positions)
+    return RebuildReport(
+        sum(f.applied for f in folded),
+        sum(f.cases for f in folded),
+        time.perf_counter() - started,
+    )
 
 
 def rebuild_from_settings(settings: Settings) -> RebuildReport:

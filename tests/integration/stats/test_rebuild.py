@@ -192,6 +192,31 @@ def test_a_rebuild_gives_the_same_numbers_and_rows_as_the_live_consumer(platform
     )
 
 
+def test_a_rebuild_in_worker_processes_gives_the_live_consumer_s_rows(platform):
+    """Each forked worker folds a share of the cases; together they give what one
+    process gives and what the live consumer holds."""
+    for n in range(60):
+        platform.story(n)
+    platform.system.run()
+    live_answers, live_rows = answers(platform.stats), rows(platform.stats)
+    seen: list[tuple[str, int, int]] = []
+    stores = {"intake": platform.intake, "routing": platform.routing}
+    single = rebuild(platform.stats, stores, TOPICS, partitions=1, workers=1)
+    assert rows(platform.stats) == live_rows
+    shared = rebuild(
+        platform.stats, stores, TOPICS, partitions=1, workers=3,
+        progress=lambda *at: seen.append(at),
+    )
+    assert (shared.events, shared.cases) == (single.events, single.cases) == (shared.events, 60)
+    assert answers(platform.stats) == live_answers
+    assert rows(platform.stats) == live_rows
+    # The bar ends at each store's last notification.
+    assert {(s, p) for s, p, last in seen if p == last} == {
+        ("intake", platform.intake.recorder.max_notification_id()),
+        ("routing", platform.routing.recorder.max_notification_id()),
+    }
+
+
 def test_the_command_rebuilds_a_namespace_with_its_progress_bar(platform, database_url, capsys):
     for n in range(12):
         platform.story(n)

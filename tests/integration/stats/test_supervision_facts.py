@@ -158,3 +158,37 @@ def test_deadlines_and_warnings_reach_their_cases_live_and_in_a_rebuild(stats, e
     applied = stats.load([envelope for envelope, _ in events.all], {"intake.events#0": 3})
     assert applied == len(events.all)
     assert answer(stats) == live
+
+
+def test_cases_folded_in_shares_give_the_same_rows(stats, events):
+    """A rebuild's workers each fold a share of the cases from every supervision event
+    (a deadline names its case only when opened); their encoded rows together are the
+    live consumer's."""
+    from services.stats.bulk import Projection, write_encoded
+    from services.stats.logreader import share_of
+
+    for envelope, tracking in events.all:
+        stats.handle(envelope, tracking)
+    live = answer(stats)
+    envelopes = [envelope for envelope, _ in events.all]
+    shares = 3
+    folded = []
+    for share in range(shares):
+        projection = Projection(
+            stats.projector,
+            keep=lambda case_id, share=share: share_of(case_id, shares) == share,
+            count_unaddressed=share == 0,
+        )
+        for envelope in envelopes:
+            projection.apply(envelope)
+        folded.append(projection)
+    assert sum(p.applied for p in folded) == len(envelopes)
+    cases = {e.case_id for e in envelopes if e.source == "intake"}
+    assert sum(len(p.parts) for p in folded) == len(cases)
+    with stats.pool.connection() as conn:
+        write_encoded(
+            conn,
+            [p.encoded(deadlines=n == 0) for n, p in enumerate(folded)],
+            {"intake.events#0": 3},
+        )
+    assert answer(stats) == live
