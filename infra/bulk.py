@@ -41,9 +41,10 @@ class BulkWriter:
         self.lock = SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(events)
         self.channel = SQL("NOTIFY {}").format(Identifier(recorder.channel_name))
         self.id_type = recorder.datastore.originator_id_type
+        # One row holding every id: a row per id costs more to fetch than to insert.
         self.next_ids = SQL(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) "
-            "FROM generate_series(1, %s)"
+            "SELECT array_agg(n ORDER BY n) FROM (SELECT nextval("
+            "pg_get_serial_sequence(%s, 'notification_id')) AS n FROM generate_series(1, %s)) s"
         )
         self.events_name = f'"{schema}"."{recorder.events_table_name}"'
         self.copy_events = SQL(
@@ -68,7 +69,9 @@ class BulkWriter:
                 curs.execute(self.lock)
                 curs.execute(self.channel)
                 curs.execute(self.next_ids, (self.events_name, len(rows)))
-                ids = [int(_value(r)) for r in curs.fetchall()]
+                drawn = curs.fetchone()
+                assert drawn is not None
+                ids: list[int] = _value(drawn)
                 curs.execute(recorder.select_head_statement)
                 head_row = curs.fetchone()
             sequence, head = (
@@ -108,7 +111,7 @@ class BulkWriter:
 
 
 def _value(row: Any) -> Any:
-    return row["nextval"] if isinstance(row, dict) else row[0]
+    return row["array_agg"] if isinstance(row, dict) else row[0]
 
 
 def _get(row: Any, name: str) -> Any:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -141,17 +142,22 @@ class Importer:
         """`run` for lines that carry their own numbers (a share of a file)."""
         started = time.perf_counter()
         run = _Run(self, progress or (lambda n: None))
-        batch: list[HistoricalReport] = []
-        for report in run.parse(lines):
-            if report.screening.outcome == REPEAT:
-                run.repeats.append(report)
-                continue
-            batch.append(report)
-            if len(batch) >= self.batch_size:
-                run.write(batch)
-                batch = []
-        run.write(batch)
-        run.write_repeats()
+        try:
+            batch: list[HistoricalReport] = []
+            for report in run.parse(lines):
+                if report.screening.outcome == REPEAT:
+                    run.repeats.append(report)
+                    continue
+                batch.append(report)
+                if len(batch) >= self.batch_size:
+                    run.write(batch)
+                    batch = []
+            run.write(batch)
+            run.drain()
+            run.write_repeats()
+            run.drain()
+        finally:
+            run.writing.shutdown(wait=True)
         if index:
             self.catch_up_index()
         run.report.seconds = time.perf_counter() - started
@@ -173,6 +179,11 @@ class _Run:
         self.refused_sources: set[str] = set()
         self.settled: set[str] = set()  # source_ids stored, found stored, or refused
         self.cases: dict[UUID, Case] = {}
+        # One thread writes a batch while the next one is parsed and encoded: the writes
+        # stay in order (one at a time, routing's then intake's), PostgreSQL works while
+        # this process computes.
+        self.writing = ThreadPoolExecutor(1, thread_name_prefix="import-writer")
+        self.pending: Future[None] | None = None
 
     # --- reading ---------------------------------------------------------------------
 
@@ -285,6 +296,22 @@ class _Run:
         self.store(batch)
 
     def store(self, batch: _Batch) -> None:
+        """Hand the batch to the writer thread, once it has written the one before."""
+        self.drain()
+        for report, case_id, case in zip(batch.reports, batch.cases, batch.states, strict=True):
+            self.settled.add(report.source_id)
+            if case.stage in Stage.HANDLED or case.stage == Stage.REPEAT:
+                self.cases[case_id] = case
+        self.report.imported += len(batch.reports)
+        self.pending = self.writing.submit(self.write_stores, batch)
+
+    def drain(self) -> None:
+        """Wait for the batch being written (its failure is raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def write_stores(self, batch: _Batch) -> None:
         """Routing's handlings first, then intake's petitions; each store in one transaction
         (`infra.bulk`: binary COPY with the audit chain)."""
         have = self.existing(self.routing, batch.opened)
@@ -296,11 +323,6 @@ class _Run:
         except UniqueViolation:
             ids = [str(case_id) for case_id in batch.opened[:1] or batch.cases[:1]]
             raise concurrent_update(ids[0] if ids else None, cases=ids) from None
-        for report, case_id, case in zip(batch.reports, batch.cases, batch.states, strict=True):
-            self.settled.add(report.source_id)
-            if case.stage in Stage.HANDLED or case.stage == Stage.REPEAT:
-                self.cases[case_id] = case
-        self.report.imported += len(batch.reports)
         self.progress(len(batch.reports))
 
     # --- helpers ---------------------------------------------------------------------

@@ -23,6 +23,11 @@ from services.importing.lines import LineRefused
 
 __all__ = ["import_in_parallel", "shard_of"]
 
+# A forked worker starts at once with the modules and its share of the lines in memory; a
+# spawned one imports the platform again (about two seconds) and is sent its lines. The
+# workers open their own connections; this process holds none open while it forks.
+_START_METHOD = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+
 Factory = Callable[[], AbstractContextManager[Importer]]
 """Opens an importer on the stores (picklable: each worker opens its own)."""
 
@@ -41,9 +46,16 @@ def shard_of(text: str, shards: int) -> tuple[int, str | None]:
 
 
 def import_in_parallel(
-    factory: Factory, lines: Iterable[str], workers: int, progress: Progress | None = None
+    factory: Factory,
+    lines: Iterable[str],
+    workers: int,
+    progress: Progress | None = None,
+    *,
+    index: bool = True,
 ) -> ImportReport:
-    """Import with `workers` processes; the same report as one importer would give."""
+    """Import with `workers` processes; the same report as one importer would give.
+
+    With `index`, intake's petition index is brought up to date after, once."""
     started = time.perf_counter()
     progress = progress or (lambda n: None)
     report = ImportReport()
@@ -61,7 +73,7 @@ def import_in_parallel(
         if source_id is not None:
             seen[source_id.strip()] = number
         shares[share].append((number, text))
-    context = multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context(_START_METHOD)
     messages: Any = context.Queue()
     processes = [
         context.Process(target=_work, args=(factory, share, messages), daemon=True)
@@ -85,8 +97,9 @@ def import_in_parallel(
         _merge(report, value)
     for process in processes:
         process.join()
-    with factory() as importer:
-        importer.catch_up_index()
+    if index:
+        with factory() as importer:
+            importer.catch_up_index()
     report.refused.sort(key=lambda r: r.line)
     report.seconds = time.perf_counter() - started
     return report

@@ -57,6 +57,30 @@ _TOPICS = {
 _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
+def _values(report: HistoricalReport) -> dict[str, Any]:
+    """`ReportDescription.event_values()` for what a line can carry, without `asdict`."""
+    description = report.description
+    conduct_date = description.conduct_date
+    return {
+        "channel": description.channel,
+        "summary": description.summary,
+        "full_text": description.full_text,
+        "visitors": description.visitors,
+        "handed_over_from": description.handed_over_from,
+        "handover_reference": description.handover_reference,
+        "reported_persons": [
+            {"name": p.name, "unit": p.unit, "position": p.position, "cadre_level": p.cadre_level}
+            for p in description.reported_persons
+        ],
+        "categories": list(description.categories),
+        "key_fields": list(description.key_fields),
+        "keywords": list(description.keywords),
+        "conduct_period": description.conduct_period,
+        "conduct_date": None if conduct_date is None else conduct_date.isoformat(),
+        "attachments": [a.to_dict() for a in description.attachments],
+    }
+
+
 def _moment(value: datetime) -> dict[str, str]:
     """A datetime as eventsourcing's `DatetimeAsISO` transcoding stores it."""
     return {"_type_": "datetime_iso", "_data_": value.isoformat()}
@@ -100,8 +124,7 @@ class Encoder:
         actor = self.importers.name
         organ = report.organ
         at = _moment(report.received_at)
-        description = report.description
-        values = description.event_values()
+        values = _values(report)
         persons = values["reported_persons"]
         petition = [self._registered(report, case_id, number, sealed, values, at)]
         handling: list[Row] = []
@@ -168,7 +191,7 @@ class Encoder:
         if first.stage in (Stage.RECEIVED, Stage.DIVERTED, Stage.NOT_ACCEPTED):
             raise petition_refusals.repeat_first_not_accepted(first_case_id)
         at = _moment(report.received_at)
-        values = report.description.event_values()
+        values = _values(report)
         rows = [
             self._registered(report, case_id, number, sealed, values, at),
             self._row(case_id, 2, "LinkedAsRepeat", {
