@@ -17,6 +17,7 @@ moment; the business moments (`received_at`, `decided_at`, `at`, …) are the li
 from __future__ import annotations
 
 import json
+import json.encoder
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -52,9 +53,27 @@ _TOPICS = {
     f"Handling.{name}": get_topic(getattr(Handling, name))
     for name in ("Opened", "DisposalDecided", "Concluded", "RepeatLinked")
 }
-# The stores' JSON: eventsourcing's JSONTranscoder settings, minus its `default` hook
-# (datetimes arrive here already in their transcoded form), so the C encoder runs alone.
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+
+
+def _no_default(value: Any) -> Any:
+    raise TypeError(f"{type(value).__name__} is not stored by the import")
+
+
+# The stores' JSON: eventsourcing's JSONTranscoder settings (compact separators, no ASCII
+# escaping), minus its `default` hook (datetimes and ids arrive here already in their
+# transcoded form). The C encoder is made once, not per event as `JSONEncoder.encode`
+# does, and without the circularity check (plain values, built here): the same text.
+_c_encoder = getattr(json.encoder, "c_make_encoder", None)
+if _c_encoder is not None:
+    _chunks = _c_encoder(
+        None, _no_default, json.encoder.encode_basestring, None, ":", ",", False, False, True
+    )
+
+    def _encode(value: dict[str, Any]) -> str:
+        return "".join(_chunks(value, 0))
+
+else:  # an interpreter without the C accelerator
+    _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 
 
 def _values(report: HistoricalReport) -> dict[str, Any]:
