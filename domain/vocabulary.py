@@ -160,7 +160,8 @@ class ProblemCategory(LabelledEnum):
     @property
     def priority(self) -> int:
         """0 is recorded first when a report raises several problems."""
-        return list(type(self)).index(self)
+        # A lookup, not `list(type(self)).index(self)`: every parsed report sorts by it.
+        return _CATEGORY_PRIORITY[self]
 
     @property
     def is_discipline(self) -> bool:
@@ -173,6 +174,7 @@ class ProblemCategory(LabelledEnum):
         return min(categories, key=lambda c: c.priority, default=cls.OTHER)
 
 
+_CATEGORY_PRIORITY = {category: n for n, category in enumerate(ProblemCategory)}
 _SIX_DISCIPLINES = frozenset(
     {
         ProblemCategory.POLITICAL_DISCIPLINE,

@@ -1,9 +1,11 @@
 """Write a history file into intake's and routing's event stores, a batch at a time.
 
-Each batch is saved with one `save(*aggregates)` per store, so the recorder inserts its
-events (and their audit rows, `infra.audit.recorder`) in one transaction; routing's
-handlings go first, so that when intake's relay publishes `Accepted` or `LinkedAsRepeat`
-routing's consumer finds the handling already there and adds nothing. Case ids are stable
+Each batch's stored events are built directly (`stored.Encoder`, byte-equal to what the
+aggregates' commands and the stores' mapper give) and written with one binary COPY per
+store and transaction, their audit rows chained as the audited recorder chains them
+(`infra.bulk`); routing's handlings go first, so that when intake's relay publishes
+`Accepted` or `LinkedAsRepeat` routing's consumer finds the handling already there and
+adds nothing. Case ids are stable
 (`case_id_of`) and a case already stored is skipped, so a re-run changes nothing, and a
 run cut short resumes where it stopped. Repeats 重复举报 are linked after every other
 line, in the order of their chains, to a first case from this file or an earlier import.
@@ -14,11 +16,13 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from psycopg.errors import UniqueViolation
 from psycopg.sql import SQL, Identifier
 
 from domain.errors import DomainError, InvalidInput
@@ -26,9 +30,13 @@ from domain.guards import CHINA_TZ
 from domain.handling import Handling
 from domain.petition import Petition, Stage, registration_number
 from infra import aggregates
+from infra.aggregates import concurrent_update
+from infra.audit.recorder import AuditedProcessRecorder
+from infra.bulk import BulkWriter, Row
 from infra.eventstore import ServiceApplication
-from services.importing.building import Built, Importers, build, case_id_of, link_repeat
+from services.importing.building import Importers, case_id_of
 from services.importing.lines import REPEAT, HistoricalReport, LineRefused, parse_line
+from services.importing.stored import Case, Encoder
 from services.intake.application import IntakeApplication
 from services.intake.index import catch_up_index
 from services.routing.application import RoutingApplication
@@ -56,11 +64,34 @@ class ImportReport:
 
 
 @dataclass
-class _Case:
-    """What a later repeat needs of a case this run stored: the petition and handling."""
+class _Batch:
+    """A batch's stored events, per store, and its cases."""
 
-    petition: Petition
-    handling: Handling | None
+    reports: list[HistoricalReport] = field(default_factory=list)
+    cases: list[UUID] = field(default_factory=list)
+    states: list[Case] = field(default_factory=list)
+    opened: list[UUID] = field(default_factory=list)  # the cases whose handling opens here
+    intake: list[Row] = field(default_factory=list)
+    routing: list[Row] = field(default_factory=list)
+
+    def add(
+        self,
+        report: HistoricalReport,
+        case_id: UUID,
+        state: Case,
+        petition: list[Row],
+        handling: list[Row],
+        linked: Row | None = None,
+    ) -> None:
+        self.reports.append(report)
+        self.cases.append(case_id)
+        self.states.append(state)
+        self.intake.extend(petition)
+        if handling:
+            self.opened.append(case_id)
+            self.routing.extend(handling)
+        if linked is not None:
+            self.routing.append(linked)
 
 
 class Importer:
@@ -80,6 +111,8 @@ class Importer:
         self.importers = importers or Importers()
         self.batch_size = batch_size
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.intake_writer = BulkWriter(_audited(intake))
+        self.routing_writer = BulkWriter(_audited(routing))
 
     def catch_up_index(self) -> None:
         """Bring intake's petition index up to its store (as intake's next save would)."""
@@ -109,17 +142,22 @@ class Importer:
         """`run` for lines that carry their own numbers (a share of a file)."""
         started = time.perf_counter()
         run = _Run(self, progress or (lambda n: None))
-        batch: list[HistoricalReport] = []
-        for report in run.parse(lines):
-            if report.screening.outcome == REPEAT:
-                run.repeats.append(report)
-                continue
-            batch.append(report)
-            if len(batch) >= self.batch_size:
-                run.write(batch)
-                batch = []
-        run.write(batch)
-        run.write_repeats()
+        try:
+            batch: list[HistoricalReport] = []
+            for report in run.parse(lines):
+                if report.screening.outcome == REPEAT:
+                    run.repeats.append(report)
+                    continue
+                batch.append(report)
+                if len(batch) >= self.batch_size:
+                    run.write(batch)
+                    batch = []
+            run.write(batch)
+            run.drain()
+            run.write_repeats()
+            run.drain()
+        finally:
+            run.writing.shutdown(wait=True)
         if index:
             self.catch_up_index()
         run.report.seconds = time.perf_counter() - started
@@ -140,7 +178,12 @@ class _Run:
         self.lines_of: dict[str, int] = {}  # source_id → its line
         self.refused_sources: set[str] = set()
         self.settled: set[str] = set()  # source_ids stored, found stored, or refused
-        self.cases: dict[UUID, _Case] = {}
+        self.cases: dict[UUID, Case] = {}
+        # One thread writes a batch while the next one is parsed and encoded: the writes
+        # stay in order (one at a time, routing's then intake's), PostgreSQL works while
+        # this process computes.
+        self.writing = ThreadPoolExecutor(1, thread_name_prefix="import-writer")
+        self.pending: Future[None] | None = None
 
     # --- reading ---------------------------------------------------------------------
 
@@ -171,21 +214,27 @@ class _Run:
 
     # --- writing ---------------------------------------------------------------------
 
+    def encoder(self) -> Encoder:
+        """The batch's encoder: its events are stamped with the moment it is written."""
+        return Encoder(self.importer.importers, self.importer.clock().astimezone(UTC))
+
     def write(self, reports: list[HistoricalReport]) -> None:
         """Register, screen and handle a batch of reports (no repeats) and store them."""
         fresh = self.fresh(reports)
         numbers = self.numbers(fresh)
-        built: list[Built] = []
+        encoder = self.encoder()
+        batch = _Batch()
         for report in fresh:
             case_id = case_id_of(report.organ, report.source_id)
             try:
-                built.append(
-                    build(report, case_id, next(numbers[_year_key(report)]),
-                          self.seal(report, case_id), self.importer.importers)
+                petition, handling, case = encoder.case(
+                    report, case_id, next(numbers[_year_key(report)]), self.seal(report, case_id)
                 )
             except DomainError as error:
                 self.refuse(LineRefused(report.line, error), report.source_id)
-        self.store(built)
+                continue
+            batch.add(report, case_id, case, petition, handling)
+        self.store(batch)
 
     def write_repeats(self) -> None:
         """Link the repeats, each once its first is stored (chains in order)."""
@@ -223,39 +272,58 @@ class _Run:
     def write_repeat_batch(self, reports: list[HistoricalReport]) -> None:
         fresh = self.fresh(reports)
         numbers = self.numbers(fresh)
-        built: list[Built] = []
-        touched: dict[UUID, Handling] = {}
+        encoder = self.encoder()
+        batch = _Batch()
         for report in fresh:
             case_id = case_id_of(report.organ, report.source_id)
+            first_id = case_id_of(report.organ, report.screening.detail)
             try:
-                first = self.case(case_id_of(report.organ, report.screening.detail))
+                first = self.case(first_id)
                 if first is None:
                     raise _first_unknown(report.screening.detail)
-                one = build(report, case_id, next(numbers[_year_key(report)]),
-                            self.seal(report, case_id), self.importer.importers)
-                root = self.case(UUID(first.petition.first_case_id or str(first.petition.id)))
-                handling = root.handling if root is not None else None
-                link_repeat(one, first.petition, handling, self.importer.importers)
+                petition, root_id, case = encoder.repeat(
+                    report, case_id, next(numbers[_year_key(report)]),
+                    self.seal(report, case_id), first, first_id,
+                )
+                root = self.case(UUID(root_id))
+                linked = None
+                if root is not None:
+                    linked = encoder.repeat_linked(root, UUID(root_id), report, case_id)
             except DomainError as error:
                 self.refuse(LineRefused(report.line, error), report.source_id)
                 continue
-            if handling is not None:
-                touched[handling.id] = handling
-            built.append(one)
-        self.store(built, list(touched.values()))
+            batch.add(report, case_id, case, petition, [], linked)
+        self.store(batch)
 
-    def store(self, built: list[Built], linked: list[Handling] | None = None) -> None:
-        """Routing's handlings first, then intake's petitions; each store in one transaction."""
-        have_handling = self.existing(self.routing, [b.petition.id for b in built if b.handling])
-        handlings = [b.handling for b in built if b.handling and b.handling.id not in have_handling]
-        aggregates.save(self.routing, *handlings, *(linked or []))
-        aggregates.save(self.intake, *(b.petition for b in built))
-        for one in built:
-            self.settled.add(one.report.source_id)
-            if one.petition.stage in Stage.HANDLED or one.petition.stage == Stage.REPEAT:
-                self.cases[one.petition.id] = _Case(one.petition, one.handling)
-        self.report.imported += len(built)
-        self.progress(len(built))
+    def store(self, batch: _Batch) -> None:
+        """Hand the batch to the writer thread, once it has written the one before."""
+        self.drain()
+        for report, case_id, case in zip(batch.reports, batch.cases, batch.states, strict=True):
+            self.settled.add(report.source_id)
+            if case.stage in Stage.HANDLED or case.stage == Stage.REPEAT:
+                self.cases[case_id] = case
+        self.report.imported += len(batch.reports)
+        self.pending = self.writing.submit(self.write_stores, batch)
+
+    def drain(self) -> None:
+        """Wait for the batch being written (its failure is raised here)."""
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def write_stores(self, batch: _Batch) -> None:
+        """Routing's handlings first, then intake's petitions; each store in one transaction
+        (`infra.bulk`: binary COPY with the audit chain)."""
+        have = self.existing(self.routing, batch.opened)
+        # A handling stored by a run cut short between the two transactions stays as is.
+        routing = [row for row in batch.routing if row[0] not in have]
+        try:
+            self.importer.routing_writer.write(routing)
+            self.importer.intake_writer.write(batch.intake)
+        except UniqueViolation:
+            ids = [str(case_id) for case_id in batch.opened[:1] or batch.cases[:1]]
+            raise concurrent_update(ids[0] if ids else None, cases=ids) from None
+        self.progress(len(batch.reports))
 
     # --- helpers ---------------------------------------------------------------------
 
@@ -284,14 +352,14 @@ class _Run:
             return None
         return self.intake.sealer.seal(report.reporter, case_id)
 
-    def case(self, case_id: UUID) -> _Case | None:
+    def case(self, case_id: UUID) -> Case | None:
         """A case stored by this run, or by an earlier one (loaded from the stores)."""
         if case_id in self.cases:
             return self.cases[case_id]
         petition = aggregates.find(self.intake, Petition, case_id)
         if petition is None:
             return None
-        found = _Case(petition, aggregates.find(self.routing, Handling, case_id))
+        found = Case.of(petition, aggregates.find(self.routing, Handling, case_id))
         self.cases[case_id] = found
         return found
 
@@ -306,6 +374,13 @@ class _Run:
         ).format(Identifier(table))
         with app.datastore_connection() as conn:
             return {row[0] for row in conn.execute(query, (ids,)).fetchall()}
+
+
+def _audited(app: ServiceApplication) -> AuditedProcessRecorder:
+    recorder = app.recorder
+    if not isinstance(recorder, AuditedProcessRecorder):
+        raise RuntimeError(f"{app.service}: the history import needs the audited PostgreSQL store")
+    return recorder
 
 
 def _year_key(report: HistoricalReport) -> tuple[str, int]:

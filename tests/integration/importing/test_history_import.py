@@ -15,6 +15,7 @@ from typing import Any
 import psycopg
 import pytest
 
+from deploy.audit_cli import verify
 from deploy.import_cli import import_file, open_importer
 from domain.guards import CHINA_TZ
 from domain.handling import Handling
@@ -161,6 +162,7 @@ def test_history_becomes_the_live_events_once_and_bad_lines_are_named(
                                                  "routingapplication")
     assert intake_events == intake_audit > len(GOOD)
     assert routing_events == routing_audit >= 2
+    assert verify(settings, None, None, quiet=True) == 0  # `baton verify`
 
     # A re-run changes nothing and refuses the same lines.
     with path.open(encoding="utf-8") as lines:
@@ -219,3 +221,28 @@ def test_several_processes_import_the_same_file_to_the_same_result(
         assert importer.routing.repository.get(case_id_of(COUNTY, "H-1")).repeats
     again = import_in_parallel(factory, lines, 2)
     assert (again.imported, again.already_there) == (0, len(GOOD))
+
+
+def test_imported_batches_continue_the_live_audit_chain_and_notification_log(
+    importer: Importer, settings: Settings, tmp_path: Path
+) -> None:
+    """Live saves before, between and after imported batches: one dense audit chain that
+    `baton verify` accepts, and notification ids that only grow, store by store."""
+    clerk = importer.importers.clerk(COUNTY)
+    register = functools.partial(
+        importer.intake.register, organ_code=COUNTY, actor=clerk, channel="letter",
+        summary="反映某局长违规收受礼金", received_at=T0,
+    )
+    register()
+    path, _bad = history_file(tmp_path)
+    with path.open(encoding="utf-8") as lines:
+        assert importer.run(lines).imported == len(GOOD)
+    register()
+    more = [json.dumps(line(f"M-{n}", {"outcome": "accepted", "type": "accusation"}))
+            for n in range(5)]
+    assert importer.run(more).imported == 5
+    register()
+    assert verify(settings, None, None, quiet=True) == 0
+    for app in (importer.intake, importer.routing):
+        ids = [n.id for n in app.recorder.select_notifications(start=1, limit=10_000)]
+        assert ids == sorted(ids) and len(ids) == len(set(ids)) > 3
