@@ -18,7 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from infra import dbroles, idempotency
+from infra import dbroles, idempotency, with_events
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
 
 RECORDER_TOPIC = "infra.audit.recorder:AuditedProcessRecorder"
@@ -91,6 +91,8 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         columns sent as four arrays instead of an array of composites."""
         self._lock_table(curs)
         self._notify_channel(curs)
+        # A use case's own statement (intake's registration number), under the same lock.
+        with_events.run_pending(curs, self.datastore.schema)
         curs.execute(
             self.insert_event_arrays_statement,
             (
