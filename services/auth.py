@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from domain.access import Principal
 from domain.actors import Actor
@@ -44,10 +45,13 @@ def principal(actor: Actor) -> Principal:
     return Principal(actor.username, actor.organ_code, actor.office, frozenset(actor.roles))
 
 
-def current_actor(request: Request, identity: Identity) -> Actor:
-    """The staff member calling; a reporter's token or an unusable identity is refused."""
+async def current_actor(request: Request, identity: Identity) -> Actor:
+    """The staff member calling; a reporter's token or an unusable identity is refused.
+
+    `async` so that FastAPI calls it on the event loop (a plain `def` dependency costs a
+    worker-thread hop per request); the refusals' log writes go to a worker thread."""
     if set(identity.roles) == {"reporter"}:
-        _record(request, identity, "reporter_reaches_progress_only")
+        await run_in_threadpool(_record, request, identity, "reporter_reaches_progress_only")
         raise Forbidden(
             "forbidden",
             "信访举报人只能查询办理进度",
@@ -57,7 +61,7 @@ def current_actor(request: Request, identity: Identity) -> Actor:
     try:
         return actor_of(identity)
     except DomainError:
-        _record(request, identity, "token_identity_unusable")
+        await run_in_threadpool(_record, request, identity, "token_identity_unusable")
         raise Forbidden(
             "forbidden",
             "调用凭证中的身份不可用",

@@ -8,6 +8,7 @@ through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,7 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from infra import dbroles, idempotency
+from infra import dbroles, idempotency, with_events
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
 
 RECORDER_TOPIC = "infra.audit.recorder:AuditedProcessRecorder"
@@ -44,6 +45,8 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             tracking_table_name=tracking_table_name,
         )
         self.audit_table_name = audit_table_of(events_table_name)
+        # The cursor of the head read, between inserting the events and chaining them.
+        self._head = threading.local()
         self.check_identifier_length(self.audit_table_name)
         table = Identifier(datastore.schema, self.audit_table_name)
         self.sql_create_statements.append(
@@ -88,6 +91,8 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         columns sent as four arrays instead of an array of composites."""
         self._lock_table(curs)
         self._notify_channel(curs)
+        # A use case's own statement (intake's registration number), under the same lock.
+        with_events.run_pending(curs, self.datastore.schema)
         curs.execute(
             self.insert_event_arrays_statement,
             (
@@ -97,6 +102,11 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
                 [e.state for e in stored_events],
             ),
         )
+        # The chain's head is read in the same pipeline (after the table lock, so no other
+        # writer moves it): one round trip for lock, insert and head instead of two.
+        head = curs.connection.cursor()
+        head.execute(self.select_head_statement, prepare=True)
+        self._head.cursor = head
 
     def _fetch_ids_after_insert_events(
         self,
@@ -106,8 +116,10 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
     ) -> Sequence[int] | None:
         notification_ids = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
         assert notification_ids is not None and len(notification_ids) == len(stored_events)
-        curs.execute(self.select_head_statement, prepare=True)
-        row = curs.fetchone()
+        head_cursor = self._head.cursor
+        self._head.cursor = None
+        row = head_cursor.fetchone()
+        head_cursor.close()
         sequence, head = (int(row["sequence"]), bytes(row["head"])) if row else (0, GENESIS_HEAD)
         sequences: list[int] = []
         leaves: list[bytes] = []

@@ -56,7 +56,7 @@ SHA256_PATTERN = r"^[0-9a-f]{64}$"
 STAGE_PATTERN = "^(" + "|".join(sorted(Stage.LABELS)) + ")$"
 
 
-def get_intake(request: Request) -> IntakeApplication:
+async def get_intake(request: Request) -> IntakeApplication:  # async: no worker-thread hop
     return request.app.state.intake  # type: ignore[no-any-return]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import partial
 from typing import Any, BinaryIO
 from uuid import UUID, uuid4
 
@@ -36,6 +37,7 @@ from domain.vocabulary import Channel, KeyFieldCatalogue, parse
 from infra import aggregates
 from services.guard import CaseScope, Guard, held_by
 from services.intake.attachments import AttachmentStore
+from services.intake.numbering import NumberBook, NumberTaken
 from services.intake.progress import public_progress
 from services.intake.reading import IntakeReading
 from services.intake.references import References
@@ -108,6 +110,7 @@ class IntakeApplication(IntakeReading):
             else PostgresSideStore(self.datastore_connection)
         )
         self.routing_events = RoutingEventHandlers(self.side, self.now)
+        self.numbers = NumberBook(self.side, None if database_url is None else self.schema)
         self.guard = guard or Guard(None, self.now)
 
     def now(self) -> datetime:
@@ -175,21 +178,35 @@ class IntakeApplication(IntakeReading):
         )
         receipt_hash = None if receipt_code is None else self.sealer.receipt_hash(receipt_code)
         year = now.astimezone(CHINA_TZ).year
-        number = registration_number(organ_code, year, self.side.next_number(organ_code, year))
-        petition = Petition.register(
+        sealed = None if reporter is None else self.sealer.seal(reporter, case_id)
+        if receipt_hash is not None:
+            self.side.put_receipt(receipt_hash, case_id)
+        register = partial(
+            Petition.register,
             organ_code=organ_code,
             actor=actor.username,
-            registration_number=number,
             registered_at=now,
             description=description,
-            sealed_reporter=None if reporter is None else self.sealer.seal(reporter, case_id),
+            sealed_reporter=sealed,
             receipt_code_hash=receipt_hash,
             case_id=case_id,
         )
-        if receipt_hash is not None:
-            self.side.put_receipt(receipt_hash, case_id)
-        self._save(petition)
+        try:
+            petition = self._register_numbered(organ_code, year, register)
+        except NumberTaken:  # nothing was stored: again, with a number taken the old way
+            petition = self._register_numbered(organ_code, year, register, fresh=True)
+        number = petition.registration_number
         return Registration(case_id, number, receipt_code, substance_hint(petition))
+
+    def _register_numbered(
+        self, organ_code: str, year: int, register: Callable[..., Petition], fresh: bool = False
+    ) -> Petition:
+        """Number and store a registration: the number is taken in the transaction that
+        stores it (services.intake.numbering), or refused with `NumberTaken`."""
+        with self.numbers.number(organ_code, year, fresh=fresh) as n:
+            petition = register(registration_number=registration_number(organ_code, year, n))
+            self._save(petition)
+        return petition
 
     # --- screening 甄别 ----------------------------------------------------------------
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from domain.hierarchy import OrgTree
 from domain.repeats import TextNormaliser
@@ -116,27 +116,40 @@ def _refuse_oversized_uploads(app: FastAPI, max_bytes: int) -> None:
     """Refuse an upload whose declared length is over the limit before it is read.
 
     The attachment store refuses oversized content too (chunked uploads declare no
-    length); this only spares the server from spooling a huge body first.
+    length); this only spares the server from spooling a huge body first. A plain ASGI
+    middleware: Starlette's `@app.middleware("http")` wraps every request, registrations
+    included, in streams and a task group.
     """
-    limit = max_bytes + _MULTIPART_OVERHEAD
+    app.add_middleware(OversizedUploads, max_bytes=max_bytes)
 
-    @app.middleware("http")
-    async def refuse_oversized(request: Request, call_next: Any) -> Any:
-        declared = request.headers.get("content-length", "")
+
+class OversizedUploads:
+    """422 `attachment_too_large` for an attachment POST declaring too many bytes."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.limit = max_bytes + _MULTIPART_OVERHEAD
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (
-            request.method == "POST"
-            and request.url.path.endswith("/attachments")
-            and declared.isdigit()
-            and int(declared) > limit
+            scope["type"] == "http"
+            and scope["method"] == "POST"
+            and scope["path"].endswith("/attachments")
         ):
-            return error_json(
-                422,
-                "attachment_too_large",
-                f"附件不能超过{max_bytes // (1024 * 1024)}MB",
-                f"An attachment must be at most {max_bytes // (1024 * 1024)} MB",
-                max_bytes=max_bytes,
-            )
-        return await call_next(request)
+            declared = dict(scope.get("headers") or ()).get(b"content-length", b"")
+            if declared.isdigit() and int(declared) > self.limit:
+                megabytes = self.max_bytes // (1024 * 1024)
+                response = error_json(
+                    422,
+                    "attachment_too_large",
+                    f"附件不能超过{megabytes}MB",
+                    f"An attachment must be at most {megabytes} MB",
+                    max_bytes=self.max_bytes,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
 
 
 def main() -> None:

@@ -40,7 +40,7 @@ from services.routing.schemas import (
 )
 
 
-def get_app(request: Request) -> RoutingApplication:
+async def get_app(request: Request) -> RoutingApplication:  # async: no worker-thread hop
     app: RoutingApplication = request.app.state.routing
     return app
 

@@ -26,7 +26,7 @@ from infra.snapshots import DataclassAsDict
 from services.guard import Guard
 from services.routing.inbox import HolderIndex
 from services.routing.reading import RoutingReading
-from services.routing.views import suggestion_or_none
+from services.routing.views import ViewCache, suggestion_or_none
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -62,6 +62,7 @@ class RoutingApplication(RoutingReading):
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         self.guard = guard or Guard(None, self.clock)
         self._index = HolderIndex()
+        self._views = ViewCache()
         # What each intake event means to routing; every other type is only tracked.
         self._from_intake: dict[str, Callable[[Envelope], list[Handling]]] = {
             PetitionEvents.ACCEPTED: self._open_accepted,

@@ -25,7 +25,7 @@ from services.history import replay, with_proofs
 from services.routing.actions import available_actions
 from services.routing.inbox import HolderIndex
 from services.routing.timeline import timeline_of
-from services.routing.views import case_view, suggestion
+from services.routing.views import ViewCache, case_view, suggestion
 
 __all__ = ["RoutingReading", "case_unknown"]
 
@@ -45,6 +45,7 @@ class RoutingReading(ServiceApplication):
     guard: Guard
     clock: Callable[[], datetime]
     _index: HolderIndex
+    _views: ViewCache
 
     def case(self, case_id: UUID, actor: Actor) -> dict[str, Any]:
         """The case as its holder sees it: holder, status, pending transfer, custody, repeats."""
@@ -85,7 +86,7 @@ class RoutingReading(ServiceApplication):
         return {"state": state, "events": events, "checkpoint": checkpoint}
 
     def _view(self, h: Handling, actor: Actor) -> dict[str, Any]:
-        view = case_view(h)
+        view = self._views.of(h)  # a copy: the actor's actions are added to it alone
         view["available_actions"] = available_actions(h, actor, self.guard, self.scope_of(h))
         return view
 

@@ -3,6 +3,8 @@ suggestion 管辖建议 for where it should go."""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from typing import Any
 
 from domain.errors import Conflict, InvalidInput, NotFound
@@ -41,6 +43,35 @@ def case_view(h: Handling) -> dict[str, Any]:
     }
     result: dict[str, Any] = to_json_safe(view)
     return result
+
+
+class ViewCache:
+    """The last views built, by case id and version (least recently used go first).
+
+    A view is a function of the handling's state, and a handling's state is fixed by its
+    id and version (events are never changed), so a view built once answers every later
+    read of that version: a long case is not walked again for each GET. The caller adds
+    the actor's own part (available actions) to a copy.
+    """
+
+    def __init__(self, size: int = 512) -> None:
+        self.size = size
+        self._views: OrderedDict[tuple[str, int], dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def of(self, h: Handling) -> dict[str, Any]:
+        key = (str(h.id), h.version)
+        with self._lock:
+            view = self._views.get(key)
+            if view is not None:
+                self._views.move_to_end(key)
+                return dict(view)
+        view = case_view(h)
+        with self._lock:
+            self._views[key] = view
+            while len(self._views) > self.size:
+                self._views.popitem(last=False)
+        return dict(view)
 
 
 def suggestion(org_tree: OrgTree, h: Handling) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from fastapi import Depends
 from fastapi.testclient import TestClient
 
+from domain.errors import Unauthenticated
 from gateway.identity.tokens import ServiceTokenSigner
 from gateway.identity.users import User
 from infra.auth import (
@@ -248,3 +249,38 @@ def test_the_token_for_a_user_is_reused_for_three_quarters_of_its_life_only():
     assert signer.token_for(USER, start) != renewed
     # The anonymous reporter's token is cached apart from staff ones.
     assert verifier.verify(signer.token_for(None, start)).roles == ("reporter",)
+
+
+def test_a_verified_token_is_remembered_until_it_expires_and_no_longer():
+    now = [datetime.now(UTC).timestamp()]
+    verifier = TokenVerifier(KEY.public_key(), leeway=5, clock=lambda: now[0])
+    checks = []
+    check = verifier._verify
+    verifier._verify = lambda token: checks.append(token) or check(token)  # type: ignore[method-assign]
+    token = ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC))
+    exp = jwt.decode(token, options={"verify_signature": False})["exp"]
+    assert verifier.verify(token).username == "leader.62"
+    assert verifier.verify(token).username == "leader.62"
+    assert len(checks) == 1  # the second call was answered from memory
+    now[0] = exp + 5  # expired beyond the clock skew: no longer taken from memory
+    verifier.verify(token)  # (the real clock has not moved: the decoder accepts it)
+    assert len(checks) == 2
+
+
+def test_a_token_differing_from_a_remembered_one_is_verified_afresh():
+    verifier = TokenVerifier(KEY.public_key(), remembered=2)
+    token = ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC))
+    verifier.verify(token)
+    head, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    claims["roles"] = ["administrator"]
+    forged_payload = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
+    flipped = signature[:10] + ("A" if signature[10] != "A" else "B") + signature[11:]
+    for forged in (f"{head}.{forged_payload}.{signature}", f"{head}.{payload}.{flipped}"):
+        with pytest.raises(Unauthenticated) as refused:
+            verifier.verify(forged)
+        assert refused.value.code == "token_invalid"
+    # Only `remembered` tokens are kept: older ones are verified again, and still pass.
+    for _ in range(2):
+        verifier.verify(ServiceTokenSigner(KEY).sign(USER, datetime.now(UTC)))
+    assert verifier.verify(token).username == "leader.62"
