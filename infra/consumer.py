@@ -68,9 +68,10 @@ QUIET_POLL_MS = 2000
 BELL_FALLBACK_SECONDS = 5.0
 BELL_POLL_MS = 100
 BELL_LOOK_MS = 30
-# Polls that find nothing although the bell told of records (a topic the broker lost and
-# the relay rewrites from offset 0): after these many, the rings are forgotten.
-BELL_EMPTY_POLLS = 3
+# Polls in a row that find nothing although the bell told of records (a topic the broker
+# lost and the relay rewrites from offset 0): after these many, the rings are forgotten.
+# Not one: under load a poll may end before the fetch sent after the ring is answered.
+BELL_EMPTY_POLLS = 10
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -159,9 +160,10 @@ class Consumer:
         assert self.doorbell is not None
         if self._flowing or self._behind():
             return True
-        return self.doorbell.wait(BELL_FALLBACK_SECONDS, stop) and (
-            self._behind() or not self.doorbell.rung
-        )
+        if not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
+            return False
+        self._empty_polls = 0  # news: the polls that found nothing before do not count
+        return self._behind() or not self.doorbell.rung
 
     def _behind(self) -> bool:
         """Was the bell rung for a record of an owned partition not read yet?"""

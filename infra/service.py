@@ -3,6 +3,7 @@ in background threads, all stopped cleanly on SIGINT/SIGTERM."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import threading
@@ -70,9 +71,21 @@ def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worke
         return
     running = Workers([*workers, *([witness] if witness else [])]).start()
     try:
-        uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
+        config = uvicorn.Config(
+            app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3
+        )
+        SlowTickServer(config).run()
     finally:
         running.join()
+
+
+class SlowTickServer(uvicorn.Server):
+    """uvicorn's server looking at its exit flag and date header once a second rather
+    than ten times: an idle service's main thread then costs a tenth of what it did."""
+
+    async def main_loop(self) -> None:
+        while not await self.on_tick(0):  # 0: every tick refreshes the date header
+            await asyncio.sleep(1.0)
 
 
 def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Worker]:
