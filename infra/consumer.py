@@ -38,6 +38,7 @@ from domain.contracts import Envelope
 from domain.errors import DomainError
 from infra.audit.envelopes import InboundGuard
 from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, reason_of
+from infra.doorbell import Doorbell
 from infra.kafka_security import client_security
 from infra.partitions import Replica, owned_partitions, replica_from_env
 from infra.relay import ensure_topic
@@ -59,6 +60,18 @@ FETCH_WAIT_BUSY_MS = 20
 FETCH_WAIT_IDLE_MS = 2000
 QUIET_AFTER_SECONDS = 5.0
 QUIET_POLL_MS = 2000
+# With a doorbell (infra/doorbell.py) the broker's wait hardly matters: a consumer that has
+# read everything it was rung about sleeps on the bell, looking anyway every few seconds
+# for records nobody rang about (a lost ring, a producer that does not ring). A look is one
+# or two short fetches; a ring is answered by a poll long enough to see the records even
+# behind a fetch sent before they were written.
+BELL_FALLBACK_SECONDS = 5.0
+BELL_POLL_MS = 100
+BELL_LOOK_MS = 30
+# Polls in a row that find nothing although the bell told of records (a topic the broker
+# lost and the relay rewrites from offset 0): after these many, the rings are forgotten.
+# Not one: under load a poll may end before the fetch sent after the ring is answered.
+BELL_EMPTY_POLLS = 10
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -92,6 +105,7 @@ class Consumer:
         handle_batch: BatchHandler | None = None,
         replica: Replica | None = None,
         dead_letters: DeadLetters | None = None,
+        doorbell: Doorbell | None = None,
     ) -> None:
         self.name = name
         self.topic = topic
@@ -108,16 +122,28 @@ class Consumer:
         self.replica = replica or replica_from_env()
         # With dead letters, a record the handler cannot apply is kept there and skipped.
         self.dead_letters = dead_letters
+        # With a doorbell rung by the relay, an idle consumer sleeps instead of polling.
+        self.doorbell = doorbell
         self._kafka: KafkaConsumer | None = None
         self._last_record = time.monotonic()
         self._retries_checked = 0.0
+        self._owned: set[int] = set()
+        self._next: dict[int, int] = {}  # partition -> the offset after the last one read
+        self._flowing = True
+        self._empty_polls = 0
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects after faults, waiting 0.5 s doubling to 10 s."""
         delay = 0.5
         while not stop.is_set():
             try:
-                self.poll_once()
+                if self.doorbell is None:
+                    self.poll_once()
+                else:
+                    expected = self._await_records(stop)
+                    if stop.is_set():
+                        break
+                    self.poll_once(BELL_POLL_MS if expected else BELL_LOOK_MS)
                 self.retry_dead_letters()
                 delay = 0.5
             except Exception:
@@ -126,6 +152,27 @@ class Consumer:
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)
         self.close()
+        if self.doorbell is not None:
+            self.doorbell.close()
+
+    def _await_records(self, stop: threading.Event) -> bool:
+        """Sleep on the doorbell unless records are due; True if records are expected."""
+        assert self.doorbell is not None
+        if self._flowing or self._behind():
+            return True
+        if not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
+            return False
+        self._empty_polls = 0  # news: the polls that found nothing before do not count
+        return self._behind() or not self.doorbell.rung
+
+    def _behind(self) -> bool:
+        """Was the bell rung for a record of an owned partition not read yet?"""
+        assert self.doorbell is not None
+        return any(
+            offset >= self._next.get(partition, 0)
+            for partition, offset in self.doorbell.rung.items()
+            if partition in self._owned
+        )
 
     def retry_dead_letters(self, every: float = 1.0) -> int:
         """Re-apply the dead letters an administrator marked for retry (at most every s)."""
@@ -170,6 +217,7 @@ class Consumer:
             parts = owned_partitions(self.topic, every, self.replica)
             assigned = [TopicPartition(self.topic, p) for p in parts]
             consumer.assign(assigned)
+            self._owned = set(parts)
             for tp in assigned:
                 committed = consumer.committed(tp)
                 if committed is None:
@@ -179,24 +227,38 @@ class Consumer:
             self._kafka = consumer
         return self._kafka
 
-    def poll_once(self) -> int:
+    def poll_once(self, timeout_ms: int | None = None) -> int:
         """Process one poll's records; returns how many were handled."""
-        quiet = self.kafka._fetcher.config["fetch_max_wait_ms"] == FETCH_WAIT_IDLE_MS
-        # A quiet consumer also loops less: each pass of kafka-python's poll costs CPU.
-        timeout = max(self.poll_timeout_ms, QUIET_POLL_MS) if quiet else self.poll_timeout_ms
-        batches = self.kafka.poll(timeout_ms=timeout)
+        if timeout_ms is None:
+            quiet = self.kafka._fetcher.config["fetch_max_wait_ms"] == FETCH_WAIT_IDLE_MS
+            # A quiet consumer also loops less: each pass of kafka-python's poll costs CPU.
+            timeout_ms = max(self.poll_timeout_ms, QUIET_POLL_MS) if quiet else self.poll_timeout_ms
+        batches = self.kafka.poll(timeout_ms=timeout_ms)
         handled = 0
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         for tp, records in batches.items():
             self._process_batch(tp, records)
             handled += len(records)
             done[tp] = OffsetAndMetadata(records[-1].offset + 1, None, -1)
-        self._pace(bool(done))
+            self._next[tp.partition] = records[-1].offset + 1
+        if self.doorbell is None:
+            self._pace(bool(done))
+        else:
+            self._count_polls(bool(done))
         if done:
             # Only now, after every database commit of this poll; one asynchronous commit
             # for all partitions (a lost one only means some redeliveries, skipped).
             self.kafka.commit_async(done)
         return handled
+
+    def _count_polls(self, busy: bool) -> None:
+        """Keep polling while records come; forget rings that polls do not answer."""
+        assert self.doorbell is not None
+        self._flowing = busy
+        self._empty_polls = 0 if busy else self._empty_polls + 1
+        if self._empty_polls >= BELL_EMPTY_POLLS:
+            self.doorbell.rung.clear()
+            self._empty_polls = 0
 
     def _pace(self, busy: bool) -> None:
         """Short fetch waits while records flow, long ones once the topic is quiet."""

@@ -25,6 +25,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 
 from domain.errors import DomainError
+from infra.doorbell import ring
 from infra.eventstore import connect, connection_pool, ensure_schema
 
 log = logging.getLogger(__name__)
@@ -59,6 +60,11 @@ _COLUMNS = (
     'id, consumer, service, topic, partition, "offset", key, headers, value, reason_code, '
     "reason, status, attempts, at, changed_at"
 )
+
+
+def retry_bell(schema: str) -> str:
+    """The doorbell (infra/doorbell.py) rung when a letter of `schema` is marked for retry."""
+    return f"{schema}.retry"
 
 
 def schema_of(namespace: str) -> str:
@@ -263,6 +269,8 @@ class DeadLetters:
                 "WHERE id = %s AND status = ANY(%s)",
                 (to, letter_id, list(from_states)),
             )
+            if to == "retry":  # wakes the consumers sleeping on their doorbells
+                ring(conn, retry_bell(self.schema))
         return self.get(letter_id)
 
     def request_retry(self, letter_id: int) -> DeadLetter | None:

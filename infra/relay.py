@@ -34,6 +34,7 @@ from psycopg.sql import SQL, Identifier
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
 from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
+from infra.doorbell import ring
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
@@ -356,6 +357,8 @@ class Relay:
                     "hash = EXCLUDED.hash",
                     [(self.topic, c, s, h) for c, (s, h) in heads.items()],
                 )
+            # The broker holds the batch: consumers asleep on the topic's bell wake now.
+            ring(conn, self.topic, offsets)
         self.position = position
         for partition, offset in offsets.items():
             self.offsets[partition] = max(offset, self.offsets.get(partition, -1))

@@ -7,7 +7,7 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from kafka import KafkaProducer
@@ -17,6 +17,7 @@ from infra.audit.envelopes import InboundGuard
 from infra.audit.recorder import AuditedProcessRecorder
 from infra.audit.verify import audited_tables
 from infra.audit.witness import Witness, message_for
+from infra.doorbell import Doorbell, ring
 from infra.eventstore import ServiceApplication, connect, connection_pool, ensure_schema
 from infra.kafka_security import client_security
 from infra.relay import ensure_topic
@@ -32,12 +33,17 @@ def store_reader(app: ServiceApplication) -> StoreReader:
     )
 
 
-class CheckpointPublisher:
-    """Sends checkpoints to the witnesses on `audit.checkpoints`."""
+Connect = Callable[[], AbstractContextManager[Any]]
 
-    def __init__(self, bootstrap: str, topic: str) -> None:
+
+class CheckpointPublisher:
+    """Sends checkpoints to the witnesses on `audit.checkpoints`, and rings their doorbell
+    on a connection from `bell` (infra/doorbell.py) when one is given."""
+
+    def __init__(self, bootstrap: str, topic: str, bell: Connect | None = None) -> None:
         self.bootstrap = bootstrap
         self.topic = topic
+        self.bell = bell
         self._producer: KafkaProducer | None = None
 
     def __call__(self, checkpoint: Checkpoint, proof: dict[str, Any] | None) -> None:
@@ -54,10 +60,15 @@ class CheckpointPublisher:
                 **client_security(),
             )
         try:
-            self._producer.send(self.topic, value=message_for(checkpoint, proof)).get(timeout=10)
+            sent = self._producer.send(self.topic, value=message_for(checkpoint, proof)).get(
+                timeout=10
+            )
         except Exception:
             self.close()  # the next checkpoint starts with a new producer
             raise
+        if self.bell is not None:
+            with self.bell() as conn:
+                ring(conn, self.topic, {sent.partition: sent.offset})
 
     def close(self) -> None:
         producer, self._producer = self._producer, None
@@ -72,7 +83,9 @@ def checkpointer_for(app: ServiceApplication, settings: Settings) -> Checkpointe
     with app.datastore_connection() as conn:
         conn.execute(CHECKPOINTS_SCHEMA)
     publish = (
-        CheckpointPublisher(settings.kafka_bootstrap_servers, settings.checkpoint_topic)
+        CheckpointPublisher(
+            settings.kafka_bootstrap_servers, settings.checkpoint_topic, app.datastore_connection
+        )
         if settings.kafka_bootstrap_servers
         else None
     )
@@ -101,7 +114,9 @@ def checkpointer_for_store(settings: Settings, service: str, schema: str) -> Che
     if tables is None:
         raise LookupError(f"{schema} holds no audited store")
     publish = (
-        CheckpointPublisher(settings.kafka_bootstrap_servers, settings.checkpoint_topic)
+        CheckpointPublisher(
+            settings.kafka_bootstrap_servers, settings.checkpoint_topic, store_connection
+        )
         if settings.kafka_bootstrap_servers
         else None
     )
@@ -158,6 +173,10 @@ def witness_worker(
     witness = Witness(name, witness_connection, settings.audit_keys().public_key)
 
     def run(stop: threading.Event) -> None:
-        witness.run(bootstrap, settings.checkpoint_topic, stop)
+        doorbell = Doorbell(database_url, settings.checkpoint_topic)
+        try:
+            witness.run(bootstrap, settings.checkpoint_topic, stop, doorbell)
+        finally:
+            doorbell.close()
 
     return f"{name}-witness", run

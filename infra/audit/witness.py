@@ -17,6 +17,7 @@ from kafka import KafkaConsumer, TopicPartition
 
 from infra.audit.checkpoints import Checkpoint
 from infra.audit.merkle import consistency_holds
+from infra.doorbell import Doorbell
 from infra.kafka_security import client_security
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,8 @@ CREATE TABLE IF NOT EXISTS audit_witness (
 # Statuses: `extends` (proved to extend the last kept one), `first` (nothing to extend),
 # `unproven` (no proof from the last kept size), `bad_signature`, `fork`, `rollback`.
 TRUSTED = ("extends", "first", "unproven")
+# Checkpoints are rung for; an unrung one (`baton checkpoint` of an older build) waits this.
+BELL_FALLBACK_SECONDS = 30.0
 
 
 class Witness:
@@ -112,13 +115,22 @@ class Witness:
             ).fetchone()
         return (int(row[0]), str(row[1])) if row else None
 
-    def run(self, bootstrap: str, topic: str, stop: threading.Event) -> None:
-        """Follow the checkpoint topic from its beginning until `stop` is set."""
+    def run(
+        self, bootstrap: str, topic: str, stop: threading.Event, doorbell: Doorbell | None = None
+    ) -> None:
+        """Follow the checkpoint topic from its beginning until `stop` is set.
+
+        With a doorbell the publishers ring, the witness sleeps between checkpoints and
+        looks unasked only every `BELL_FALLBACK_SECONDS`; without one it polls.
+        """
         from infra.relay import ensure_topic
 
         consumer: KafkaConsumer | None = None
+        expected = True
         while not stop.is_set():
             try:
+                if doorbell is not None and not expected:
+                    doorbell.wait(BELL_FALLBACK_SECONDS, stop)
                 if consumer is None:
                     ensure_topic(bootstrap, topic, 1)
                     consumer = KafkaConsumer(
@@ -128,18 +140,21 @@ class Witness:
                         client_id=f"witness-{self.name}",
                         **client_security(),
                         # Checkpoints come a minute apart: long fetches cost little idle.
-                        fetch_max_wait_ms=2000,
+                        fetch_max_wait_ms=2000 if doorbell is None else 50,
                     )
                     consumer.assign([TopicPartition(topic, 0)])
                     consumer.seek_to_beginning()
-                for records in consumer.poll(timeout_ms=2000).values():
+                batch = consumer.poll(timeout_ms=2000 if doorbell is None else 200)
+                for records in batch.values():
                     for record in records:
                         self.receive(record.value)
+                expected = bool(batch)
             except Exception:
                 log.exception("witness %s failed; reconnecting", self.name)
                 if consumer is not None:
                     consumer.close()
                 consumer = None
+                expected = True
                 stop.wait(1.0)
         if consumer is not None:
             consumer.close()

@@ -5,7 +5,11 @@
   from the save's return to the case's fact row being committed (what `caseStatistics`
   counts), p50/p95/p99 (target p99 ≤ 500 ms);
 - baseline: a bare producer sending the same number of messages at the same rate to a
-  bare consumer on the same broker (no store, no relay, no handler), send to receipt.
+  bare consumer on the same broker (no store, no relay, no handler), send to receipt;
+- the same path with stats' consumer polling the broker instead of sleeping on its
+  doorbell (infra/doorbell.py), as it did before, and where each registration's time went:
+  save -> the broker's acknowledgement to the relay -> fetched by the consumer -> handed to
+  stats -> committed -> seen by the watcher.
 
 Relay and consumer run as threads of this process, as they do in the service processes.
 Run with `make bench`. Nothing here asserts a speed; it prints figures and ratios.
@@ -109,6 +113,27 @@ class Watcher:
 
 
 def test_bench_register_to_visible(database_url: str, kafka_bootstrap: str, tmp_path: Path):
+    # The consumer without its doorbell is the one before infra/doorbell.py: it polls the
+    # broker (20 ms fetch waits while records flow, 2 s after 5 s of quiet).
+    polled, _ = run_path(database_url, kafka_bootstrap, tmp_path, doorbell=False)
+    samples, hops = run_path(database_url, kafka_bootstrap, tmp_path, doorbell=True)
+    baseline = bare_broker_latencies(kafka_bootstrap, MEASURED)
+    report("register→visible", samples, baseline)
+    for q in (50, 99):
+        print(
+            f"[bench] register→visible p{q} with doorbell {percentile(samples, q):7.1f} ms,"
+            f" polling consumer {percentile(polled, q):7.1f} ms,"
+            f" ratio {percentile(samples, q) / percentile(polled, q):5.2f}"
+        )
+    hops.report()
+    print(f"[bench] {load()}")
+
+
+def run_path(
+    database_url: str, kafka_bootstrap: str, tmp_path: Path, doorbell: bool
+) -> tuple[list[float], Hops]:
+    """Register at RATE/s through intake's store, its relay and stats' consumer; the
+    milliseconds from each save to its fact row, and the hops on the way."""
     settings = Settings(
         database_url=database_url,
         kafka_bootstrap_servers=kafka_bootstrap,
@@ -117,20 +142,30 @@ def test_bench_register_to_visible(database_url: str, kafka_bootstrap: str, tmp_
     )
     intake = service_store("intake", database_url, settings.schema_of("intake"))
     stats = StatsApplication(database_url, settings.schema_of("stats"), tree=load_org_tree())
-    handled: list[float] = []  # ms in stats' own handler, per event
+    handled: list[float] = []  # ms in stats' own handler, per batch
+    hops = Hops()
 
-    def handle(envelope, tracking_name):
+    def handle_batch(envelopes, tracking_name):
+        # As the stats service runs it: a poll's records of a partition in one transaction.
         started = time.perf_counter()
-        stats.handle(envelope, tracking_name)
-        handled.append((time.perf_counter() - started) * 1000)
+        hops.stamp("handed", [e.case_id for e in envelopes], started)
+        stats.handle_batch(envelopes, tracking_name)
+        now = time.perf_counter()
+        hops.stamp("committed", [e.case_id for e in envelopes], now)
+        handled.append((now - started) * 1000)
 
-    workers = Workers(
-        [
-            relay_worker(intake, settings),
-            consumer_worker(settings, "stats", "intake", handle),
-        ]
-    ).start()
+    relay_name, relay_run = relay_worker(intake, settings)
+    hops.follow_relay(relay_run.__self__)
+    consumer_name, consumer_run = consumer_worker(
+        settings, "stats", "intake", stats.handle, handle_batch=handle_batch
+    )
+    consumer = consumer_run.__self__
+    if not doorbell:
+        consumer.doorbell = None
+    hops.follow_consumer(consumer)
+    workers = Workers([(relay_name, relay_run), (consumer_name, consumer_run)]).start()
     watcher = Watcher(stats)
+    hops.watcher = watcher
     watcher.thread.start()
 
     def register(n: int, measured: bool) -> None:
@@ -150,19 +185,77 @@ def test_bench_register_to_visible(database_url: str, kafka_bootstrap: str, tmp_
         watcher.stop.set()
         watcher.thread.join()
         workers.join()
+        stats.close()
+        intake.close()
     samples = watcher.latencies()
     assert len(samples) == MEASURED, f"{MEASURED - len(samples)} registrations never showed"
-
-    baseline = bare_broker_latencies(kafka_bootstrap, MEASURED)
-    report("register→visible", samples, baseline)
     # Where the time goes when it misses: stats' handler against the 1/RATE s it may take.
     print(
-        f"[bench] stats handler per event: p50 {percentile(handled, 50):.1f} ms, "
-        f"p99 {percentile(handled, 99):.1f} ms, {sum(handled) / 1000:.1f} s in all "
-        f"for {len(handled)} events over {(WARM + MEASURED) / RATE:.0f} s of registrations"
+        f"\n[bench] {'doorbell' if doorbell else 'polling'}: p50 {percentile(samples, 50):.1f}"
+        f" ms, p99 {percentile(samples, 99):.1f} ms; stats handler per batch: p50 "
+        f"{percentile(handled, 50):.1f} ms, p99 {percentile(handled, 99):.1f} ms, "
+        f"{sum(handled) / 1000:.1f} s in all for {len(handled)} batches over "
+        f"{(WARM + MEASURED) / RATE:.0f} s of registrations; {load()}",
+        end="",
     )
-    stats.close()
-    intake.close()
+    return samples, hops
+
+
+class Hops:
+    """When each case passed each hop: the broker's acknowledgement to the relay, the
+    consumer handing it to stats, stats' commit (then the watcher's sight of it)."""
+
+    def __init__(self) -> None:
+        self.at: dict[str, dict[str, float]] = {
+            hop: {} for hop in ("acked", "fetched", "handed", "committed")
+        }
+        self.watcher: Watcher
+
+    def stamp(self, hop: str, cases, now: float) -> None:
+        for case in cases:
+            self.at[hop].setdefault(case, now)
+
+    def follow_consumer(self, consumer) -> None:
+        kafka = consumer.kafka  # made now, so that its poll can be timed
+        poll = kafka.poll
+
+        def timed(*args, **kwargs):
+            batches = poll(*args, **kwargs)
+            now = time.perf_counter()
+            for records in batches.values():
+                self.stamp("fetched", [r.key.decode() for r in records if r.key], now)
+            return batches
+
+        kafka.poll = timed
+
+    def follow_relay(self, relay) -> None:
+        record = relay._record
+
+        def stamped(position, offsets, heads):
+            self.stamp("acked", list(heads), time.perf_counter())
+            record(position, offsets, heads)
+
+        relay._record = stamped
+
+    def report(self) -> None:
+        watcher = self.watcher
+        steps = [("saved", watcher.saved), *self.at.items(), ("seen", watcher.seen)]
+        for (before, earlier), (after, later) in zip(steps, steps[1:], strict=False):
+            gaps = [
+                (later[c] - t) * 1000
+                for c, t in earlier.items()
+                if c in watcher.saved and c in later
+            ]
+            if len(gaps) > 1:
+                print(
+                    f"[bench] hop {before:>9} -> {after:<9} p50 {percentile(gaps, 50):7.1f} ms"
+                    f"  p99 {percentile(gaps, 99):7.1f} ms"
+                )
+
+
+def load() -> str:
+    with open("/proc/loadavg") as f:
+        return "load " + " ".join(f.read().split()[:3])
 
 
 def bare_broker_latencies(bootstrap: str, count: int) -> list[float]:

@@ -1,0 +1,124 @@
+"""Doorbells (infra/doorbell.py): a relay's ring wakes a sleeping consumer with the offsets
+it wrote; a consumer that only ever heard the bell, never its fallback look, still
+applies everything; a ring is a hint, so records nobody rang about are found too."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+
+import psycopg
+import pytest
+
+import infra.consumer as consumer_module
+from infra.consumer import Consumer
+from infra.doorbell import Doorbell, channel_for, ring
+from infra.eventstore import ServiceApplication
+from infra.relay import Relay
+from services.stats.application import StatsApplication
+
+from .helpers import register, wait_until
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_ring_wakes_the_sleeper_with_the_offsets_written(database_url: str):
+    name = f"t_{uuid.uuid4().hex[:8]}.events"
+    bell = Doorbell(database_url, name)
+    try:
+        assert bell.wait(0.1) is True, "a fresh connection may have missed a ring: look"
+        assert bell.wait(0.2) is False, "nothing rang"
+        with psycopg.connect(database_url) as conn:  # one transaction, rung at its commit
+            ring(conn, name, {0: 4, 2: 7})
+            ring(conn, name, {0: 9})
+        assert bell.wait(30) is True
+        assert bell.rung == {0: 9, 2: 7}
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, {1: 3})
+            conn.rollback()
+        assert bell.wait(0.3) is False, "a rolled-back transaction rings nothing"
+        stop = threading.Event()
+        stop.set()
+        assert bell.wait(3600, stop) is False, "a stopped worker does not sleep on"
+    finally:
+        bell.close()
+
+
+def test_long_names_fit_a_channel():
+    long = "x" * 200 + ".events"
+    assert len(channel_for(long).encode()) <= 63
+    assert channel_for(long) != channel_for(long + "2")
+    assert channel_for("p1_intake.events") == "baton.bell.p1_intake.events"
+
+
+@pytest.fixture
+def line(database_url: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch):
+    """A relay and a stats consumer with a doorbell, each running in its thread."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    topic = f"t_{uuid.uuid4().hex[:12]}.events"
+    intake = ServiceApplication("intake", database_url, schema=schema)
+    stats = StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
+    relay = Relay(intake, kafka_bootstrap, topic=topic)
+    consumer = Consumer(
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        topic=topic,
+        bootstrap=kafka_bootstrap,
+        handle=stats.handle,
+        handle_batch=stats.handle_batch,
+        doorbell=Doorbell(database_url, topic),
+    )
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in (relay, consumer)]
+    for thread in threads:
+        thread.start()
+    yield intake, stats, consumer
+    stop.set()
+    for thread in threads:
+        thread.join(10)
+    stats.close()
+    intake.close()
+
+
+def test_a_sleeping_consumer_is_woken_by_the_relay(line, monkeypatch: pytest.MonkeyPatch):
+    intake, stats, consumer = line
+    # No look without a ring for an hour: only the relay's ring can bring these records.
+    monkeypatch.setattr(consumer_module, "BELL_FALLBACK_SECONDS", 3600.0)
+    register(intake, 3)
+    wait_until(lambda: stats.case_count() == 3, timeout=30)
+    wait_until(lambda: not consumer._flowing, timeout=30)  # asleep on the bell again
+    register(intake, 2, start=4)
+    wait_until(lambda: stats.case_count() == 5, timeout=30)
+
+
+def test_records_nobody_rang_about_are_found_by_the_look(
+    database_url: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr(consumer_module, "BELL_FALLBACK_SECONDS", 0.5)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    topic = f"t_{uuid.uuid4().hex[:12]}.events"
+    intake = ServiceApplication("intake", database_url, schema=schema)
+    stats = StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
+    relay = Relay(intake, kafka_bootstrap, topic=topic)
+    relay.start()
+    consumer = Consumer(
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        topic=topic,
+        bootstrap=kafka_bootstrap,
+        handle=stats.handle,
+        handle_batch=stats.handle_batch,
+        doorbell=Doorbell(database_url, f"{topic}.unrung"),  # a bell nobody rings
+    )
+    stop = threading.Event()
+    thread = threading.Thread(target=consumer.run, args=(stop,), daemon=True)
+    thread.start()
+    try:
+        register(intake, 4)
+        while relay.publish_pending():
+            pass
+        wait_until(lambda: stats.case_count() == 4, timeout=30)
+    finally:
+        stop.set()
+        thread.join(10)
+        relay.close()
+        stats.close()
+        intake.close()
