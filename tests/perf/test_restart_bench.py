@@ -22,6 +22,8 @@ from infra.settings import Settings
 from .test_speed_bench import descendants, load, pss_mib
 
 ROUNDS = int(os.environ.get("BATON_BENCH_RESTART_ROUNDS", "2"))
+# BATON_UP_REPLICAS of each consuming service (the PSS then counts every replica).
+REPLICAS = os.environ.get("BATON_BENCH_RESTART_REPLICAS", "1")
 
 
 def _platform(database_url: str, bootstrap: str, data_dir: Path, forkserver: bool) -> Platform:
@@ -41,6 +43,7 @@ def _platform(database_url: str, bootstrap: str, data_dir: Path, forkserver: boo
         "BATON_NAMESPACE": settings.baton_namespace,
         "BATON_DEMO_HISTORY": "0",
         "BATON_UP_FORKSERVER": "1" if forkserver else "0",
+        "BATON_UP_REPLICAS": REPLICAS,
         **{key.upper(): str(value) for key, value in ports.items()},
     }
     return Platform(settings, env=env)
@@ -101,7 +104,7 @@ def _mean(values: list[float]) -> float:
 def test_bench_restart_spawned_against_forked(database_url, kafka_bootstrap, tmp_path):
     spawned = _measure(_platform(database_url, kafka_bootstrap, tmp_path / "spawned", False))
     forked = _measure(_platform(database_url, kafka_bootstrap, tmp_path / "forked", True))
-    print()
+    print(f"\n{REPLICAS} replica(s) of each consuming service")
     for label, figures in (("spawned", spawned), ("forked", forked)):
         print(
             f"{label:>8}: start {figures['start_s']:.1f} s ({figures['start_load']}), "
