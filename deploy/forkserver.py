@@ -55,9 +55,22 @@ def _prctl(option: int, value: int) -> bool:
     return int(libc.prctl(option, value, 0, 0, 0)) == 0
 
 
+_subreaper_users = 0
+_subreaper_lock = threading.Lock()
+
+
 def set_subreaper(on: bool = True) -> bool:
-    """Make this process the parent of orphaned descendants (Linux); False if it cannot."""
-    return _prctl(PR_SET_CHILD_SUBREAPER, 1 if on else 0)
+    """Make this process the parent of orphaned descendants (Linux), or stop once no
+    platform of this process needs it (tests run several); False if it cannot."""
+    global _subreaper_users
+    with _subreaper_lock:
+        if on:
+            if _subreaper_users == 0 and not _prctl(PR_SET_CHILD_SUBREAPER, 1):
+                return False
+            _subreaper_users += 1
+            return True
+        _subreaper_users = max(0, _subreaper_users - 1)
+        return _subreaper_users > 0 or _prctl(PR_SET_CHILD_SUBREAPER, 0)
 
 
 def title_of(name: str, module: str) -> str:
@@ -312,6 +325,8 @@ def _become(request: dict[str, Any], owner: int, close: Sequence[int]) -> None:
         gc.enable()
         # As `python -m module` runs it: `__main__` is the module (the audit witness is
         # named after it); its imports are the fork server's, already done.
+        # (Its own module object is dropped first, as `python -m` never imported it.)
+        sys.modules.pop(module, None)
         runpy.run_module(module, run_name="__main__", alter_sys=True)
         code = 0
     except SystemExit as exc:
