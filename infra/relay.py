@@ -208,6 +208,10 @@ class Relay:
             try:
                 self.start()
                 while not stop.is_set():
+                    # The lock lives as long as its session: after PostgreSQL restarted,
+                    # another replica's relay may hold it. Raises (and run() is started
+                    # again by its worker) rather than publish beside it.
+                    lock_conn.execute("SELECT 1")
                     try:
                         published = self.publish_pending()
                     except Exception:
