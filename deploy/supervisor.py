@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +30,21 @@ MAX_DELAY = 10.0
 HEALTHY_AFTER = 60.0
 STATE_FILE = Path("run") / "processes.json"
 
-Spawn = Callable[[str], "subprocess.Popen[bytes]"]
+
+class Process(Protocol):
+    """What the supervisor needs of a child: a `subprocess.Popen`, or a child forked by
+    the fork server (deploy/forkserver.py)."""
+
+    pid: int
+    returncode: int | None
+
+    def poll(self) -> int | None: ...
+    def wait(self, timeout: float | None = None) -> int: ...
+    def send_signal(self, sig: int) -> None: ...
+    def kill(self) -> None: ...
+
+
+Spawn = Callable[[str], Process]
 
 
 def describe_exit(returncode: int) -> str:
@@ -55,7 +69,7 @@ class Child:
     """One supervised process and its history."""
 
     name: str
-    process: subprocess.Popen[bytes] | None = None
+    process: Process | None = None
     started: float = 0.0
     started_at: str = ""
     restarts: int = 0
@@ -96,7 +110,7 @@ class Supervisor:
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
 
-    def processes(self) -> dict[str, subprocess.Popen[bytes]]:
+    def processes(self) -> dict[str, Process]:
         """The live process of each child (the last one started)."""
         return {n: c.process for n, c in self.children.items() if c.process is not None}
 

@@ -26,7 +26,8 @@ from typing import IO
 import httpx
 
 from deploy.audit_cli import run_migrations
-from deploy.supervisor import Supervisor
+from deploy.forkserver import ForkServer, set_subreaper
+from deploy.supervisor import Process, Supervisor
 from domain.errors import DomainError
 from infra.dbroles import OWNER_URL_ENV, ensure_roles, user_of
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres
@@ -44,6 +45,9 @@ PROCESSES = {
 REPLICATED = ("intake", "routing", "supervision", "stats")
 REPLICAS_ENV = "BATON_UP_REPLICAS"
 REPLICA_PORT_STEP = 100
+# `BATON_UP_FORKSERVER=0`: every child a new interpreter, as before the fork server.
+FORKSERVER_ENV = "BATON_UP_FORKSERVER"
+FORKSERVER = "forkserver"
 
 
 def replica_name(service: str, index: int) -> str:
@@ -119,11 +123,13 @@ class Platform:
         self.broker: EmbeddedBroker | None = None
         self.supervisor: Supervisor | None = None
         self._logs: dict[str, IO[bytes]] = {}
+        self.forkserver: ForkServer | None = None
+        self._fork_wait = 0.0
         self.demo_users: list[str] = []
         self.env: dict[str, str] = {}
 
     @property
-    def children(self) -> dict[str, subprocess.Popen[bytes]]:
+    def children(self) -> dict[str, Process]:
         """The live process of each child (the last one the supervisor started)."""
         return {} if self.supervisor is None else self.supervisor.processes()
 
@@ -208,21 +214,48 @@ class Platform:
         env = self.prepare_roles(env)
         self.env = env
         self.prepare_identity(env)
+        names = self.names
+        if self.base_env.get(FORKSERVER_ENV, "1") != "0" and set_subreaper():
+            self.forkserver = ForkServer(
+                list(dict.fromkeys(PROCESSES[split_name(name)[0]] for name in self.names)),
+                env,
+                self.log_dir / f"{FORKSERVER}.log",
+            )
+            names = [FORKSERVER, *names]
         self.supervisor = Supervisor(
-            self.names, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
+            names, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
         )
-        self.supervisor.start_all()
+        # The first start waits for the fork server's imports (once for every child,
+        # instead of once in each); a restart never waits, it spawns instead.
+        self._fork_wait = timeout
+        try:
+            self.supervisor.start_all()
+        finally:
+            self._fork_wait = 0.0
         self.wait_healthy(timeout)
         self.supervisor.watch()
         self.load_demo_history()
         return self
 
-    def spawn(self, name: str) -> subprocess.Popen[bytes]:
-        """Start one child process (first start and every restart)."""
+    def spawn(self, name: str) -> Process:
+        """Start one child process (first start and every restart): forked by the fork
+        server when it is ready, else a new interpreter."""
+        if name == FORKSERVER and self.forkserver is not None:
+            return self.forkserver.start()
+        service, _ = split_name(name)
+        if self.forkserver is not None:
+            forked = self.forkserver.spawn(
+                name,
+                PROCESSES[service],
+                self.env_of(name),
+                self.log_dir / f"{name}.log",
+                wait=self._fork_wait,
+            )
+            if forked is not None:
+                return forked
         if name not in self._logs:
             # closed in stop()
             self._logs[name] = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
-        service, _ = split_name(name)
         return subprocess.Popen(
             # The name last, so that `ps` (and the chaos harness) tell replicas apart.
             [sys.executable, "-m", PROCESSES[service], name],
@@ -294,6 +327,10 @@ class Platform:
         if self.supervisor is not None:
             self.supervisor.stop_all(timeout)
             self.supervisor = None
+        if self.forkserver is not None:
+            self.forkserver.close()
+            self.forkserver = None
+            set_subreaper(False)
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:

@@ -53,7 +53,9 @@ def _name_of(process: psutil.Process) -> str | None:
     """The child's name (`stats`, `stats-1`, `broker`); None for anything else, the fork
     server included (its command line names every module it pre-imports)."""
     try:
-        cmdline = process.cmdline()
+        # A child forked by `baton up`'s fork server has its line as one title (padded
+        # with empty parts): split it as a spawned one's.
+        cmdline = " ".join(process.cmdline()).split()
     except psutil.Error:
         return None
     line = " ".join(cmdline)

@@ -1,7 +1,8 @@
 """`baton up` with two replicas of each consuming service: every replica consumes its own
 partitions (p mod 2), `baton status` shows each with its partitions, and a replica killed
 with `kill -9` under load is restarted by the supervisor and leaves stats exact: every
-acknowledged registration counted once, nothing counted twice."""
+acknowledged registration counted once, nothing counted twice. Then the fork server that
+forked them all is killed, and the children carry on."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import psutil
 import psycopg
 import pytest
 
 from deploy import status
-from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_from
+from deploy.forkserver import Forked
+from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_from, split_name
 from infra.audit.verify import audited_tables
 from infra.embedded import free_port
 from infra.settings import Settings
@@ -159,19 +162,12 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
 ) -> None:
     settings = replicated.settings
     names = process_names(2)
-    assert set(replicated.children) == set(names)
+    assert set(replicated.children) - {"forkserver"} == set(names)
     for name in names:
         assert _ready(replicated.url_of(name)), name
     with Clerks(replicated.gateway_url) as clerks:
         clerks.wait_for(6)
-        old = replicated.children["stats-1"].pid
-        os.kill(old, signal.SIGKILL)
-        killed = time.monotonic()
-        while not (
-            replicated.children["stats-1"].pid != old and _ready(replicated.url_of("stats-1"))
-        ):
-            assert time.monotonic() - killed < 60, "stats-1 not back within 60 s"
-            time.sleep(0.1)
+        _kill_and_wait(replicated, "stats-1")
         clerks.wait_for(6)  # load goes on after the restart
     acknowledged = set(clerks.acknowledged)
     assert len(acknowledged) >= 12
@@ -187,9 +183,11 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
     time.sleep(2)  # anything applied twice would show up now
     assert _applied(database_url, stats_schema) == stored
     year = dt.datetime.now(dt.UTC).year
-    totals = StatsApplication(database_url, stats_schema).organ_stats(
-        "620102", dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31)
-    )
+    reader = StatsApplication(database_url, stats_schema)
+    try:
+        totals = reader.organ_stats("620102", dt.date(year - 1, 1, 1), dt.date(year + 1, 12, 31))
+    finally:
+        reader.close()
     assert totals["total"] == len(registered)
 
     data_dir = Path(settings.baton_data_dir)
@@ -215,3 +213,47 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
     assert {r["replica"] for r in intake_rows if r["committed"] > 0} == {"stats", "stats-1"}
     table = status.render(shown)
     assert "stats-1" in table and "1/2" in table and "1,3" in table
+
+
+def test_children_are_forked_by_the_fork_server_and_outlive_it(replicated: Platform) -> None:
+    """Each child is forked from the fork server's imports, is `baton up`'s own child, and
+    shows its name in `ps`; killing the fork server stops nothing, a child killed while it
+    is down is spawned instead, and the restarted fork server forks the next restart."""
+    children = replicated.children
+    forkserver = children["forkserver"]
+    for name in process_names(2):
+        child = psutil.Process(children[name].pid)
+        assert isinstance(children[name], Forked), name
+        assert child.ppid() == os.getpid(), name  # reparented to the subreaper
+        module = PROCESSES[split_name(name)[0]]
+        assert " ".join(child.cmdline()).split()[-3:] == ["-m", module, name]
+    before = {name: children[name].pid for name in process_names(2)}
+
+    os.kill(forkserver.pid, signal.SIGKILL)
+    time.sleep(1.0)
+    assert {name: replicated.children[name].pid for name in before} == before
+    assert all(psutil.pid_exists(pid) for pid in before.values())
+
+    _kill_and_wait(replicated, "routing-1")  # the fork server may still be importing
+    deadline = time.monotonic() + 120
+    while not (
+        replicated.children["forkserver"].pid != forkserver.pid
+        and replicated.forkserver is not None
+        and replicated.forkserver.ready.is_set()
+    ):
+        assert time.monotonic() < deadline, "the fork server was not started again"
+        time.sleep(0.2)
+    _kill_and_wait(replicated, "intake")
+    assert isinstance(replicated.children["intake"], Forked)
+    log = (Path(replicated.log_dir) / "forkserver.log").read_text()
+    assert "baton up: forkserver exited with signal SIGKILL" in log
+
+
+def _kill_and_wait(platform: Platform, name: str, timeout: float = 60) -> float:
+    old = platform.children[name].pid
+    os.kill(old, signal.SIGKILL)
+    killed = time.monotonic()
+    while not (platform.children[name].pid != old and _ready(platform.url_of(name))):
+        assert time.monotonic() - killed < timeout, f"{name} not back within {timeout} s"
+        time.sleep(0.1)
+    return time.monotonic() - killed
