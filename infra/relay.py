@@ -70,6 +70,10 @@ CREATE TABLE IF NOT EXISTS relay_chain (
 """
 
 
+class TopicChanged(Exception):
+    """The topic is not the one the relay last found intact (the broker restarted)."""
+
+
 def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
     """Create the topic with the given partition count unless it exists."""
     admin = KafkaAdminClient(
@@ -175,6 +179,9 @@ class Relay:
         self._producer: KafkaProducer | None = None
         # Publishing failed: the topic may have been lost, or hold a batch unrecorded.
         self._unsure = False
+        # The topic's id when it was last found intact: a broker restarted empty has the
+        # topic again (consumers create it) under a new id.
+        self._topic_id: Any = None
         self._probe: KafkaConsumer | None = None
         self._last_check = 0.0
 
@@ -202,6 +209,10 @@ class Relay:
             try:
                 self.start()
                 while not stop.is_set():
+                    # The lock lives as long as its session: after PostgreSQL restarted,
+                    # another replica's relay may hold it. Raises (and run() is started
+                    # again by its worker) rather than publish beside it.
+                    lock_conn.execute("SELECT 1")
                     try:
                         published = self.publish_pending()
                     except Exception:
@@ -252,6 +263,12 @@ class Relay:
         self._load_state()
         if self.topic_intact():
             self._read_tail()
+        self._topic_id = self._current_topic_id()
+
+    def _current_topic_id(self) -> Any:
+        """The topic's id as the broker tells it now (one metadata request)."""
+        self.probe.topics()
+        return self.probe._cluster.topic_id(self.topic)  # noqa: SLF001 - no public accessor
 
     def _read_tail(self) -> None:
         parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
@@ -427,6 +444,7 @@ class Relay:
             self._last_check = now
             if not self.topic_intact():
                 self._restart_from_first_event()
+            self._topic_id = self._current_topic_id()
         if self._unsure:
             self._read_tail()
             self._unsure = False
@@ -439,6 +457,11 @@ class Relay:
         return len(notifications)
 
     def _publish(self, notifications: Sequence[Notification]) -> None:
+        if self._current_topic_id() != self._topic_id:
+            # The broker came back empty since the topic was checked: nothing new may
+            # reach it before the whole store does, at the offsets it had (consumers take
+            # a link they hold at an offset they had not reached for a replay).
+            raise TopicChanged(self.topic)
         heads: dict[str, tuple[int, str]] = {}
         futures = []
         for notification in notifications:

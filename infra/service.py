@@ -41,10 +41,18 @@ class Workers:
         ]
 
     def _guard(self, name: str, fn: Worker) -> None:
-        try:
-            fn(self.stop)
-        except Exception:
-            log.exception("worker %s died", name)
+        # A worker that dies is run again, with backoff, until the process stops: a relay
+        # whose database session ended with a PostgreSQL restart otherwise stayed dead
+        # (its service kept answering, and its events were never published).
+        delay = 1.0
+        while not self.stop.is_set():
+            try:
+                fn(self.stop)
+                return
+            except Exception:
+                log.exception("worker %s died; starting it again in %.0f s", name, delay)
+            self.stop.wait(delay)
+            delay = min(delay * 2, 10.0)
 
     def start(self) -> Workers:
         for thread in self._threads:

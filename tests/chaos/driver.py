@@ -48,7 +48,15 @@ SURNAMES = "赵钱孙李周吴郑王冯陈褚卫蒋沈韩杨朱秦尤许何吕�
 # transfer is at `to` or later.
 TRANSFER_ORDER = ("proposed", "approved", "dispatched", "received")
 HANDLED_STAGES = ("accepted", "in_handling", "concluded")
-RETRYABLE = {"service_unavailable", "unavailable", "concurrent_update", "internal_error"}
+# `service_failed`: a service answered 500 (seen from routing while PostgreSQL restarted);
+# not acknowledged, so retried like the others (a retried step is explained by the case).
+RETRYABLE = {
+    "service_unavailable",
+    "service_failed",
+    "unavailable",
+    "concurrent_update",
+    "internal_error",
+}
 
 
 class GaveUp(Exception):

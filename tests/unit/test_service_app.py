@@ -114,3 +114,26 @@ def test_error_details_may_use_any_name_even_status():
     answer = error_json(409, "state_wrong", "状态不符", "Wrong state", status="closed", code2="x")
     assert answer.status_code == 409
     assert b'"status":"closed"' in answer.body
+
+
+def test_a_worker_that_dies_is_started_again_until_the_process_stops() -> None:
+    import threading
+
+    from infra.service import Workers
+
+    calls: list[int] = []
+    second = threading.Event()
+
+    def flaky(stop: threading.Event) -> None:
+        calls.append(1)
+        if len(calls) == 1:
+            raise ConnectionError("the database went away")
+        second.set()
+        stop.wait()
+
+    workers = Workers([("flaky", flaky)]).start()
+    try:
+        assert second.wait(10), "the worker was not started again"
+    finally:
+        workers.join()
+    assert len(calls) == 2

@@ -12,7 +12,7 @@ import pytest
 from domain.contracts import first_broken_link
 from infra.embedded import EmbeddedBroker, free_port
 from infra.eventstore import ServiceApplication
-from infra.relay import Relay
+from infra.relay import Relay, ensure_topic
 
 from .helpers import drain, read_topic, register, wait_until
 
@@ -94,3 +94,45 @@ def test_a_batch_published_but_not_recorded_is_not_sent_again_by_the_same_relay(
     assert relay.position == max(n.id for n in intake.recorder.select_notifications(1, 100))
     published_once_in_order(kafka_bootstrap, unique_topic, 9)
     relay.close()
+
+
+def layout(bootstrap: str, topic: str) -> dict[tuple[int, int], tuple[str, int]]:
+    """(partition, offset) → (case, sequence) of every record on the topic."""
+    return {(p, o): (e.case_id, e.sequence) for p, o, e, _ in read_topic(bootstrap, topic)}
+
+
+def test_a_broker_back_empty_gets_the_whole_store_before_anything_new(
+    intake, unique_topic, tmp_path
+):
+    """Consumers take a record at an offset they had not reached, whose link they hold,
+    for a replay. So the store must come back at the offsets it had, before any new
+    event, even when the relay's next batch comes before its periodic topic check."""
+    port = free_port()
+    broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+    relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=3600)
+    try:
+        register(intake, 12)
+        relay.start()
+        drain(relay)
+        before = layout(broker.bootstrap, unique_topic)
+
+        broker.stop()
+        broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+        ensure_topic(broker.bootstrap, unique_topic, 4)  # as a consumer starting does
+        register(intake, 3, start=13)
+
+        def drained() -> bool:
+            try:
+                drain(relay)
+            except Exception:  # noqa: BLE001 - what run() does after any failure
+                relay._reset_clients()
+                return False
+            return True
+
+        wait_until(drained, timeout=60, step=0.5)
+        after = layout(broker.bootstrap, unique_topic)
+        assert {k: after.get(k) for k in before} == before
+        published_once_in_order(broker.bootstrap, unique_topic, 15)
+    finally:
+        relay.close()
+        broker.stop()
