@@ -6,6 +6,7 @@ Each uses `DATABASE_URL` and `BATON_NAMESPACE`, or the embedded PostgreSQL of `b
 
 from __future__ import annotations
 
+import argparse
 from collections.abc import Callable
 
 from infra.settings import Settings
@@ -13,26 +14,36 @@ from infra.settings import Settings
 MODELS = ("stats", "intake", "supervision")
 
 
-def run(model: str, settings: Settings) -> int:
-    commands: dict[str, Callable[[Settings], int]] = {
+def add_arguments(rebuild: argparse.ArgumentParser) -> None:
+    rebuild.add_argument("model", choices=MODELS, help="which read models")
+    rebuild.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="stats: fold the cases in this many forked processes (for idle cores)",
+    )
+
+
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    commands: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
         "stats": _stats,
         "intake": _intake,
         "supervision": _supervision,
     }
-    return commands[model](settings)
+    return commands[args.model](args, settings)
 
 
-def _stats(settings: Settings) -> int:
+def _stats(args: argparse.Namespace, settings: Settings) -> int:
     from services.stats.rebuild import rebuild_from_settings
 
-    report = rebuild_from_settings(settings)
+    report = rebuild_from_settings(settings, workers=max(1, args.workers))
     print(
         f"stats rebuilt: {report.events} events, {report.cases} cases, {report.rate:,.0f} events/s"
     )
     return 0
 
 
-def _intake(settings: Settings) -> int:
+def _intake(args: argparse.Namespace, settings: Settings) -> int:
     from services.intake.rebuild import rebuild
 
     assert settings.database_url, "DATABASE_URL is needed to rebuild intake"
@@ -46,7 +57,7 @@ def _intake(settings: Settings) -> int:
     return 0
 
 
-def _supervision(settings: Settings) -> int:
+def _supervision(args: argparse.Namespace, settings: Settings) -> int:
     from services.supervision.rebuild import compare
 
     assert settings.database_url, "DATABASE_URL is needed to rebuild supervision"
