@@ -55,7 +55,7 @@ def _parser() -> argparse.ArgumentParser:
     totp.add_argument("username")
     calendar_cli.add_parser(commands)
     rebuild = commands.add_parser("rebuild", help="rebuild read models from the event stores")
-    rebuild.add_argument("model", choices=rebuild_cli.MODELS, help="which read models")
+    rebuild_cli.add_arguments(rebuild)
     add_audit_commands(commands)
     import_cli.add_commands(commands)
     ops_cli.add_commands(commands)
@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         return calendar_cli.run(args)
     if args.command == "rebuild":
         with _database(Settings()) as settings:
-            return rebuild_cli.run(args.model, settings)
+            return rebuild_cli.run(args, settings)
     if args.command == "import":
         return import_cli.run_import(args)
     if args.command == "demo":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from operator import itemgetter
 from typing import Any
 
 import psycopg
@@ -24,6 +25,14 @@ from services.stats import rollup
 from services.stats.deadlines import DeadlineCases
 from services.stats.facts import COLUMNS, Part, Projector
 from services.stats.store import FOREVER, copy_rows, copy_type, truncate_all
+
+# A part's values in its columns' order (a part has every column: `Projector.apply`).
+_VALUES = {
+    source: (lambda part, get=itemgetter(*columns): get(part))
+    if len(columns) > 1
+    else (lambda part, column=columns[0]: (part[column],))
+    for source, columns in COLUMNS.items()
+}
 
 SIGNATURE = b"PGCOPY\n\xff\r\n\x00" + bytes(8)  # binary COPY header: no flags, no extension
 TRAILER = b"\xff\xff"
@@ -67,14 +76,13 @@ class Projection:
         rows = self.history[envelope.source]
         if version:
             rows[row][3] = change.valid_from
-        columns = COLUMNS[envelope.source]
         rows.append(
             [
                 envelope.case_id,
                 version + 1,
                 change.valid_from,
                 FOREVER,
-                *(change.part[column] for column in columns),
+                *_VALUES[envelope.source](change.part),
             ]
         )
         case[envelope.source] = (change.part, change.valid_from, version + 1, len(rows) - 1)
@@ -88,8 +96,11 @@ class Projection:
             bookkeeping: list[Any] = []
             versions: list[Any] = []
             for source, columns in COLUMNS.items():
-                part, valid_from, version, _ = parts.get(source, ({}, None, 0, -1))
-                row.extend(part.get(column) for column in columns)
+                part, valid_from, version, _ = parts.get(source, (None, None, 0, -1))
+                if part is None:
+                    row.extend([None] * len(columns))
+                else:
+                    row.extend(_VALUES[source](part))
                 bookkeeping.append(valid_from)
                 versions.append(version)
             rows.append(row + bookkeeping + versions)

@@ -6,13 +6,17 @@ events name their case only through its opening event; it keeps those addressed 
 cases. It folds its cases in memory and hands back its rows as binary COPY data, so the
 parent only sends bytes, in one transaction. Workers are forked: they inherit the stores
 and the projector, and start in milliseconds.
+
+Opt-in (`baton rebuild stats --workers N`): on the shared 2-core machine two workers took
+20-25 % more CPU than one process (fork, copy-on-write pages, a second setup) and were
+slower in wall time at 12,000 and at 120,000 events (docs/analysis.md); on a machine with
+idle cores they divide the folding.
 """
 
 from __future__ import annotations
 
 import gc
 import multiprocessing
-import os
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,7 +28,7 @@ from services.stats.bulk import Projection
 from services.stats.facts import HANDLERS_BY_SOURCE, Projector
 from services.stats.logreader import read_log, share_of
 
-__all__ = ["Folded", "fold", "fold_in_workers", "workers_for"]
+__all__ = ["Folded", "fold", "fold_in_workers"]
 
 Encoded = dict[str, tuple[list[str], bytes]]
 
@@ -34,20 +38,6 @@ class Folded:
     applied: int
     cases: int
     tables: Encoded
-
-
-def workers_for(events: int) -> int:
-    """One per core, at most 4, for a large store; one (no process at all) below
-    `PARALLEL_FROM` events, where forking and a second process's setup cost more than
-    they save (measured: 12,000 events took 25-35 % more CPU in two workers than in one
-    process, and were no faster on this shared 2-core machine)."""
-    if events < PARALLEL_FROM:
-        return 1
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(4, cores or 1))
-
-
-PARALLEL_FROM = 100_000
 
 
 def fold(

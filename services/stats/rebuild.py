@@ -25,7 +25,7 @@ from services.stats.application import StatsApplication
 from services.stats.bulk import write_encoded
 from services.stats.facts import HANDLERS_BY_SOURCE
 from services.stats.logreader import read_log
-from services.stats.parallel import fold_in_workers, workers_for
+from services.stats.parallel import fold_in_workers
 
 Progress = Callable[[str, int, int], None]
 """progress(source, notification id read up to, its last notification id)."""
@@ -66,10 +66,10 @@ def rebuild(
     topics: dict[str, str],
     partitions: int,
     progress: Progress | None = None,
-    workers: int | None = None,
+    workers: int = 1,
 ) -> RebuildReport:
     """Replace the stats tables with the facts of every event in `stores`, folded in
-    `workers` processes (by default one per core for a store of some size)."""
+    this process, or in `workers` forked processes (`parallel`)."""
     started = time.perf_counter()
     with stats.pool.connection() as conn:
         conn.execute("LOCK TABLE tracking IN EXCLUSIVE MODE")
@@ -86,8 +86,7 @@ def rebuild(
 
         for source in stores:
             report(source, 0)
-        shares = workers or workers_for(sum(lasts.values()))
-        folded = fold_in_workers(stats.projector, stores, lasts, shares, report)
+        folded = fold_in_workers(stats.projector, stores, lasts, max(1, workers), report)
         write_encoded(conn, [f.tables for f in folded], positions)
     return RebuildReport(
         sum(f.applied for f in folded),
@@ -96,7 +95,7 @@ def rebuild(
     )
 
 
-def rebuild_from_settings(settings: Settings) -> RebuildReport:
+def rebuild_from_settings(settings: Settings, workers: int = 1) -> RebuildReport:
     """The `baton rebuild stats` command: the stores and topics of this environment,
     with a progress bar showing events/s and the time left."""
     from rich.progress import (
@@ -140,7 +139,7 @@ def rebuild_from_settings(settings: Settings) -> RebuildReport:
                 rate = f"{read / elapsed:,.0f}" if elapsed > 0 else "-"
                 bar.update(tasks[source], completed=read, total=last, rate=rate)
 
-            return rebuild(stats, stores, topics, settings.topic_partitions, progress)
+            return rebuild(stats, stores, topics, settings.topic_partitions, progress, workers)
     finally:
         for app in stores.values():
             app.close()

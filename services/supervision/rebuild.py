@@ -24,7 +24,7 @@ from infra.eventstore import ServiceApplication, service_store
 from infra.jsonsafe import to_json_safe
 from services.supervision.index import BATCH, SupervisionIndex
 
-__all__ = ["compare", "digests", "followed", "replayed"]
+__all__ = ["compare", "digests", "followed", "replace_index", "replayed"]
 
 
 def _load(app: ServiceApplication, aggregate_id: UUID) -> Any:
@@ -61,6 +61,16 @@ def replayed(app: ServiceApplication) -> SupervisionIndex:
         if len(batch) < BATCH:
             return index
         position = batch[-1].id
+
+
+def replace_index(app: Any) -> None:
+    """A running supervision's rebuild: its index replaced by a replay, then caught up
+    with what was stored meanwhile (a copy ahead of a notification ignores it)."""
+    fresh = replayed(app)
+    index = app.index
+    with index.lock:
+        index.objects, index.by_case, index.position = fresh.objects, fresh.by_case, fresh.position
+    app.catch_up()
 
 
 def _text(aggregate: Any) -> str:

@@ -84,6 +84,7 @@ def test_baton_rebuild_supervision_runs_from_the_command_line(
 
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("BATON_NAMESPACE", supervision.schema.removesuffix("supervision"))
+    monkeypatch.setenv("SUPERVISION_URL", "http://127.0.0.1:9")  # no supervision runs here
     get_settings.cache_clear()
     try:
         assert main(["rebuild", "supervision"]) == 0
@@ -91,3 +92,37 @@ def test_baton_rebuild_supervision_runs_from_the_command_line(
         get_settings.cache_clear()
     out = capsys.readouterr().out
     assert "CaseDeadline" in out and "equal to the index followed" in out
+    assert "supervision is not running here" in out
+
+
+def test_a_running_supervision_shows_and_replaces_its_index(supervision, database_url):
+    from fastapi.testclient import TestClient
+
+    from services.supervision.main import create_app
+    from tests.actors import staff
+    from tests.service_tokens import VERIFIER, bearer
+
+    admin = bearer(staff("admin", "62", "case_management", "administrator"))
+    client = TestClient(create_app(supervision, verifier=VERIFIER))
+    rebuilt = compare(database_url, supervision.schema).replayed
+
+    shown = client.get("/read-models/digests", headers=admin)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["digests"] == rebuilt
+    assert shown.json()["position"] == supervision.recorder.max_notification_id()
+
+    handler = bearer(staff("wu", "62", "case_management", "handler"))
+    refused = client.get("/read-models/digests", headers=handler)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "read_models_forbidden"
+    assert client.post("/read-models/rebuild", headers=handler).status_code == 403
+
+    # A copy the process holds wrongly shows, and a rebuild in the process repairs it.
+    clock = next(iter(supervision.index.of_type(CaseDeadline)))
+    clock.responsible_organ = "62"
+    wrong = client.get("/read-models/digests", headers=admin).json()["digests"]
+    assert wrong["CaseDeadline"] != rebuilt["CaseDeadline"]
+    replaced = client.post("/read-models/rebuild", headers=admin)
+    assert replaced.status_code == 200, replaced.text
+    assert replaced.json()["digests"] == rebuilt
+    assert digests(supervision.index) == rebuilt

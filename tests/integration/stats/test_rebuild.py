@@ -296,6 +296,12 @@ def test_baton_rebuild_stats_runs_from_the_command_line(
     assert "stats rebuilt: " in capsys.readouterr().out
     # Nothing was relayed: the rebuild alone brought the cases in.
     assert platform.stats.case_count() == 5
+    get_settings.cache_clear()
+    try:
+        assert main(["rebuild", "stats", "--workers", "2"]) == 0
+    finally:
+        get_settings.cache_clear()
+    assert platform.stats.case_count() == 5
     with pytest.raises(SystemExit):
         main(["rebuild", "everything"])
 
