@@ -5,10 +5,10 @@ aggregates' commands and the stores' mapper give) and written with one binary CO
 store and transaction, their audit rows chained as the audited recorder chains them
 (`infra.bulk`); routing's handlings go first, so that when intake's relay publishes
 `Accepted` or `LinkedAsRepeat` routing's consumer finds the handling already there and
-adds nothing. Case ids are stable
-(`case_id_of`) and a case already stored is skipped, so a re-run changes nothing, and a
-run cut short resumes where it stopped. Repeats 重复举报 are linked after every other
-line, in the order of their chains, to a first case from this file or an earlier import.
+adds nothing. Case ids are stable (`case_id_of`) and a case already stored is skipped, so
+a re-run changes nothing, and a run cut short resumes where it stopped. Repeats 重复举报
+are linked after every other line, in the order of their chains, to a first case from
+this file or an earlier import. One thread writes a batch while the next is encoded.
 """
 
 from __future__ import annotations
