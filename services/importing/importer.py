@@ -5,10 +5,10 @@ aggregates' commands and the stores' mapper give) and written with one binary CO
 store and transaction, their audit rows chained as the audited recorder chains them
 (`infra.bulk`); routing's handlings go first, so that when intake's relay publishes
 `Accepted` or `LinkedAsRepeat` routing's consumer finds the handling already there and
-adds nothing. Case ids are stable
-(`case_id_of`) and a case already stored is skipped, so a re-run changes nothing, and a
-run cut short resumes where it stopped. Repeats 重复举报 are linked after every other
-line, in the order of their chains, to a first case from this file or an earlier import.
+adds nothing. Case ids are stable (`case_id_of`) and a case already stored is skipped, so
+a re-run changes nothing, and a run cut short resumes where it stopped. Repeats 重复举报
+are linked after every other line, in the order of their chains, to a first case from
+this file or an earlier import. One thread writes a batch while the next is encoded.
 """
 
 from __future__ import annotations
@@ -224,8 +224,7 @@ class _Run:
         numbers = self.numbers(fresh)
         encoder = self.encoder()
         batch = _Batch()
-        for report in fresh:
-            case_id = case_id_of(report.organ, report.source_id)
+        for case_id, report in fresh:
             try:
                 petition, handling, case = encoder.case(
                     report, case_id, next(numbers[_year_key(report)]), self.seal(report, case_id)
@@ -274,8 +273,7 @@ class _Run:
         numbers = self.numbers(fresh)
         encoder = self.encoder()
         batch = _Batch()
-        for report in fresh:
-            case_id = case_id_of(report.organ, report.source_id)
+        for case_id, report in fresh:
             first_id = case_id_of(report.organ, report.screening.detail)
             try:
                 first = self.case(first_id)
@@ -327,18 +325,21 @@ class _Run:
 
     # --- helpers ---------------------------------------------------------------------
 
-    def fresh(self, reports: list[HistoricalReport]) -> list[HistoricalReport]:
-        """The reports not stored by an earlier run (those are counted and skipped)."""
+    def fresh(self, reports: list[HistoricalReport]) -> list[tuple[UUID, HistoricalReport]]:
+        """The reports not stored by an earlier run, with their case ids (those stored are
+        counted and skipped)."""
         ids = {case_id_of(r.organ, r.source_id): r for r in reports}
         there = self.existing(self.intake, list(ids))
         self.report.already_there += len(there)
         self.settled.update(r.source_id for case_id, r in ids.items() if case_id in there)
         self.progress(len(there))
-        return [r for case_id, r in ids.items() if case_id not in there]
+        return [(case_id, r) for case_id, r in ids.items() if case_id not in there]
 
-    def numbers(self, reports: list[HistoricalReport]) -> dict[tuple[str, int], Iterator[str]]:
+    def numbers(
+        self, reports: list[tuple[UUID, HistoricalReport]]
+    ) -> dict[tuple[str, int], Iterator[str]]:
         """Registration numbers 编号 in the live sequence of each organ and received year."""
-        counts = Counter(_year_key(r) for r in reports)
+        counts = Counter(_year_key(r) for _, r in reports)
         firsts = self.intake.side.reserve_numbers(counts)  # one round trip per batch
         return {
             (organ, year): iter(

@@ -89,7 +89,7 @@ def import_in_parallel(
             seen[source_id] = number
         by_organ.setdefault(organ, []).append((number, text))
     shares = shares_of(by_organ, workers)
-    context = multiprocessing.get_context(_START_METHOD)
+    context: Any = multiprocessing.get_context(_START_METHOD)
     messages: Any = context.Queue()
     processes = [
         context.Process(target=_work, args=(factory, share, messages), daemon=True)

@@ -73,7 +73,10 @@ if _c_encoder is not None:
         return "".join(_chunks(value, 0))
 
 else:  # an interpreter without the C accelerator
-    _encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+    _python_encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+    def _encode(value: dict[str, Any]) -> str:
+        return _python_encoder.encode(value)
 
 
 def _values(report: HistoricalReport) -> dict[str, Any]:

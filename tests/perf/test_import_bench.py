@@ -150,6 +150,8 @@ def test_bench_import(
 
     several = fresh(database_url, tmp_path)
     factory = functools.partial(open_importer, several)
+    with factory():
+        pass  # the stores exist before, as for the single process (and for `baton import`)
     parallel = cpu.measure(
         f"import, {CORES} processes", CORES,
         lambda: import_in_parallel(factory, lines, CORES, index=False),

@@ -246,3 +246,35 @@ def test_imported_batches_continue_the_live_audit_chain_and_notification_log(
     for app in (importer.intake, importer.routing):
         ids = [n.id for n in app.recorder.select_notifications(start=1, limit=10_000)]
         assert ids == sorted(ids) and len(ids) == len(set(ids)) > 3
+
+
+def test_a_run_cut_between_the_two_stores_resumes_without_doubling_a_handling(
+    importer: Importer, settings: Settings, database_url: str, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Routing's transaction committed, intake's never happened (the process died between
+    them): the next run writes the petitions and leaves the handlings as they are."""
+    path, _bad = history_file(tmp_path)
+
+    def died(rows: Any) -> list[int]:
+        raise RuntimeError("the import process died here")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(importer.intake_writer, "write", died)
+        with path.open(encoding="utf-8") as lines, pytest.raises(RuntimeError):
+            importer.run(lines)
+    routing_before = event_counts(database_url, settings.schema_of("routing"),
+                                  "routingapplication")
+    assert routing_before[0] > 0
+    assert event_counts(database_url, settings.schema_of("intake"), "intakeapplication") == (0, 0)
+
+    with path.open(encoding="utf-8") as lines:
+        again = importer.run(lines)
+    assert again.imported == len(GOOD) and again.already_there == 0
+    first = case_id_of(COUNTY, "H-1")
+    handling = importer.routing.repository.get(first)
+    assert [e.originator_version for e in importer.routing.repository.event_store.get(first)] \
+        == list(range(1, handling.version + 1))
+    assert handling.conclusion is not None and len(handling.repeats) == 2
+    assert importer.intake.repository.get(first).stage == "concluded"
+    assert verify(settings, None, None, quiet=True) == 0
