@@ -24,7 +24,7 @@ from psycopg.sql import Composed
 @dataclass
 class _Pending:
     schema: str
-    statement: Composed
+    statement: bytes | Composed
     params: dict[str, Any]
 
 
@@ -32,8 +32,10 @@ _PENDING: ContextVar[_Pending | None] = ContextVar("baton_with_events", default=
 
 
 @contextmanager
-def with_the_events(schema: str, statement: Composed, params: dict[str, Any]) -> Iterator[None]:
-    """Run `statement` in the transaction of the next save into `schema`'s store."""
+def with_the_events(
+    schema: str, statement: bytes | Composed, params: dict[str, Any]
+) -> Iterator[None]:
+    """Run `statement` in the insert transactions into `schema`'s store in the block."""
     token = _PENDING.set(_Pending(schema, statement, params))
     try:
         yield

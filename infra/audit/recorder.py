@@ -16,7 +16,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from infra import dbroles, idempotency, with_events
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
@@ -81,6 +81,19 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             Identifier(datastore.originator_id_type),
         )
 
+        # Composed once here rather than on every insert (psycopg composes an SQL object
+        # again each time it is executed; the bytes are the same every time).
+        self.lock_table_statements = [
+            q.as_bytes() if isinstance(q, Composed) else q for q in self.lock_table_statements
+        ]
+        self.notify_statement = SQL("NOTIFY {0}").format(Identifier(self.channel_name)).as_bytes()
+        self.insert_event_arrays_bytes = self.insert_event_arrays_statement.as_bytes()
+        self.insert_audit_bytes = self.insert_audit_statement.as_bytes()
+        self.select_head_bytes = self.select_head_statement.as_bytes()
+
+    def _notify_channel(self, curs: Cursor[DictRow]) -> None:
+        curs.execute(self.notify_statement)
+
     def _insert_stored_events(
         self,
         curs: Cursor[DictRow],
@@ -94,7 +107,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         # A use case's own statement (intake's registration number), under the same lock.
         with_events.run_pending(curs, self.datastore.schema)
         curs.execute(
-            self.insert_event_arrays_statement,
+            self.insert_event_arrays_bytes,
             (
                 [e.originator_id for e in stored_events],
                 [e.originator_version for e in stored_events],
@@ -105,7 +118,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         # The chain's head is read in the same pipeline (after the table lock, so no other
         # writer moves it): one round trip for lock, insert and head instead of two.
         head = curs.connection.cursor()
-        head.execute(self.select_head_statement, prepare=True)
+        head.execute(self.select_head_bytes, prepare=True)
         self._head.cursor = head
 
     def _fetch_ids_after_insert_events(
@@ -136,7 +149,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             leaves.append(leaf)
             heads.append(head)
         curs.execute(
-            self.insert_audit_statement, (sequences, list(notification_ids), leaves, heads)
+            self.insert_audit_bytes, (sequences, list(notification_ids), leaves, heads)
         )
         idempotency.write_claim(curs, self.datastore.schema)
         return notification_ids

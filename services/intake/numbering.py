@@ -59,7 +59,9 @@ class NumberBook:
         # None: an in-memory store, where every number comes from the side store.
         self.schema = schema
         # The store's connections do not search the schema: the table is named in full.
-        self.take_next = SQL(TAKE_NEXT).format(Identifier(schema or "", "registration_counter"))
+        self.take_next = (
+            SQL(TAKE_NEXT).format(Identifier(schema or "", "registration_counter")).as_bytes()
+        )
         self._last: dict[YearKey, int] = {}
         self._lock = threading.Lock()
 
