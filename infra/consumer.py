@@ -15,6 +15,9 @@ are applied and the failure names the one record that fails.
 A record the handler cannot apply (an unknown schema version, a handler error that is
 not a transient database or broker fault) goes to the dead letters, and the consumer goes
 on; an administrator's retry re-applies it under a tracking row of its own.
+
+A consumer with a doorbell (infra/doorbell.py, as `consumer_worker` makes them) sleeps
+when it has read everything the relay rang about, instead of polling the broker.
 """
 
 from __future__ import annotations
@@ -148,6 +151,7 @@ class Consumer:
                 delay = 0.5
             except Exception:
                 log.exception("consumer %s failed; reconnecting in %.1f s", self.name, delay)
+                self._flowing = True  # look again after the pause, not after the next ring
                 self.close()
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)

@@ -49,4 +49,12 @@ def test_bench_memory_after_20000_registrations(platform, database_admin_url):
         f"   (before {before:.1f} MiB; {rate:.1f} reg/s; idle after {idle:.2f} % of a core)"
         f"  {load()}"
     )
+    database = set(postgres_processes(database_admin_url))
+    names = {child.pid: name for name, child in platform.children.items()}
+    share: dict[str, float] = {}
+    for pid in pids:
+        name = names.get(pid, "postgres" if pid in database else "broker")
+        share[name] = share.get(name, 0.0) + pss_mib([pid])
+    print("[bench] PSS by process (MiB): "
+          + ", ".join(f"{name} {mib:.1f}" for name, mib in sorted(share.items())))
     assert after > 0

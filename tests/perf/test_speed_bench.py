@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import os
 import statistics
 import threading
@@ -133,10 +134,14 @@ async def rest_rate(base: str, token: str, clients: int, per_client: int) -> flo
 # -- register to visible in statistics -------------------------------------------------
 
 
-def visible_latencies(platform: Any, token: str) -> list[float]:
-    """Milliseconds from sending each registration to its row in the stats read model."""
+def visible_latencies(platform: Any, token: str) -> dict[str, list[float]]:
+    """Milliseconds from sending each registration to its row in the stats read model
+    ("visible"), and on the way: to intake's answer ("answered") and to the relay's send
+    to the broker ("published", the record's timestamp)."""
     settings = platform.settings
     sent: dict[str, float] = {}
+    sent_wall: dict[str, float] = {}
+    answered: dict[str, float] = {}
     seen: dict[str, float] = {}
     done = threading.Event()
 
@@ -169,15 +174,49 @@ def visible_latencies(platform: Any, token: str) -> list[float]:
             pause = at - time.perf_counter()
             if pause > 0:
                 time.sleep(pause)
-            began = time.perf_counter()
+            began, began_wall = time.perf_counter(), time.time()
             response = client.post("/petitions", json=fields(i))
             assert response.status_code == 201, response.text
-            sent[response.json()["case_id"]] = began
+            case_id = response.json()["case_id"]
+            answered[case_id] = time.perf_counter() - began
+            sent[case_id], sent_wall[case_id] = began, began_wall
     deadline = time.perf_counter() + 30
     done.set()
     watcher.join()
     assert len(seen) == len(sent), f"{len(sent) - len(seen)} never became visible"
-    return [(seen[c] - sent[c]) * 1000 for c in sent]
+    published = publish_times(settings)
+    return {
+        "visible": [(seen[c] - sent[c]) * 1000 for c in sent],
+        "answered": [answered[c] * 1000 for c in sent],
+        "published": [(published[c] - sent_wall[c]) * 1000 for c in sent if c in published],
+    }
+
+
+def publish_times(settings: Any) -> dict[str, float]:
+    """When intake's relay sent each case's first event to the broker (record timestamps)."""
+    from kafka import KafkaConsumer, TopicPartition
+
+    topic = settings.topic_of("intake")
+    consumer = KafkaConsumer(
+        bootstrap_servers=settings.kafka_bootstrap_servers, enable_auto_commit=False
+    )
+    try:
+        parts = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        consumer.assign(parts)
+        consumer.seek_to_beginning()
+        ends = consumer.end_offsets(parts)
+        found: dict[str, float] = {}
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(
+            consumer.position(tp) < end for tp, end in ends.items()
+        ):
+            for records in consumer.poll(timeout_ms=500).values():
+                for record in records:
+                    case_id = json.loads(record.value)["case_id"]
+                    found.setdefault(case_id, record.timestamp / 1000)
+        return found
+    finally:
+        consumer.close()
 
 
 # -- routing GET of a long and a short case ------------------------------------------------
@@ -272,7 +311,7 @@ def load() -> str:
 
 
 @pytest.mark.integration
-def test_bench_issue_15(platform, database_url, database_owner_url):
+def test_bench_issue_15(platform, database_url, database_owner_url, database_admin_url):
     settings = platform.settings
     token = service_token(settings)
 
@@ -288,12 +327,22 @@ def test_bench_issue_15(platform, database_url, database_owner_url):
            f"bare eventsourcing save x{CLIENTS} threads; target >= 0.50;"
            f" intake CPU {intake_ms:.1f} ms/registration; {load()}")
 
-    latencies = visible_latencies(platform, token)
+    pids = descendants(os.getpid()) + postgres_processes(database_admin_url)
+    cpu_before = total_cpu(pids)
+    hops = visible_latencies(platform, token)
+    cpu_each = (total_cpu(pids) - cpu_before) / VISIBLE_RUNS * 1000
+    latencies = hops["visible"]
     print(
         f"\n[bench] register-to-visible @{RATE:.0f}/s  p50 {pct(latencies, 50):7.1f} ms"
         f"  p99 {pct(latencies, 99):7.1f} ms   target p99 150.0 ms"
         f"   ratio {pct(latencies, 99) / 150:6.2f}  {load()}"
     )
+    for hop in ("answered", "published"):
+        print(
+            f"[bench]   sent -> {hop:<9} p50 {pct(hops[hop], 50):7.1f} ms"
+            f"  p99 {pct(hops[hop], 99):7.1f} ms"
+        )
+    print(f"[bench]   CPU of the platform (every process) per registration: {cpu_each:.1f} ms")
 
     # Written as the routing service writes (snapshots included), read through its REST.
     routing = RoutingApplication(
