@@ -24,6 +24,7 @@ from opentelemetry import propagate
 from yarl import URL
 
 from domain.errors import DomainError
+from infra.telemetry import tracing_on
 
 # Enough connections for the gateway's concurrent users; idle ones are kept for reuse, but
 # dropped before uvicorn closes them on its side (5 s), so a reused one is never half-dead.
@@ -111,7 +112,10 @@ class ServiceClient:
         headers: dict[str, str] = dict(kwargs.pop("headers", {}) or {})
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        propagate.inject(headers)
+        # Without a span recorder there is no trace context to pass on (and no baggage):
+        # the propagators would only look for one, on every call.
+        if tracing_on():
+            propagate.inject(headers)
         if self._json_over_aiohttp and kwargs.keys() <= {"json", "params"}:
             status, body = await self._send_json(method, url, headers, **kwargs)
         else:
