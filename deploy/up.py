@@ -220,6 +220,7 @@ class Platform:
                 list(dict.fromkeys(PROCESSES[split_name(name)[0]] for name in self.names)),
                 env,
                 self.log_dir / f"{FORKSERVER}.log",
+                on_unusable=self._fork_server_unusable,
             )
             names = [FORKSERVER, *names]
         self.supervisor = Supervisor(
@@ -265,6 +266,11 @@ class Platform:
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
             preexec_fn=_die_with_parent,
         )
+
+    def _fork_server_unusable(self, why: str) -> None:
+        """Every child is spawned from now on; the fork server is not started again."""
+        if self.supervisor is not None:
+            self.supervisor.retire(FORKSERVER, why)
 
     def servers_state(self) -> dict[str, object]:
         """What the state file says about the embedded servers and the namespace."""
