@@ -35,7 +35,7 @@ import sys
 import threading
 import time
 import traceback
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
@@ -136,8 +136,17 @@ def _exists(pid: int) -> bool:
 class ForkServer:
     """`baton up`'s end: starts the server process and asks it for children."""
 
-    def __init__(self, modules: Sequence[str], env: Mapping[str, str], log_path: Path) -> None:
+    def __init__(
+        self,
+        modules: Sequence[str],
+        env: Mapping[str, str],
+        log_path: Path,
+        on_unusable: Callable[[str], None] | None = None,
+    ) -> None:
         self.modules = list(modules)
+        # Told why, when the server cannot serve at all (its imports started a thread).
+        self.on_unusable = on_unusable
+        self.unusable: str | None = None
         self.env = dict(env)
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
@@ -184,8 +193,13 @@ class ForkServer:
             line = reader.readline()
         except (OSError, ValueError):
             return
-        if line and "ready" in json.loads(line):
+        said = json.loads(line) if line else {}
+        if "ready" in said:
             self.ready.set()
+        elif "unusable" in said:
+            self.unusable = str(said["unusable"])
+            if self.on_unusable is not None:
+                self.on_unusable(self.unusable)
 
     def spawn(
         self, name: str, module: str, env: Mapping[str, str], log_path: Path, wait: float = 0.0
@@ -243,13 +257,19 @@ def serve(fd: int, modules: Sequence[str]) -> int:
     started = time.monotonic()
     for module in modules:
         importlib.import_module(module)
-    if threading.active_count() != 1:
-        print(f"fork server: imports started threads {threading.enumerate()}", flush=True)
-        return 3  # a thread does not survive a fork; `baton up` spawns instead
-    gc.freeze()
-    owner = os.getppid()
     sock = socket.socket(fileno=fd)
     reader, writer = sock.makefile("rb"), sock.makefile("wb")
+    if threading.active_count() != 1:
+        # A thread does not survive a fork (and a lock it holds stays held): `baton up`
+        # stops restarting the fork server and spawns every child instead.
+        names = ", ".join(thread.name for thread in threading.enumerate())
+        print(f"fork server: the imports started threads ({names})", flush=True)
+        writer.write(json.dumps({"unusable": f"imports started threads: {names}"}).encode())
+        writer.write(b"\n")
+        writer.flush()
+        return 3
+    gc.freeze()
+    owner = os.getppid()
     print(
         f"fork server: imported {len(modules)} modules in {time.monotonic() - started:.1f} s",
         flush=True,

@@ -77,12 +77,14 @@ class Child:
     restart_at: float | None = None
     last_exit: str | None = None
     last_exit_at: str | None = None
+    retired: bool = False  # never restarted again (see Supervisor.retire)
 
     def state(self) -> dict[str, Any]:
         running = self.process is not None and self.process.poll() is None
+        idle = "retired" if self.retired else "restarting"
         return {
             "pid": self.process.pid if running and self.process else None,
-            "state": "running" if running else "restarting",
+            "state": "running" if running else idle,
             "started_at": self.started_at,
             "restarts": self.restarts,
             "last_exit": self.last_exit,
@@ -145,6 +147,9 @@ class Supervisor:
             if self._stop.is_set():
                 return
             for child in self.children.values():
+                if child.retired:
+                    changed |= self._note_exit_of_retired(child)
+                    continue
                 at = time.monotonic() if now is None else now
                 if child.restart_at is None and child.process is not None:
                     returncode = child.process.poll()
@@ -159,6 +164,24 @@ class Supervisor:
                     changed = True
         if changed:
             self.write_state()
+
+    def retire(self, name: str, why: str) -> None:
+        """Never restart `name` again: it cannot work (the fork server whose imports
+        started a thread); it may still be running or dying."""
+        with self._lock:
+            child = self.children[name]
+            child.retired = True
+            child.restart_at = None
+        self._say(name, f"retired, not restarted again: {why}")
+        self.write_state()
+
+    def _note_exit_of_retired(self, child: Child) -> bool:
+        if child.process is None or (returncode := child.process.poll()) is None:
+            return False
+        child.process = None
+        child.last_exit = describe_exit(returncode)
+        child.last_exit_at = datetime.now(UTC).isoformat(timespec="seconds")
+        return True
 
     def _died(self, child: Child, returncode: int, now: float) -> None:
         uptime = now - child.started

@@ -124,6 +124,8 @@ class Platform:
         self.supervisor: Supervisor | None = None
         self._logs: dict[str, IO[bytes]] = {}
         self.forkserver: ForkServer | None = None
+        self._early_forkserver: subprocess.Popen[bytes] | None = None
+        self._subreaper = False
         self._fork_wait = 0.0
         self.demo_users: list[str] = []
         self.env: dict[str, str] = {}
@@ -203,6 +205,16 @@ class Platform:
 
     def start(self, timeout: float = 60.0) -> Platform:
         self.log_dir.mkdir(parents=True, exist_ok=True)
+        # The fork server imports while the servers start, the roles are declared and the
+        # identity prepared: the first children are forked sooner.
+        self._start_fork_server()
+        try:
+            return self._start(timeout)
+        except BaseException:
+            self._stop_early_fork_server()
+            raise
+
+    def _start(self, timeout: float) -> Platform:
         env = {
             # The gateway calls intake from this host and forwards the caller's address,
             # so intake's progress rate limit keys on the real client (see IntakeSettings).
@@ -215,16 +227,18 @@ class Platform:
         self.env = env
         self.prepare_identity(env)
         names = self.names
-        if self.base_env.get(FORKSERVER_ENV, "1") != "0" and set_subreaper():
-            self.forkserver = ForkServer(
-                list(dict.fromkeys(PROCESSES[split_name(name)[0]] for name in self.names)),
-                env,
-                self.log_dir / f"{FORKSERVER}.log",
-            )
+        # Only now: the embedded PostgreSQL's daemon must not become our child.
+        if self.forkserver is not None and set_subreaper():
+            self._subreaper = True
             names = [FORKSERVER, *names]
+        else:
+            self._stop_early_fork_server()
+            self.forkserver = None
         self.supervisor = Supervisor(
             names, self.spawn, self.data_dir, self.log_dir, extra=self.servers_state
         )
+        if self.forkserver is not None and self.forkserver.unusable:
+            self.supervisor.retire(FORKSERVER, self.forkserver.unusable)
         # The first start waits for the fork server's imports (once for every child,
         # instead of once in each); a restart never waits, it spawns instead.
         self._fork_wait = timeout
@@ -237,11 +251,30 @@ class Platform:
         self.load_demo_history()
         return self
 
+    def _start_fork_server(self) -> None:
+        if self.base_env.get(FORKSERVER_ENV, "1") == "0":
+            return
+        self.forkserver = ForkServer(
+            list(dict.fromkeys(PROCESSES[split_name(name)[0]] for name in self.names)),
+            # Its imports read no settings; each child gets its own environment.
+            {**self.base_env, "PYTHONUNBUFFERED": "1"},
+            self.log_dir / f"{FORKSERVER}.log",
+            on_unusable=self._fork_server_unusable,
+        )
+        self._early_forkserver = self.forkserver.start()
+
+    def _stop_early_fork_server(self) -> None:
+        early, self._early_forkserver = self._early_forkserver, None
+        if early is not None and early.poll() is None:
+            early.kill()
+            early.wait()
+
     def spawn(self, name: str) -> Process:
         """Start one child process (first start and every restart): forked by the fork
         server when it is ready, else a new interpreter."""
         if name == FORKSERVER and self.forkserver is not None:
-            return self.forkserver.start()
+            early, self._early_forkserver = self._early_forkserver, None
+            return early if early is not None else self.forkserver.start()
         service, _ = split_name(name)
         if self.forkserver is not None:
             forked = self.forkserver.spawn(
@@ -265,6 +298,11 @@ class Platform:
             start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
             preexec_fn=_die_with_parent,
         )
+
+    def _fork_server_unusable(self, why: str) -> None:
+        """Every child is spawned from now on; the fork server is not started again."""
+        if self.supervisor is not None:
+            self.supervisor.retire(FORKSERVER, why)
 
     def servers_state(self) -> dict[str, object]:
         """What the state file says about the embedded servers and the namespace."""
@@ -327,10 +365,13 @@ class Platform:
         if self.supervisor is not None:
             self.supervisor.stop_all(timeout)
             self.supervisor = None
+        self._stop_early_fork_server()
         if self.forkserver is not None:
             self.forkserver.close()
             self.forkserver = None
+        if self._subreaper:
             set_subreaper(False)
+            self._subreaper = False
         if self.broker is not None:
             self.broker.stop()
         if self.postgres is not None:

@@ -72,3 +72,24 @@ def test_a_killed_child_is_restarted_with_growing_waits_and_logged(tmp_path: Pat
         c.process is None or c.process.poll() is not None for c in supervisor.children.values()
     )
     assert not (tmp_path / "run" / "processes.json").exists()
+
+
+def test_a_retired_child_is_never_restarted(tmp_path: Path) -> None:
+    supervisor = Supervisor(["a"], _sleeper, tmp_path, tmp_path)
+    supervisor.start_all()
+    try:
+        first = supervisor.children["a"].process
+        assert first is not None
+        supervisor.retire("a", "cannot work")
+        os.kill(first.pid, signal.SIGKILL)
+        first.wait(5)
+        now = time.monotonic()
+        supervisor.check(now)
+        supervisor.check(now + 30)
+        assert supervisor.children["a"].process is None  # not started again
+        state = json.loads((tmp_path / "run" / "processes.json").read_text())
+        assert state["processes"]["a"]["state"] == "retired"
+        assert state["processes"]["a"]["last_exit"] == "signal SIGKILL"
+        assert "a retired, not restarted again: cannot work" in (tmp_path / "a.log").read_text()
+    finally:
+        supervisor.stop_all(timeout=5)

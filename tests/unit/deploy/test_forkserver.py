@@ -84,3 +84,22 @@ def test_a_restarted_server_forks_again(server: ForkServer, tmp_path: Path) -> N
     assert _told(tmp_path / "again.log")["argv"][1:] == ["again"]
     child.kill()
     assert child.wait(10) == -signal.SIGKILL
+
+
+def test_imports_that_start_a_thread_make_the_server_unusable(tmp_path: Path) -> None:
+    """A thread does not survive a fork: the server says so and stops; nothing is forked."""
+    told: list[str] = []
+    server = ForkServer(
+        ["tests.unit.deploy.threaded_import"], dict(os.environ), tmp_path / "fs.log", told.append
+    )
+    process = server.start()
+    try:
+        assert process.wait(60) == 3
+        deadline = time.monotonic() + 10
+        while not told and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert told == ["imports started threads: MainThread, started-on-import"]
+        assert server.unusable == told[0]
+        assert server.spawn("x", MODULE, dict(os.environ), tmp_path / "x.log", wait=5) is None
+    finally:
+        server.close()
