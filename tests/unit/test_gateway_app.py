@@ -183,7 +183,7 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
         pid = 4242
 
         def __init__(self, args, env, **kwargs):
-            started[args[-1]] = env
+            started[args[2]] = env  # python -m <module> <name>
 
         def poll(self):
             return None
@@ -197,7 +197,8 @@ def test_up_trusts_the_gateway_as_intakes_proxy(tmp_path, monkeypatch):
             kafka_bootstrap_servers="127.0.0.1:1",
             baton_demo_history=False,
         ),
-        env={},
+        # Spawned, not forked: the stand-in Popen records each child's environment.
+        env={"BATON_UP_FORKSERVER": "0"},
     )
     monkeypatch.setattr(subprocess, "Popen", Child)
     monkeypatch.setattr(platform, "wait_healthy", lambda timeout: None)
