@@ -132,11 +132,20 @@ def write_claim(curs: Cursor[Any], schema: str) -> None:
     if pending is None or pending.written or pending.schema != schema:
         return
     claim = pending.claim
+    # Not marked written here: the library retries an insert whose transaction failed (a
+    # lost connection, a lock timeout), and the retry must carry the claim again.
     curs.execute(
         f'INSERT INTO "{schema}".{TABLE} (actor, key, fingerprint) VALUES (%s, %s, %s)',
         (claim.actor, claim.key, claim.fingerprint),
     )
-    pending.written = True
+
+
+def claim_stored(schema: str) -> None:
+    """Called by the recorder once an insert into `schema`'s store has committed: the
+    pending claim went with it, and the use case's later saves must not write it again."""
+    pending = _PENDING.get()
+    if pending is not None and pending.schema == schema:
+        pending.written = True
 
 
 class IdempotencyStore(Protocol):

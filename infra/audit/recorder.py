@@ -91,6 +91,15 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         self.insert_audit_bytes = self.insert_audit_statement.as_bytes()
         self.select_head_bytes = self.select_head_statement.as_bytes()
 
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """The library's insert, retries included; then the idempotency claim counts as
+        stored (it is written in every try, and only a committed one carries it)."""
+        notification_ids = super().insert_events(stored_events, **kwargs)
+        idempotency.claim_stored(self.datastore.schema)
+        return notification_ids
+
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)
 

@@ -61,3 +61,31 @@ def test_memory_store_replays_refuses_reuse_and_runs_concurrent_duplicates_once(
         store.run(Claim("clerk", "k", "f2"), work)
     assert reused.value.code == "idempotency_key_reused"
     assert store.run(Claim("other", "k", "f2"), work) == ({"n": 2}, False)
+
+
+def test_a_retried_insert_carries_the_claim_again_until_one_commits() -> None:
+    """The library retries an insert whose transaction failed; each try must write the
+    claim, and only after one committed do the use case's later saves leave it out."""
+    from infra import idempotency
+
+    class Recording:
+        def __init__(self) -> None:
+            self.statements: list[tuple[str, tuple[str, ...]]] = []
+
+        def execute(self, statement: str, params: tuple[str, ...]) -> None:
+            self.statements.append((statement, params))
+
+    claim = Claim("clerk", "key-1", "print")
+    token = idempotency._PENDING.set(idempotency._Pending("intake", claim))
+    try:
+        first_try, retry, later_save = Recording(), Recording(), Recording()
+        idempotency.write_claim(first_try, "intake")  # type: ignore[arg-type]
+        idempotency.write_claim(retry, "intake")  # type: ignore[arg-type]
+        idempotency.claim_stored("routing")  # another store's commit
+        idempotency.claim_stored("intake")
+        idempotency.write_claim(later_save, "intake")  # type: ignore[arg-type]
+    finally:
+        idempotency._PENDING.reset(token)
+    assert [p for _, p in first_try.statements] == [("clerk", "key-1", "print")]
+    assert [p for _, p in retry.statements] == [("clerk", "key-1", "print")]
+    assert later_save.statements == []
