@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
@@ -58,10 +60,14 @@ class BulkWriter:
             "COPY {} (sequence, notification_id, leaf, head) FROM STDIN (FORMAT BINARY)"
         ).format(audit)
 
+    # As the library's recorder retries its inserts: a dropped connection or a lock not
+    # granted in time leaves nothing written, and the batch is tried again.
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def write(self, rows: Sequence[Row]) -> list[int]:
         """Store these events in one transaction; their notification ids, in order.
 
-        A version stored already raises psycopg's `UniqueViolation` and nothing is written.
+        A version stored already raises eventsourcing's `IntegrityError` and nothing is
+        written.
         What does not depend on the ids or the chain's head (the rows' bytes, their leaf
         hashes) is made before the lock is taken, so the store is held only to write.
         """

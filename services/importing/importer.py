@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from psycopg.errors import UniqueViolation
+from eventsourcing.persistence import IntegrityError
 from psycopg.sql import SQL, Identifier
 
 from domain.errors import DomainError, InvalidInput
@@ -318,7 +318,7 @@ class _Run:
         try:
             self.importer.routing_writer.write(routing)
             self.importer.intake_writer.write(batch.intake)
-        except UniqueViolation:
+        except IntegrityError:  # another import stored one of these cases first
             ids = [str(case_id) for case_id in batch.opened[:1] or batch.cases[:1]]
             raise concurrent_update(ids[0] if ids else None, cases=ids) from None
         self.progress(len(batch.reports))

@@ -14,9 +14,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from eventsourcing.persistence import IntegrityError
 
 from deploy.audit_cli import verify
 from deploy.import_cli import import_file, open_importer
+from domain.errors import Conflict
 from domain.guards import CHINA_TZ
 from domain.handling import Handling
 from domain.petition import Petition, ReporterIdentity
@@ -278,3 +280,33 @@ def test_a_run_cut_between_the_two_stores_resumes_without_doubling_a_handling(
     assert handling.conclusion is not None and len(handling.repeats) == 2
     assert importer.intake.repository.get(first).stage == "concluded"
     assert verify(settings, None, None, quiet=True) == 0
+
+
+def test_a_batch_holding_a_stored_version_writes_nothing_and_is_a_conflict(
+    importer: Importer, settings: Settings, database_url: str,
+) -> None:
+    """The bulk writer's batch is one transaction: a version already stored (another
+    import got there first) refuses the whole batch, its ids and audit rows included."""
+    case_id = uuid.uuid4()
+    topic = "domain.petition.aggregate:Petition.Registered"
+    writer = importer.intake_writer
+    first = writer.write([(case_id, 1, topic, b'{"n":1}')])
+    assert len(first) == 1
+    with pytest.raises(IntegrityError):
+        writer.write([(uuid.uuid4(), 1, topic, b'{"n":2}'), (case_id, 1, topic, b'{"n":3}')])
+    assert event_counts(database_url, settings.schema_of("intake"), "intakeapplication") == (1, 1)
+    second = writer.write([(case_id, 2, topic, b'{"n":4}')])
+    assert second[0] > first[0]
+    assert verify(settings, ["intake"], None, quiet=True) == 0
+
+    # The importer turns it into the platform's conflict, naming the case.
+    organ_line = json.dumps(line("C-1", {"outcome": "diverted", "department": "人社局"}))
+    clash = case_id_of(COUNTY, "C-1")
+    writer.write([(clash, 1, topic, b'{"n":5}')])  # stored between the check and the write
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(Importer, "catch_up_index", lambda self: None)
+        patched.setattr("services.importing.importer._Run.existing",
+                        staticmethod(lambda app, ids: set()))
+        with pytest.raises(Conflict) as refused:
+            importer.run([organ_line])
+    assert refused.value.code == "concurrent_update"
