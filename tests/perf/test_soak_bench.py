@@ -55,6 +55,8 @@ def test_bench_memory_after_20000_registrations(platform, database_admin_url):
     for pid in pids:
         name = names.get(pid, "postgres" if pid in database else "broker")
         share[name] = share.get(name, 0.0) + pss_mib([pid])
-    print("[bench] PSS by process (MiB): "
-          + ", ".join(f"{name} {mib:.1f}" for name, mib in sorted(share.items())))
+    print(
+        "[bench] PSS by process (MiB): "
+        + ", ".join(f"{name} {mib:.1f}" for name, mib in sorted(share.items()))
+    )
     assert after > 0
