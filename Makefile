@@ -61,7 +61,8 @@ test-e2e: venv web
 	$(BIN)/python -m pytest tests/e2e
 
 # Thousands of cases while processes are killed and the broker and PostgreSQL restart;
-# CHAOS_CASES, CHAOS_KILLS... size it (tests/chaos/test_chaos.py). Figures: var/chaos-figures.json.
+# CHAOS_CASES, CHAOS_KILLS... size it, CHAOS_REPLICAS=2 runs two replicas of each consumer
+# (tests/chaos/test_chaos.py). Figures: var/chaos-figures.json.
 chaos: venv web
 	$(BIN)/python -m pytest tests/chaos -p no:cacheprovider -s
 

@@ -56,8 +56,11 @@ def test_the_platform_loses_nothing_through_crashes_and_restarts(tmp_path: Path)
     rng = random.Random(SEED)
     extra = {"BATON_UP_REPLICAS": str(REPLICAS)} if REPLICAS > 1 else {}
     platform = BatonUp(tmp_path, extra_env=extra).start()
-    running = sorted(platform.pids())
-    assert set(process_names(REPLICAS)) <= set(running), running
+    expected = set(process_names(REPLICAS))
+    deadline = time.monotonic() + 120  # a child may still be (re)starting when it says up
+    while not expected <= set(running := sorted(platform.pids())):
+        assert time.monotonic() < deadline, running
+        time.sleep(0.5)
     figures: dict[str, object] = {
         "cases": CASES,
         "clients": CLIENTS,
