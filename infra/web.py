@@ -8,7 +8,10 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+import psycopg
 from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -173,6 +176,32 @@ def create_service_app(
         # Another writer stored the same aggregate version first: the same 409 in every
         # service, whether or not its application caught the error itself.
         return domain_error(request, concurrent_update())
+
+    # A database that restarts or cannot be reached under a request (AdminShutdown, a
+    # broken pooled connection, a pool timeout): coded and retryable, never a bare 500.
+    # Nothing half-written: the transaction that met it was rolled back.
+    def database_unavailable(request: Request, exc: Exception) -> JSONResponse:
+        log.warning(
+            "%s: database unavailable on %s %s: %s",
+            service,
+            request.method,
+            request.url.path,
+            type(exc).__name__,
+        )
+        return error_json(
+            503,
+            "database_unavailable",
+            "数据库暂时不可用，请稍后重试",
+            "The database is unavailable for a moment; try again",
+        )
+
+    for unavailable in (
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        StoreOperationalError,
+        StoreInterfaceError,
+    ):
+        app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -137,3 +137,27 @@ def test_a_worker_that_dies_is_started_again_until_the_process_stops() -> None:
     finally:
         workers.join()
     assert len(calls) == 2
+
+
+def test_a_database_gone_under_a_request_is_a_coded_503():
+    import psycopg
+    from eventsourcing.persistence import OperationalError
+
+    app = create_service_app("demo")
+    raised = {
+        "shutdown": psycopg.errors.AdminShutdown("terminating connection"),
+        "broken": psycopg.InterfaceError("the connection is closed"),
+        "store": OperationalError("server closed the connection unexpectedly"),
+    }
+
+    @app.post("/db/{kind}")
+    def database(kind: str) -> None:
+        raise raised[kind]
+
+    client = TestClient(app, raise_server_exceptions=False)
+    for kind in raised:
+        response = client.post(f"/db/{kind}")
+        assert response.status_code == 503, kind
+        error = response.json()["error"]
+        assert error["code"] == "database_unavailable"
+        assert error["message_zh"] and error["message_en"]
