@@ -14,13 +14,14 @@ from pathlib import Path
 from deploy.supervisor import MAX_DELAY, Supervisor, describe_exit, next_delay
 
 
-def test_backoff_doubles_to_ten_seconds_and_resets_after_a_healthy_minute() -> None:
+def test_backoff_doubles_to_ten_seconds_and_resets_after_ten_healthy_seconds() -> None:
     delays = [0.5]
     for _ in range(8):
         delays.append(next_delay(delays[-1], uptime=1.0))
     assert delays[:6] == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0]
     assert max(delays) == MAX_DELAY
-    assert next_delay(10.0, uptime=60.0) == 0.5
+    assert next_delay(10.0, uptime=10.0) == 0.5
+    assert next_delay(4.0, uptime=9.0) == 8.0
 
 
 def test_exits_are_described_by_code_or_signal() -> None:
