@@ -35,7 +35,13 @@ def settle(client: StaffClient, case_id: str, check: Callable[[dict], bool]) -> 
     deadline = time.monotonic() + 60
     last = None
     while time.monotonic() < deadline:
-        case = ok(client.post(CASE, id=case_id))["case"]
+        body = client.post(CASE, id=case_id)
+        codes = [e.get("extensions", {}).get("code") for e in body.get("errors") or []]
+        if codes == ["petition_unknown"]:
+            # A receiving office sees the case once intake has heard of the hand-over.
+            time.sleep(0.2)
+            continue
+        case = ok(body)["case"]
         if check(case) and case == last:
             return case
         last = case
