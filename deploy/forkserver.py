@@ -39,6 +39,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from deploy.supervisor import pid_alive
+
 log = logging.getLogger(__name__)
 
 PR_SET_PDEATHSIG = 1
@@ -96,7 +98,7 @@ class Forked:
                 try:
                     pid, status = os.waitpid(self.pid, os.WNOHANG)
                 except ChildProcessError:  # not ours after all: alive or not, by signal 0
-                    if not _exists(self.pid):
+                    if not pid_alive(self.pid):
                         self.returncode = 255
                 else:
                     if pid:
@@ -121,16 +123,6 @@ class Forked:
 
     def kill(self) -> None:
         self.send_signal(signal.SIGKILL)
-
-
-def _exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class ForkServer:

@@ -9,7 +9,6 @@ committed, which it commits only after the database transaction of its effects.
 from __future__ import annotations
 
 import json
-import os
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 import psycopg
 from psycopg import sql
 
-from deploy.supervisor import STATE_FILE
+from deploy.supervisor import STATE_FILE, pid_alive
 from infra.audit.platform import latest_checkpoint, quarantine_summary
 from infra.audit.verify import audited_tables
 from infra.deadletter import STATUSES
@@ -40,18 +39,6 @@ def consumers() -> list[tuple[str, str, str]]:
     ]
 
 
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def processes(data_dir: Path) -> dict[str, Any]:
     """The supervisor's state file, with uptimes; empty when `baton up` is not running."""
     path = data_dir / STATE_FILE
@@ -63,16 +50,16 @@ def processes(data_dir: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     replicas = state.get("replicas", {})
     for name, child in state.get("processes", {}).items():
-        up = _alive(child.get("pid"))
+        up = pid_alive(child.get("pid"))
         started = child.get("started_at")
         uptime = (now - datetime.fromisoformat(started)).total_seconds() if up and started else 0
         out[name] = {**child, "alive": up, "uptime_seconds": round(uptime, 1)}
         if name in replicas:
             out[name]["replica"] = replicas[name]
     if state.get("broker_pid"):
-        out["broker"] = {"pid": state["broker_pid"], "alive": _alive(state["broker_pid"])}
+        out["broker"] = {"pid": state["broker_pid"], "alive": pid_alive(state["broker_pid"])}
     return {
-        "running": _alive(state.get("supervisor_pid")),
+        "running": pid_alive(state.get("supervisor_pid")),
         "supervisor_pid": state.get("supervisor_pid"),
         "processes": out,
         "namespace": state.get("namespace", ""),

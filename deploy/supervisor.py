@@ -59,6 +59,19 @@ def describe_exit(returncode: int) -> str:
     return f"exit code {returncode}"
 
 
+def pid_alive(pid: int | None) -> bool:
+    """Whether a process with this id exists (one of another user counts)."""
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def next_delay(delay: float, uptime: float) -> float:
     """The wait before the next restart, given the last wait and how long the child ran."""
     if uptime >= HEALTHY_AFTER:
