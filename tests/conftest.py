@@ -18,6 +18,8 @@ from hypothesis import settings
 
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
+from .platforms import running_platform
+
 REPO = Path(__file__).resolve().parent.parent
 
 # Property tests check properties, not speed: a loaded CI machine must not fail them on
@@ -112,32 +114,15 @@ def platform(
     It gets its own schemas and topics (a namespace) and free ports, so it shares the
     session's database and broker with the other tests without seeing their data.
     """
-    from deploy.up import PROCESSES, Platform
-    from infra.settings import Settings
-
-    ports = {f"{name}_port": free_port() for name in PROCESSES}
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        baton_data_dir=tmp_path_factory.mktemp("platform"),
-        baton_namespace=f"p{uuid.uuid4().hex[:6]}_",
-        baton_demo_history=False,  # tests start empty: no demo history (keeps them fast)
-        **ports,
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "BATON_NAMESPACE": settings.baton_namespace,
-        "AUDIT_CHECKPOINT_SECONDS": "1",  # checkpoints soon enough for the audit tests
-        "BATON_DEMO_HISTORY": "0",
-        **{key.upper(): str(value) for key, value in ports.items()},
-    }
-    running = Platform(settings, env=env).start(timeout=90)
-    try:
+    with running_platform(
+        database_url,
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("platform"),
+        "p",
+        # checkpoints soon enough for the audit tests
+        env={"AUDIT_CHECKPOINT_SECONDS": "1"},
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 DEMO_PASSWORD = "baton-demo-2026"  # deploy/data/users.yaml

@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -22,6 +21,7 @@ from infra.auth import signing_key
 from infra.reference_data import load_org_tree
 
 from ..integration.platform.logged_in import DEMO_PASSWORD, LOGIN
+from ..platforms import running_platform
 
 CLIENTS = 16
 PER_CLIENT = 20
@@ -161,33 +161,14 @@ def quiet_platform(database_url: str, kafka_bootstrap: str, tmp_path_factory) ->
     The shared test platform signs a checkpoint every second (so the audit tests need not
     wait), and every process's witness checks them all: a cost by the second that a slower
     run pays more of per registration. Production checkpoints once a minute."""
-    from deploy.up import PROCESSES, Platform
-    from infra.embedded import free_port
-    from infra.settings import Settings
-
-    ports = {f"{name}_port": free_port() for name in PROCESSES}
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        baton_data_dir=tmp_path_factory.mktemp("bench-platform"),
-        baton_namespace=f"b{uuid.uuid4().hex[:6]}_",
-        baton_demo_history=False,
-        **ports,
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "BATON_NAMESPACE": settings.baton_namespace,
-        "BATON_DEMO_HISTORY": "0",
-        **{key.upper(): str(value) for key, value in ports.items()},
-    }
-    env.pop("AUDIT_CHECKPOINT_SECONDS", None)
-    running = Platform(settings, env=env).start(timeout=90)
-    try:
+    with running_platform(
+        database_url,
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("bench-platform"),
+        "b",
+        without=("AUDIT_CHECKPOINT_SECONDS",),
+    ) as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.mark.integration

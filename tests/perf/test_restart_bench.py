@@ -9,16 +9,14 @@ from __future__ import annotations
 import os
 import signal
 import time
-import uuid
 from pathlib import Path
 
 import httpx
 import pytest
 
 from deploy.up import PROCESSES, Platform
-from infra.embedded import free_port
-from infra.settings import Settings
 
+from ..platforms import platform_of_its_own
 from .test_speed_bench import descendants, load, pss_mib
 
 ROUNDS = int(os.environ.get("BATON_BENCH_RESTART_ROUNDS", "2"))
@@ -27,26 +25,13 @@ REPLICAS = os.environ.get("BATON_BENCH_RESTART_REPLICAS", "1")
 
 
 def _platform(database_url: str, bootstrap: str, data_dir: Path, forkserver: bool) -> Platform:
-    ports = {f"{name}_port": free_port() for name in PROCESSES}
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=bootstrap,
-        baton_data_dir=data_dir,
-        baton_namespace=f"b{uuid.uuid4().hex[:6]}_",
-        baton_demo_history=False,
-        **ports,
+    return platform_of_its_own(
+        database_url,
+        bootstrap,
+        data_dir,
+        "b",
+        env={"BATON_UP_FORKSERVER": "1" if forkserver else "0", "BATON_UP_REPLICAS": REPLICAS},
     )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-        "BATON_NAMESPACE": settings.baton_namespace,
-        "BATON_DEMO_HISTORY": "0",
-        "BATON_UP_FORKSERVER": "1" if forkserver else "0",
-        "BATON_UP_REPLICAS": REPLICAS,
-        **{key.upper(): str(value) for key, value in ports.items()},
-    }
-    return Platform(settings, env=env)
 
 
 def _cpu_seconds(pid: int) -> float:

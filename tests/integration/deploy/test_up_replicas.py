@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,16 +22,12 @@ from deploy import status
 from deploy.forkserver import Forked
 from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_from, split_name
 from infra.audit.verify import audited_tables
-from infra.embedded import free_port
-from infra.settings import Settings
 from services.stats.application import StatsApplication
 
-from ..platform.logged_in import StaffClient
+from ...platforms import running_platform
+from ..platform.clerks import Clerks
 
 pytestmark = pytest.mark.integration
-
-REGISTER = """mutation Register($input: RegisterPetitionInput!) {
-  registerPetition(input: $input) { caseId } }"""
 
 
 def test_replica_names_and_their_count_from_the_environment() -> None:
@@ -60,78 +54,15 @@ def test_replica_names_and_their_count_from_the_environment() -> None:
 def replicated(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    ports = {f"{name}_port": free_port() for name in PROCESSES}
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        baton_data_dir=tmp_path_factory.mktemp("replicated"),
-        baton_namespace=f"r{uuid.uuid4().hex[:6]}_",
-        baton_demo_history=False,
-        **ports,
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "BATON_NAMESPACE": settings.baton_namespace,
-        "BATON_DEMO_HISTORY": "0",
-        "BATON_UP_REPLICAS": "2",
-        **{key.upper(): str(value) for key, value in ports.items()},
-    }
-    running = Platform(settings, env=env).start(timeout=180)
-    try:
+    with running_platform(
+        database_url,
+        kafka_bootstrap,
+        tmp_path_factory.mktemp("replicated"),
+        "r",
+        env={"BATON_UP_REPLICAS": "2"},
+        timeout=180,
+    ) as running:
         yield running
-    finally:
-        running.stop()
-
-
-class Clerks:
-    """Clerks registering as fast as they can; keeps the case ids acknowledged."""
-
-    def __init__(self, url: str, threads: int = 2) -> None:
-        self.url = url
-        self.acknowledged: list[str] = []
-        self.stop = threading.Event()
-        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
-
-    def __enter__(self) -> Clerks:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self._threads:
-            thread.join(30)
-
-    def _work(self) -> None:
-        client = StaffClient(self.url, "clerk.620102")
-        try:
-            while not self.stop.is_set():
-                received = dt.datetime.now(dt.UTC).isoformat()
-                variables = {
-                    "organCode": "620102",
-                    "channel": "visit",
-                    "summary": "来访反映某社区违规发放低保，已登记待核实",
-                    "receivedAt": received,
-                }
-                try:
-                    body = client.post(REGISTER, input=variables)
-                except (httpx.HTTPError, AssertionError):
-                    body = {}
-                data = (body.get("data") or {}).get("registerPetition")
-                if data:
-                    self.acknowledged.append(data["caseId"])  # list.append is atomic
-                else:
-                    time.sleep(0.1)
-        finally:
-            client.close()
-
-    def wait_for(self, more: int, timeout: float = 30) -> None:
-        target = len(self.acknowledged) + more
-        deadline = time.monotonic() + timeout
-        while len(self.acknowledged) < target and time.monotonic() < deadline:
-            time.sleep(0.1)
 
 
 def _ready(url: str) -> bool:
@@ -165,7 +96,7 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
     assert set(replicated.children) - {"forkserver"} == set(names)
     for name in names:
         assert _ready(replicated.url_of(name)), name
-    with Clerks(replicated.gateway_url) as clerks:
+    with Clerks(replicated.gateway_url, threads=2) as clerks:
         clerks.wait_for(6)
         _kill_and_wait(replicated, "stats-1")
         clerks.wait_for(6)  # load goes on after the restart

@@ -4,13 +4,10 @@ restarts show in `baton status --json`."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
-import threading
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,15 +17,11 @@ import pytest
 
 from deploy.up import PROCESSES, Platform
 from infra.audit.verify import audited_tables
-from infra.embedded import free_port
-from infra.settings import Settings
 
-from .logged_in import StaffClient
+from ...platforms import running_platform
+from .clerks import Clerks
 
 pytestmark = pytest.mark.integration
-
-REGISTER = """mutation Register($input: RegisterPetitionInput!) {
-  registerPetition(input: $input) { caseId registrationNumber } }"""
 
 
 @pytest.fixture(scope="module")
@@ -36,79 +29,10 @@ def supervised(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
     """A platform of its own (this test kills its processes), started as `baton up` does."""
-    ports = {f"{name}_port": free_port() for name in PROCESSES}
-    settings = Settings(
-        database_url=database_url,
-        kafka_bootstrap_servers=kafka_bootstrap,
-        baton_data_dir=tmp_path_factory.mktemp("supervised"),
-        baton_namespace=f"s{uuid.uuid4().hex[:6]}_",
-        baton_demo_history=False,
-        **ports,
-    )
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "BATON_NAMESPACE": settings.baton_namespace,
-        "BATON_DEMO_HISTORY": "0",
-        **{key.upper(): str(value) for key, value in ports.items()},
-    }
-    running = Platform(settings, env=env).start(timeout=90)
-    try:
+    with running_platform(
+        database_url, kafka_bootstrap, tmp_path_factory.mktemp("supervised"), "s"
+    ) as running:
         yield running
-    finally:
-        running.stop()
-
-
-class Clerks:
-    """A few clerks registering as fast as they can; keeps what was acknowledged."""
-
-    def __init__(self, url: str, threads: int = 3) -> None:
-        self.url = url
-        self.acknowledged: list[str] = []
-        self.refused = 0
-        self.stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
-
-    def __enter__(self) -> Clerks:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop.set()
-        for thread in self._threads:
-            thread.join(30)
-
-    def _work(self) -> None:
-        client = StaffClient(self.url, "clerk.620102")
-        try:
-            while not self.stop.is_set():
-                now = dt.datetime.now(dt.UTC).isoformat()
-                summary = "来访反映某社区违规发放低保，已登记待核实"
-                try:
-                    body = client.post(
-                        REGISTER,
-                        input={
-                            "organCode": "620102",
-                            "channel": "visit",
-                            "summary": summary,
-                            "receivedAt": now,
-                        },
-                    )
-                except (httpx.HTTPError, AssertionError):
-                    body = {}  # the gateway itself down: not acknowledged
-                data = (body.get("data") or {}).get("registerPetition")
-                with self._lock:
-                    if data:
-                        self.acknowledged.append(data["caseId"])
-                    else:
-                        self.refused += 1
-                if not data:
-                    time.sleep(0.1)
-        finally:
-            client.close()
 
 
 def _ready(url: str) -> bool:
