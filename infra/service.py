@@ -29,6 +29,30 @@ log = logging.getLogger(__name__)
 
 Worker = Callable[[threading.Event], None]
 
+# Consumers and the witness catch up on work nobody waits for; under a burst of requests
+# they yield the CPU to the threads that answer (the HTTP loop, the relay): a Linux nice
+# value is a thread's own, and the Kafka client threads a consumer starts inherit it.
+BACKGROUND_NICE_ENV = "BATON_BACKGROUND_NICE"
+_BACKGROUND = ("-follows-", "-witness")
+
+
+def background_nice() -> int:
+    """How much lower background workers' threads run (`BATON_BACKGROUND_NICE`, 0: not)."""
+    value = os.environ.get(BACKGROUND_NICE_ENV, "10")
+    try:
+        return max(0, min(19, int(value)))
+    except ValueError:
+        raise ValueError(f"{BACKGROUND_NICE_ENV} must be a whole number from 0 to 19") from None
+
+
+def yield_to_requests(name: str) -> None:
+    """Lower this thread's CPU priority by `background_nice()` if `name` is a background
+    worker's (relative to the process: a service started under `nice` stays below)."""
+    nice = background_nice()
+    if nice and any(mark in name for mark in _BACKGROUND):
+        own = os.getpriority(os.PRIO_PROCESS, 0)
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), min(19, own + nice))
+
 
 class Workers:
     """Background loops sharing one stop flag."""
@@ -44,6 +68,7 @@ class Workers:
         # A worker that dies is run again, with backoff, until the process stops: a relay
         # whose database session ended with a PostgreSQL restart otherwise stayed dead
         # (its service kept answering, and its events were never published).
+        yield_to_requests(name)
         delay = 1.0
         while not self.stop.is_set():
             try:
