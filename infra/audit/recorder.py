@@ -12,8 +12,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import (
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    StoredEvent,
+)
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
+from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
@@ -81,6 +87,31 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             Identifier(datastore.originator_id_type),
         )
 
+        # One stored event (most saves: a registration, a command, a consumer's step): the
+        # event and its audit row in one statement, the chain's next head computed by the
+        # server from the head it reads under the table lock (sha256(head || leaf), as
+        # `leaves.next_head`); the leaf hash is computed before the lock is asked for.
+        self.insert_one_audited_bytes = (
+            SQL(
+                "WITH e AS ("
+                "INSERT INTO {0} (originator_id, originator_version, topic, state) "
+                "VALUES (%s::{2}, %s::bigint, %s::text, %s::bytea) "
+                "RETURNING notification_id) "
+                "INSERT INTO {1} (sequence, notification_id, leaf, head) "
+                "SELECT COALESCE(h.sequence, 0) + 1, e.notification_id, %s::bytea, "
+                "sha256(COALESCE(h.head, %s::bytea) || %s::bytea) "
+                "FROM e LEFT JOIN (SELECT sequence, head FROM {1} "
+                "ORDER BY sequence DESC LIMIT 1) h ON true "
+                "RETURNING notification_id"
+            )
+            .format(
+                Identifier(datastore.schema, events_table_name),
+                table,
+                Identifier(datastore.originator_id_type),
+            )
+            .as_bytes()
+        )
+
         # Composed once here rather than on every insert (psycopg composes an SQL object
         # again each time it is executed; the bytes are the same every time).
         self.lock_table_statements = [
@@ -96,9 +127,55 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
     ) -> Sequence[int] | None:
         """The library's insert, retries included; then the idempotency claim counts as
         stored (it is written in every try, and only a committed one carries it)."""
-        notification_ids = super().insert_events(stored_events, **kwargs)
+        if len(stored_events) == 1 and not self.datastore.enable_db_functions:
+            notification_ids = self._insert_one(stored_events[0], **kwargs)
+        else:
+            notification_ids = super().insert_events(stored_events, **kwargs)
         idempotency.claim_stored(self.datastore.schema)
         return notification_ids
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def _insert_one(self, stored: StoredEvent, **kwargs: Any) -> Sequence[int]:
+        """One event in one round trip: the library's insert syncs the pipeline after the
+        INSERT and again for the COMMIT (two waits for the server, and one for this thread
+        to get the interpreter back, while the table lock is held and every other writer
+        of the store waits); here everything, COMMIT included, goes in one pipeline sync.
+        A failed statement (a version already taken, a use case's refused condition)
+        fails the COMMIT with its own error, mapped by the datastore like the library's.
+        Retried like the library's insert (a connection lost, a lock not got in time)."""
+        leaf = leaf_hash(
+            leaf_data(stored.originator_id, stored.originator_version, stored.topic, stored.state)
+        )
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn:
+            with conn.pipeline(), conn.transaction():
+                with conn.cursor() as curs:
+                    # The library's hook: a process recorder's tracking row.
+                    self._insert_events(curs, [stored], **kwargs)
+                    self._lock_table(curs)
+                    self._notify_channel(curs)
+                    with_events.run_pending(curs, schema)
+                    idempotency.write_claim(curs, schema)
+                insert = conn.cursor()
+                insert.execute(
+                    self.insert_one_audited_bytes,
+                    (
+                        stored.originator_id,
+                        stored.originator_version,
+                        stored.topic,
+                        stored.state,
+                        leaf,
+                        GENESIS_HEAD,
+                        leaf,
+                    ),
+                    prepare=True,
+                )
+            # Committed: the pipeline's one sync brought every result back.
+            rows = insert.fetchall()
+            insert.close()
+        if len(rows) != 1:
+            raise ProgrammingError(f"expected one notification id, got {len(rows)}")
+        return [int(rows[0]["notification_id"])]
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile, status
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from domain.petition import Stage
 from infra.idempotency import Keyed
@@ -112,6 +112,16 @@ petitions = APIRouter(prefix="/petitions", tags=["petitions"])
 def register(body: RegisterIn, intake: Intake, actor: Actor, keyed: Keyed) -> Any:
     """Register a report from any channel; the receipt code is shown only here. With an
     `Idempotency-Key`, a repeat answers the first registration (`infra.idempotency`)."""
+    if keyed.key is None:
+        # The answer is built here as a `RegisteredOut`, so FastAPI's check of it against
+        # the response model (validate, dump, encode again) would only repeat the work:
+        # pydantic writes the JSON once (the same bytes FastAPI's JSONResponse writes).
+        registered = _register(body, intake, actor)
+        return Response(
+            RegisteredOut.__pydantic_serializer__.to_json(registered),
+            status_code=status.HTTP_201_CREATED,
+            media_type="application/json",
+        )
     return keyed.once(intake.idempotency, actor.username, lambda: _register(body, intake, actor))
 
 

@@ -594,3 +594,29 @@ def test_progress_answers_wrong_and_right_codes_alike_and_throttles_guessing(
     throttled = statuses[-1].json()["error"]
     assert throttled["code"] == "rate_limited" and throttled["message_zh"]
     assert ask(right, "10.0.0.3")[1].status_code == 200
+
+
+def test_a_registration_answers_alike_with_and_without_an_idempotency_key(
+    service: Intake,
+) -> None:
+    """The unkeyed answer is written straight from the model (no second check by
+    FastAPI): the same JSON, fields and status as the keyed answer FastAPI writes."""
+    body = {
+        "organ_code": "6201",
+        "channel": "web",
+        "received_at": received(),
+        "reported_persons": [{"name": "欧阳志强", "unit": "某县财政局"}],
+        "summary": "反映欧阳志强有问题",  # names a person, no fact: a substance hint
+    }
+    plain = service.client.post("/petitions", json=body)
+    keyed = service.client.post("/petitions", json=body, headers={"Idempotency-Key": "k-1"})
+    assert plain.status_code == keyed.status_code == 201
+    assert plain.headers["content-type"] == keyed.headers["content-type"] == "application/json"
+    first, second = plain.json(), keyed.json()
+    fields = {"case_id", "registration_number", "receipt_code", "substance_hint"}
+    assert set(first) == set(second) == fields
+    assert first["substance_hint"]["missing"]
+    assert first["substance_hint"] == second["substance_hint"]
+    assert first["receipt_code"] and second["receipt_code"]
+    # Chinese stays readable in both (not \u escapes), as FastAPI's JSONResponse writes it.
+    assert "\\u" not in plain.text and "\\u" not in keyed.text

@@ -1,0 +1,108 @@
+"""The audited recorder's one-event insert (one pipeline sync, head computed by the
+server) against real PostgreSQL: the chain it writes is the one `leaves.next_head`
+gives, interleaved with the library's multi-event path, and a refused insert leaves
+neither an event, an audit row, a tracking row nor a use case's statement behind."""
+
+from __future__ import annotations
+
+import uuid
+
+import psycopg
+import pytest
+from eventsourcing.domain import Aggregate, event
+from eventsourcing.persistence import IntegrityError
+
+from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
+from infra.eventstore import ServiceApplication
+from infra.with_events import with_the_events
+
+
+class Thing(Aggregate):
+    @event("Made")
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    @event("Noted")
+    def note(self, text: str) -> None:
+        self.text = text
+
+
+@pytest.fixture
+def app(database_url: str, unique_schema: str):
+    app = ServiceApplication("intake", database_url, schema=unique_schema)
+    try:
+        yield app
+    finally:
+        app.close()
+
+
+def chain_rows(database_url: str, app: ServiceApplication) -> list[tuple]:
+    recorder = app.recorder
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(
+            f"SELECT a.sequence, a.notification_id, a.leaf, a.head, e.originator_id,"
+            f" e.originator_version, e.topic, e.state"
+            f' FROM "{app.schema}".{recorder.audit_table_name} a'  # type: ignore[attr-defined]
+            f' JOIN "{app.schema}".{recorder.events_table_name} e'  # type: ignore[attr-defined]
+            f" USING (notification_id) ORDER BY a.sequence"
+        ).fetchall()
+
+
+def test_single_and_multi_event_saves_chain_as_next_head_says(database_url, app):
+    thing = Thing("一")
+    app.save(thing)  # one event: the one-trip path
+    thing.note("二")
+    thing.note("三")
+    app.save(thing)  # two events: the library's path
+    other = Thing("四")
+    app.save(other)
+    thing.note("五")
+    app.save(thing)
+
+    rows = chain_rows(database_url, app)
+    assert [r[0] for r in rows] == [1, 2, 3, 4, 5]
+    head = GENESIS_HEAD
+    for _, _, leaf, stored_head, originator_id, version, topic, state in rows:
+        expected_leaf = leaf_hash(leaf_data(originator_id, version, topic, bytes(state)))
+        assert bytes(leaf) == expected_leaf
+        head = next_head(head, expected_leaf)
+        assert bytes(stored_head) == head
+    # The library returns the ids it stored, in order, on both paths.
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+
+
+def test_a_version_taken_leaves_nothing_behind(database_url, app):
+    thing = Thing("一")
+    app.save(thing)
+    stale = app.repository.get(thing.id)
+    thing.note("二")
+    app.save(thing)
+    stale.note("冲突")
+    with pytest.raises(IntegrityError):
+        app.save(stale)
+    assert len(chain_rows(database_url, app)) == 2
+    # The next save chains on from the last committed row.
+    thing.note("三")
+    app.save(thing)
+    assert [r[0] for r in chain_rows(database_url, app)] == [1, 2, 3]
+
+
+def test_a_refused_use_case_statement_stores_nothing(database_url, app):
+    refuse = b"SELECT ('refused by the use case: ' || %(why)s)::int"
+    with (
+        pytest.raises(Exception, match="refused by the use case"),
+        with_the_events(app.schema, refuse, {"why": "test"}),
+    ):
+        app.save(Thing("不该存"))
+    assert chain_rows(database_url, app) == []
+    app.save(Thing("可以存"))
+    assert [r[0] for r in chain_rows(database_url, app)] == [1]
+
+
+def test_a_tracked_single_event_save_stores_its_tracking_row(database_url, app):
+    app.save_tracked("source#0", 7, Thing("追踪"))
+    assert app.tracked_position("source#0") == 7
+    with pytest.raises(IntegrityError):  # the same position again: refused, nothing stored
+        app.save_tracked("source#0", 7, Thing("重复"))
+    assert len(chain_rows(database_url, app)) == 1
+    assert uuid.UUID(str(chain_rows(database_url, app)[0][4]))
