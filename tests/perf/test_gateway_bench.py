@@ -10,7 +10,6 @@ import asyncio
 import datetime as dt
 import os
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -21,7 +20,6 @@ from infra.auth import signing_key
 from infra.reference_data import load_org_tree
 
 from ..integration.platform.logged_in import DEMO_PASSWORD, LOGIN
-from ..platforms import running_platform
 
 CLIENTS = 16
 PER_CLIENT = 20
@@ -152,23 +150,6 @@ async def graphql_rate(base: str, cpu: Cpu) -> float:
     finally:
         for client in clients:
             await client.aclose()
-
-
-@pytest.fixture(scope="module")
-def quiet_platform(database_url: str, kafka_bootstrap: str, tmp_path_factory) -> Iterator[Any]:
-    """The platform as `baton up` runs it, with the default audit checkpoint period.
-
-    The shared test platform signs a checkpoint every second (so the audit tests need not
-    wait), and every process's witness checks them all: a cost by the second that a slower
-    run pays more of per registration. Production checkpoints once a minute."""
-    with running_platform(
-        database_url,
-        kafka_bootstrap,
-        tmp_path_factory.mktemp("bench-platform"),
-        "b",
-        without=("AUDIT_CHECKPOINT_SECONDS",),
-    ) as running:
-        yield running
 
 
 @pytest.mark.integration
