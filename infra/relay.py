@@ -184,6 +184,8 @@ class Relay:
         self._topic_id: Any = None
         self._probe: KafkaConsumer | None = None
         self._admin: KafkaAdminClient | None = None
+        # The producer's connections when the topic's id was last confirmed.
+        self._checked_connections: tuple[Any, ...] = ()
         self._last_check = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -293,6 +295,7 @@ class Relay:
         self._producer = None
         self._probe = None
         self._admin = None
+        self._checked_connections = ()
 
     @property
     def producer(self) -> KafkaProducer:
@@ -474,11 +477,14 @@ class Relay:
         return len(notifications)
 
     def _publish(self, notifications: Sequence[Notification]) -> None:
-        if self._current_topic_id() != self._topic_id:
-            # The broker came back empty since the topic was checked: nothing new may
-            # reach it before the whole store does, at the offsets it had (consumers take
-            # a link they hold at an offset they had not reached for a replay).
-            raise TopicChanged(self.topic)
+        connections = self._producer_connections()
+        if not connections or connections != self._checked_connections:
+            if self._current_topic_id() != self._topic_id:
+                # The broker came back empty since the topic was checked: nothing new may
+                # reach it before the whole store does, at the offsets it had (consumers
+                # take a link they hold at an offset they had not reached for a replay).
+                raise TopicChanged(self.topic)
+            self._checked_connections = connections
         heads: dict[str, tuple[int, str]] = {}
         futures = []
         for notification in notifications:
@@ -524,6 +530,25 @@ class Relay:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
         self._record(notifications[-1].id, offsets, heads)
+
+    def _producer_connections(self) -> tuple[Any, ...]:
+        """The producer's open broker connections, as objects.
+
+        A broker that restarted (empty or not) has closed them: while they are the very
+        ones open when the topic's id was last confirmed, no restart came between, and
+        the batch needs no metadata request (about a tenth of intake's CPU with one
+        request per batch). A connection found broken at send fails the batch (no
+        retries), which checks the topic again. Empty when the client's internals are
+        not as expected: then the topic is checked before every batch.
+        """
+        try:
+            conns = self.producer._sender._client._manager._conns  # noqa: SLF001 - pinned
+            return tuple(
+                conn for _, conn in sorted(conns.items(), key=lambda item: str(item[0]))
+                if conn.connected
+            )
+        except AttributeError:
+            return ()
 
     def _first_state(self, originator_id: UUID | str) -> dict[str, Any] | None:
         """The state of an aggregate's first stored event (for its partition key)."""

@@ -136,3 +136,31 @@ def test_a_broker_back_empty_gets_the_whole_store_before_anything_new(
     finally:
         relay.close()
         broker.stop()
+
+
+def test_batches_on_the_same_connections_ask_the_broker_for_the_topic_once(
+    intake, kafka_bootstrap, unique_topic
+):
+    """The topic's id is confirmed when the producer's connections change, not before
+    every batch: a metadata request per registration was a tenth of intake's CPU."""
+    relay = Relay(intake, kafka_bootstrap, topic=unique_topic, check_interval=3600)
+    asked: list[object] = []
+    confirm = relay._current_topic_id
+
+    def counted() -> object:
+        asked.append(confirm())
+        return asked[-1]
+
+    relay._current_topic_id = counted  # type: ignore[method-assign]
+    try:
+        relay.start()
+        for n in range(8):
+            if n == 3:  # start(), the first check, the producer connecting to the leader
+                connected = len(asked)
+            register(intake, 1, start=n + 1)
+            assert relay.publish_pending() == 1
+        assert len(asked) == connected, asked
+        assert len(set(asked)) == 1
+        published_once_in_order(kafka_bootstrap, unique_topic, 8)
+    finally:
+        relay.close()
