@@ -162,12 +162,24 @@ class Consumer:
     def _await_records(self, stop: threading.Event) -> bool:
         """Sleep on the doorbell unless records are due; True if records are expected."""
         assert self.doorbell is not None
-        if self._flowing or self._behind():
+        if self._behind():
             return True
+        if self._flowing and not self._told():
+            # Records came that no ring told of (a look found them): read on until a poll
+            # finds nothing, as without a bell.
+            return True
+        # Everything rung has been read: sleep now rather than poll once more for nothing
+        # (an empty poll is several empty fetches, each costing this process and the broker).
+        self._flowing = False
         if not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
             return False
         self._empty_polls = 0  # news: the polls that found nothing before do not count
         return self._behind() or not self.doorbell.rung
+
+    def _told(self) -> bool:
+        """Did a ring tell of any owned partition (so `_behind` can be trusted)?"""
+        assert self.doorbell is not None
+        return any(partition in self._owned for partition in self.doorbell.rung)
 
     def _behind(self) -> bool:
         """Was the bell rung for a record of an owned partition not read yet?"""
@@ -277,14 +289,11 @@ class Consumer:
     # -- one partition's records ----------------------------------------------------------
 
     def _process_batch(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
+        admitted = self._admit_all(tp, records)
         if self.handle_batch is None:
-            for record in records:
-                one = self._admit(tp, record, None)
-                if one is not None:
-                    self.apply_one(tp, one)
+            for one in admitted:
+                self.apply_one(tp, one)
             return
-        pending: dict[str, tuple[int, str]] = {}
-        admitted = [a for r in records if (a := self._admit(tp, r, pending)) is not None]
         if not admitted:
             return
         with self._span(tp, admitted[0].record, len(admitted)):
@@ -336,28 +345,36 @@ class Consumer:
         )
         self.dead_letters.record(self.name, self.service, raw, *reason_of(exc))
 
-    def _admit(
-        self,
-        tp: TopicPartition,
-        record: ConsumerRecord,
-        pending: dict[str, tuple[int, str]] | None,
-    ) -> Admitted | None:
-        """The record's envelope if it may be applied; otherwise it is kept aside."""
-        if self.guard is not None:
-            headers = {k: v for k, v in (record.headers or []) if v is not None}
-            if self.dead_letters is not None:
-                # Signed by the source and next in its chain, but of a version unknown here.
-                unknown = self.guard.admit_unknown_version(record.value, headers)
-                if unknown is not None:
-                    self._dead_letter(tp, record, unknown)
-                    return None
-            redelivered = self.guard.redelivered
-            envelope = self.guard.admit(tp.partition, record.offset, record.value, headers, pending)
-            if envelope is None:
-                if self.guard.redelivered == redelivered:
-                    self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
-                return None
-            return Admitted(record, envelope)
+    def _admit_all(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord]
+    ) -> list[Admitted]:
+        """The records that may be applied, with their envelopes; the others are kept aside."""
+        if self.guard is None:
+            return [one for record in records if (one := self._admit(tp, record)) is not None]
+        guard = self.guard
+        admitted: list[Admitted] = []
+        redelivered = guard.redelivered
+        checked = guard.admit_many(
+            tp.partition,
+            [
+                (r.offset, r.value, {k: v for k, v in (r.headers or []) if v is not None})
+                for r in records
+            ],
+            # Signed by the source and next in its chain, but of a version unknown here.
+            unknown_versions=self.dead_letters is not None,
+        )
+        for record, item in zip(records, checked, strict=True):
+            if isinstance(item, Envelope):
+                admitted.append(Admitted(record, item))
+            elif isinstance(item, DomainError):
+                self._dead_letter(tp, record, item)
+            elif guard.redelivered == redelivered:
+                self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
+            redelivered = guard.redelivered
+        return admitted
+
+    def _admit(self, tp: TopicPartition, record: ConsumerRecord) -> Admitted | None:
+        """The record's envelope if it may be applied (no guard); otherwise kept aside."""
         try:
             return Admitted(record, Envelope.from_json(record.value))
         except DomainError as exc:
