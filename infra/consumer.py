@@ -75,6 +75,10 @@ BELL_LOOK_MS = 30
 # lost and the relay rewrites from offset 0): after these many, the rings are forgotten.
 # Not one: under load a poll may end before the fetch sent after the ring is answered.
 BELL_EMPTY_POLLS = 10
+# Offsets are committed at most this often (they are a hint: what was applied after the
+# last commit comes again after a restart and is skipped), and also this long after the
+# last records when the consumer falls asleep, so `baton status` shows no lag when idle.
+COMMIT_EVERY_SECONDS = 1.0
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -134,6 +138,8 @@ class Consumer:
         self._next: dict[int, int] = {}  # partition -> the offset after the last one read
         self._flowing = True
         self._empty_polls = 0
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._committed_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects after faults, waiting 0.5 s doubling to 10 s."""
@@ -155,6 +161,7 @@ class Consumer:
                 self.close()
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)
+        self._commit_on_stop()
         self.close()
         if self.doorbell is not None:
             self.doorbell.close()
@@ -171,7 +178,16 @@ class Consumer:
         # Everything rung has been read: sleep now rather than poll once more for nothing
         # (an empty poll is several empty fetches, each costing this process and the broker).
         self._flowing = False
-        if not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
+        rang = False
+        if self._uncommitted:
+            # Asleep, but with offsets to commit once their second is up (unless rung first).
+            due = COMMIT_EVERY_SECONDS - (time.monotonic() - self._committed_at)
+            rang = due > 0 and self.doorbell.wait(due, stop)
+            if not rang:
+                if stop.is_set():
+                    return False
+                self._commit(force=True)
+        if not rang and not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
             return False
         self._empty_polls = 0  # news: the polls that found nothing before do not count
         return self._behind() or not self.doorbell.rung
@@ -204,7 +220,32 @@ class Consumer:
         # Its own tracking row: applied once however often it is retried.
         self.handle(Envelope.from_json(record.value), letter.tracking_name)
 
+    def _commit(self, force: bool = False) -> None:
+        """Commit the offsets read since the last commit, if a second has passed (or now)."""
+        if not self._uncommitted:
+            return
+        if not force and time.monotonic() - self._committed_at < COMMIT_EVERY_SECONDS:
+            return
+        if self.guard is not None:
+            self.guard.flush()  # the chain heads first: offsets never pass them
+        # One asynchronous commit for all partitions (a lost one only means redeliveries,
+        # skipped).
+        self.kafka.commit_async(dict(self._uncommitted))
+        self._uncommitted.clear()
+        self._committed_at = time.monotonic()
+
+    def _commit_on_stop(self) -> None:
+        if self._kafka is None or not self._uncommitted:
+            return
+        try:
+            if self.guard is not None:
+                self.guard.flush()
+            self._kafka.commit(dict(self._uncommitted))
+        except Exception:  # only a hint: the next start skips what it reads again
+            log.debug("consumer %s: last offsets not committed", self.name, exc_info=True)
+
     def close(self) -> None:
+        self._uncommitted.clear()  # a new connection resumes from the committed offsets
         if self._kafka is not None:
             try:
                 self._kafka.close(autocommit=False)
@@ -261,10 +302,9 @@ class Consumer:
             self._pace(bool(done))
         else:
             self._count_polls(bool(done))
-        if done:
-            # Only now, after every database commit of this poll; one asynchronous commit
-            # for all partitions (a lost one only means some redeliveries, skipped).
-            self.kafka.commit_async(done)
+        # Only now, after every database commit of this poll.
+        self._uncommitted.update(done)
+        self._commit()
         return handled
 
     def _count_polls(self, busy: bool) -> None:
@@ -315,7 +355,9 @@ class Consumer:
                 return
         if self.guard is not None:
             self.guard.applied_many(
-                [a.envelope for a in admitted], {tp.partition: admitted[-1].record.offset}
+                [a.envelope for a in admitted],
+                {tp.partition: admitted[-1].record.offset},
+                defer=True,  # written before the offsets are committed (`_commit`)
             )
 
     def apply_one(self, tp: TopicPartition, admitted: Admitted) -> None:

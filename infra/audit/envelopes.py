@@ -110,6 +110,9 @@ class InboundGuard:
         self.source = source
         self.public_key = public_key
         self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        # Heads and offsets applied but not written yet (`applied_many(defer=True)`).
+        self._unsaved_heads: dict[str, tuple[int, str]] = {}
+        self._unsaved_offsets: dict[int, int] = {}
         with pool.connection() as conn:
             conn.execute(INBOX_SCHEMA)
 
@@ -283,7 +286,7 @@ class InboundGuard:
     def _head(self, case_id: str) -> tuple[int, str]:
         """The sequence and hash of the last applied event of the case (0 and the genesis
         hash for a case never seen)."""
-        head = self._heads.get(case_id)
+        head = self._unsaved_heads.get(case_id) or self._heads.get(case_id)
         if head is None:
             self._prefetch([case_id])
             head = self._heads[case_id]
@@ -293,7 +296,11 @@ class InboundGuard:
 
     def _prefetch(self, case_ids: Iterable[str]) -> None:
         """Read the heads of the cases not remembered, in one statement."""
-        missing = list(dict.fromkeys(c for c in case_ids if c not in self._heads))
+        missing = list(
+            dict.fromkeys(
+                c for c in case_ids if c not in self._heads and c not in self._unsaved_heads
+            )
+        )
         if not missing:
             return
         with self._connection() as conn:
@@ -318,12 +325,29 @@ class InboundGuard:
         self.applied_many([envelope], {partition: offset} if partition >= 0 else None)
 
     def applied_many(
-        self, envelopes: list[Envelope], reached: dict[int, int] | None = None
+        self, envelopes: list[Envelope], reached: dict[int, int] | None = None,
+        defer: bool = False,
     ) -> None:
         """Move the chain heads of a batch the handler has applied, in one statement, and
-        the offsets reached in each partition."""
+        the offsets reached in each partition.
+
+        With `defer`, they move here at once and in the database at the next `flush`: a
+        consumer flushes before it commits its Kafka offsets, so after a crash the records
+        whose heads were not written come again from the broker, find their heads where
+        the database left them, and are skipped by the handler's tracking.
+        """
         heads = {e.case_id: (e.sequence, e.hash) for e in envelopes}  # the last of a case wins
         moved = {p: o for p, o in (reached or {}).items() if o > self._reached(p)}
+        self._remember(heads)
+        self._offsets.update(moved)
+        self._unsaved_heads.update(heads)
+        self._unsaved_offsets.update(moved)
+        if not defer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the heads and offsets moved since the last write."""
+        heads, moved = self._unsaved_heads, self._unsaved_offsets
         if not heads and not moved:
             return
         # One statement (one round trip, its own transaction) for the heads and offsets.
@@ -352,8 +376,7 @@ class InboundGuard:
                     "offsets": list(moved.values()),
                 },
             )
-        self._remember(heads)
-        self._offsets.update(moved)
+        self._unsaved_heads, self._unsaved_offsets = {}, {}
 
     def _move_head(self, case_id: str, sequence: int, hash_: str) -> None:
         with self._connection() as conn:
@@ -363,6 +386,7 @@ class InboundGuard:
                 "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
                 (self.consumer, self.topic, case_id, sequence, hash_),
             )
+        self._unsaved_heads.pop(case_id, None)  # older than this one: never write it back
         self._remember({case_id: (sequence, hash_)})
 
     def quarantine(
