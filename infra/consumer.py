@@ -3,7 +3,9 @@
 A handler writes its effects and a tracking row named `<topic>#<partition>` holding the
 upstream notification id in one PostgreSQL transaction, and skips what its tracking rows
 already hold; so Kafka redeliveries and relay republishes change nothing. Offsets are
-committed to Kafka only after the database commit, and are only a hint of where to resume.
+committed to Kafka only after the database commit, and are only a hint of where to resume:
+at most once a second, after the guard has written the chain heads of what was applied
+(so a restart reads a few records again, and they are skipped).
 
 A handler that can take a batch (`handle_batch`) gets one poll's records of a partition
 at once and applies them in one transaction with one tracking update, skipping without a
@@ -17,7 +19,7 @@ not a transient database or broker fault) goes to the dead letters, and the cons
 on; an administrator's retry re-applies it under a tracking row of its own.
 
 A consumer with a doorbell (infra/doorbell.py, as `consumer_worker` makes them) sleeps
-when it has read everything the relay rang about, instead of polling the broker.
+as soon as it has read everything the relay rang about, instead of polling the broker.
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ same link at a new offset, beyond everything applied, is a replay and is quarant
 
 Signed bytes: a fixed label, the topic and the record's value (the envelope's JSON), so a
 record cannot be moved to another topic. The signature travels in Kafka headers.
+
+The chain heads are read from the database once per case (then remembered) and written
+once per consumer commit, not per record: a consumer writes them before it commits its
+Kafka offsets, so after a crash the records whose heads were lost come again and continue
+the chain from where the database has it.
 """
 
 from __future__ import annotations
