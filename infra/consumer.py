@@ -3,7 +3,9 @@
 A handler writes its effects and a tracking row named `<topic>#<partition>` holding the
 upstream notification id in one PostgreSQL transaction, and skips what its tracking rows
 already hold; so Kafka redeliveries and relay republishes change nothing. Offsets are
-committed to Kafka only after the database commit, and are only a hint of where to resume.
+committed to Kafka only after the database commit, and are only a hint of where to resume:
+at most once a second, after the guard has written the chain heads of what was applied
+(so a restart reads a few records again, and they are skipped).
 
 A handler that can take a batch (`handle_batch`) gets one poll's records of a partition
 at once and applies them in one transaction with one tracking update, skipping without a
@@ -17,7 +19,7 @@ not a transient database or broker fault) goes to the dead letters, and the cons
 on; an administrator's retry re-applies it under a tracking row of its own.
 
 A consumer with a doorbell (infra/doorbell.py, as `consumer_worker` makes them) sleeps
-when it has read everything the relay rang about, instead of polling the broker.
+as soon as it has read everything the relay rang about, instead of polling the broker.
 """
 
 from __future__ import annotations
@@ -75,6 +77,10 @@ BELL_LOOK_MS = 30
 # lost and the relay rewrites from offset 0): after these many, the rings are forgotten.
 # Not one: under load a poll may end before the fetch sent after the ring is answered.
 BELL_EMPTY_POLLS = 10
+# Offsets are committed at most this often (they are a hint: what was applied after the
+# last commit comes again after a restart and is skipped), and also this long after the
+# last records when the consumer falls asleep, so `baton status` shows no lag when idle.
+COMMIT_EVERY_SECONDS = 1.0
 # Errors of the connection, not of the record: retried whole, never split up. A deadlock
 # or serialization failure (TransactionRollback) is split up: small transactions pass.
 TRANSIENT = (psycopg.OperationalError, psycopg.InterfaceError)
@@ -134,6 +140,8 @@ class Consumer:
         self._next: dict[int, int] = {}  # partition -> the offset after the last one read
         self._flowing = True
         self._empty_polls = 0
+        self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
+        self._committed_at = 0.0
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects after faults, waiting 0.5 s doubling to 10 s."""
@@ -155,6 +163,7 @@ class Consumer:
                 self.close()
                 stop.wait(delay)
                 delay = min(delay * 2, 10.0)
+        self._commit_on_stop()
         self.close()
         if self.doorbell is not None:
             self.doorbell.close()
@@ -162,12 +171,33 @@ class Consumer:
     def _await_records(self, stop: threading.Event) -> bool:
         """Sleep on the doorbell unless records are due; True if records are expected."""
         assert self.doorbell is not None
-        if self._flowing or self._behind():
+        if self._behind():
             return True
-        if not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
+        if self._flowing and not self._told():
+            # Records came that no ring told of (a look found them): read on until a poll
+            # finds nothing, as without a bell.
+            return True
+        # Everything rung has been read: sleep now rather than poll once more for nothing
+        # (an empty poll is several empty fetches, each costing this process and the broker).
+        self._flowing = False
+        rang = False
+        if self._uncommitted:
+            # Asleep, but with offsets to commit once their second is up (unless rung first).
+            due = COMMIT_EVERY_SECONDS - (time.monotonic() - self._committed_at)
+            rang = due > 0 and self.doorbell.wait(due, stop)
+            if not rang:
+                if stop.is_set():
+                    return False
+                self._commit(force=True)
+        if not rang and not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
             return False
         self._empty_polls = 0  # news: the polls that found nothing before do not count
         return self._behind() or not self.doorbell.rung
+
+    def _told(self) -> bool:
+        """Did a ring tell of any owned partition (so `_behind` can be trusted)?"""
+        assert self.doorbell is not None
+        return any(partition in self._owned for partition in self.doorbell.rung)
 
     def _behind(self) -> bool:
         """Was the bell rung for a record of an owned partition not read yet?"""
@@ -192,7 +222,32 @@ class Consumer:
         # Its own tracking row: applied once however often it is retried.
         self.handle(Envelope.from_json(record.value), letter.tracking_name)
 
+    def _commit(self, force: bool = False) -> None:
+        """Commit the offsets read since the last commit, if a second has passed (or now)."""
+        if not self._uncommitted:
+            return
+        if not force and time.monotonic() - self._committed_at < COMMIT_EVERY_SECONDS:
+            return
+        if self.guard is not None:
+            self.guard.flush()  # the chain heads first: offsets never pass them
+        # One asynchronous commit for all partitions (a lost one only means redeliveries,
+        # skipped).
+        self.kafka.commit_async(dict(self._uncommitted))
+        self._uncommitted.clear()
+        self._committed_at = time.monotonic()
+
+    def _commit_on_stop(self) -> None:
+        if self._kafka is None or not self._uncommitted:
+            return
+        try:
+            if self.guard is not None:
+                self.guard.flush()
+            self._kafka.commit(dict(self._uncommitted))
+        except Exception:  # only a hint: the next start skips what it reads again
+            log.debug("consumer %s: last offsets not committed", self.name, exc_info=True)
+
     def close(self) -> None:
+        self._uncommitted.clear()  # a new connection resumes from the committed offsets
         if self._kafka is not None:
             try:
                 self._kafka.close(autocommit=False)
@@ -249,10 +304,9 @@ class Consumer:
             self._pace(bool(done))
         else:
             self._count_polls(bool(done))
-        if done:
-            # Only now, after every database commit of this poll; one asynchronous commit
-            # for all partitions (a lost one only means some redeliveries, skipped).
-            self.kafka.commit_async(done)
+        # Only now, after every database commit of this poll.
+        self._uncommitted.update(done)
+        self._commit()
         return handled
 
     def _count_polls(self, busy: bool) -> None:
@@ -277,14 +331,11 @@ class Consumer:
     # -- one partition's records ----------------------------------------------------------
 
     def _process_batch(self, tp: TopicPartition, records: Sequence[ConsumerRecord]) -> None:
+        admitted = self._admit_all(tp, records)
         if self.handle_batch is None:
-            for record in records:
-                one = self._admit(tp, record, None)
-                if one is not None:
-                    self.apply_one(tp, one)
+            for one in admitted:
+                self.apply_one(tp, one)
             return
-        pending: dict[str, tuple[int, str]] = {}
-        admitted = [a for r in records if (a := self._admit(tp, r, pending)) is not None]
         if not admitted:
             return
         with self._span(tp, admitted[0].record, len(admitted)):
@@ -306,7 +357,9 @@ class Consumer:
                 return
         if self.guard is not None:
             self.guard.applied_many(
-                [a.envelope for a in admitted], {tp.partition: admitted[-1].record.offset}
+                [a.envelope for a in admitted],
+                {tp.partition: admitted[-1].record.offset},
+                defer=True,  # written before the offsets are committed (`_commit`)
             )
 
     def apply_one(self, tp: TopicPartition, admitted: Admitted) -> None:
@@ -336,28 +389,36 @@ class Consumer:
         )
         self.dead_letters.record(self.name, self.service, raw, *reason_of(exc))
 
-    def _admit(
-        self,
-        tp: TopicPartition,
-        record: ConsumerRecord,
-        pending: dict[str, tuple[int, str]] | None,
-    ) -> Admitted | None:
-        """The record's envelope if it may be applied; otherwise it is kept aside."""
-        if self.guard is not None:
-            headers = {k: v for k, v in (record.headers or []) if v is not None}
-            if self.dead_letters is not None:
-                # Signed by the source and next in its chain, but of a version unknown here.
-                unknown = self.guard.admit_unknown_version(record.value, headers)
-                if unknown is not None:
-                    self._dead_letter(tp, record, unknown)
-                    return None
-            redelivered = self.guard.redelivered
-            envelope = self.guard.admit(tp.partition, record.offset, record.value, headers, pending)
-            if envelope is None:
-                if self.guard.redelivered == redelivered:
-                    self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
-                return None
-            return Admitted(record, envelope)
+    def _admit_all(
+        self, tp: TopicPartition, records: Sequence[ConsumerRecord]
+    ) -> list[Admitted]:
+        """The records that may be applied, with their envelopes; the others are kept aside."""
+        if self.guard is None:
+            return [one for record in records if (one := self._admit(tp, record)) is not None]
+        guard = self.guard
+        admitted: list[Admitted] = []
+        redelivered = guard.redelivered
+        checked = guard.admit_many(
+            tp.partition,
+            [
+                (r.offset, r.value, {k: v for k, v in (r.headers or []) if v is not None})
+                for r in records
+            ],
+            # Signed by the source and next in its chain, but of a version unknown here.
+            unknown_versions=self.dead_letters is not None,
+        )
+        for record, item in zip(records, checked, strict=True):
+            if isinstance(item, Envelope):
+                admitted.append(Admitted(record, item))
+            elif isinstance(item, DomainError):
+                self._dead_letter(tp, record, item)
+            elif guard.redelivered == redelivered:
+                self.rejected.append((self.topic, tp.partition, record.offset, "quarantined"))
+            redelivered = guard.redelivered
+        return admitted
+
+    def _admit(self, tp: TopicPartition, record: ConsumerRecord) -> Admitted | None:
+        """The record's envelope if it may be applied (no guard); otherwise kept aside."""
         try:
             return Admitted(record, Envelope.from_json(record.value))
         except DomainError as exc:

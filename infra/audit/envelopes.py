@@ -11,15 +11,24 @@ same link at a new offset, beyond everything applied, is a replay and is quarant
 
 Signed bytes: a fixed label, the topic and the record's value (the envelope's JSON), so a
 record cannot be moved to another topic. The signature travels in Kafka headers.
+
+The chain heads are read from the database once per case (then remembered) and written
+once per consumer commit, not per record: a consumer writes them before it commits its
+Kafka offsets, so after a crash the records whose heads were lost come again and continue
+the chain from where the database has it.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from psycopg_pool import ConnectionPool
 
@@ -31,6 +40,11 @@ log = logging.getLogger(__name__)
 
 SIGNATURE_HEADER = "baton-signature"
 SIGNER_HEADER = "baton-signer"
+# Chain heads remembered per guard (most recently used): a case's events usually come close
+# together, so most records find their head here instead of asking the database. The
+# guard is the only writer of its (consumer, topic) rows: replicas own disjoint partitions,
+# hence disjoint cases.
+HEADS_KEPT = 4096
 
 INBOX_SCHEMA = """
 CREATE TABLE IF NOT EXISTS inbox_chain (
@@ -100,8 +114,21 @@ class InboundGuard:
         self.redelivered = 0
         self.source = source
         self.public_key = public_key
+        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        # Heads and offsets applied but not written yet (`applied_many(defer=True)`).
+        self._unsaved_heads: dict[str, tuple[int, str]] = {}
+        self._unsaved_offsets: dict[int, int] = {}
         with pool.connection() as conn:
             conn.execute(INBOX_SCHEMA)
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection[Any]]:
+        """A pooled connection in autocommit: each of the guard's writes is one statement,
+        so one round trip instead of BEGIN, statement, COMMIT."""
+        with self.pool.connection() as conn:
+            if not conn.autocommit:
+                conn.autocommit = True
+            yield conn
 
     def admit(
         self,
@@ -129,16 +156,59 @@ class InboundGuard:
             if pending is not None:
                 pending[envelope.case_id] = (envelope.sequence, envelope.hash)
             return envelope
+        self._refuse(partition, offset, value, refusal, envelope)
+        return None
+
+    def admit_many(
+        self,
+        partition: int,
+        records: Iterable[tuple[int, bytes, dict[str, bytes]]],
+        unknown_versions: bool = False,
+    ) -> list[Envelope | DomainError | None]:
+        """`admit` for a poll's records of one partition, in order, each decoded once and
+        the chain heads of their cases read in one statement. With `unknown_versions`, an
+        authentic in-order record of a schema version unknown here comes back as its
+        decoding error (for the dead letters; `admit_unknown_version`)."""
+        records = list(records)
+        decoded: list[Envelope | DomainError] = []
+        for _, value, _ in records:
+            try:
+                decoded.append(Envelope.from_json(value))
+            except DomainError as exc:
+                decoded.append(exc)
+        self._prefetch(e.case_id for e in decoded if isinstance(e, Envelope))
+        pending: dict[str, tuple[int, str]] = {}
+        admitted: list[Envelope | DomainError | None] = []
+        for (offset, value, headers), item in zip(records, decoded, strict=True):
+            if isinstance(item, DomainError):
+                if unknown_versions and self._unknown_in_order(item, value, headers, pending):
+                    admitted.append(item)
+                    continue
+                self._refuse(partition, offset, value, Refusal("malformed", item.code), None)
+                admitted.append(None)
+                continue
+            refusal = self._check(item, value, headers, pending)
+            if refusal is None:
+                pending[item.case_id] = (item.sequence, item.hash)
+                admitted.append(item)
+            else:
+                self._refuse(partition, offset, value, refusal, item)
+                admitted.append(None)
+        return admitted
+
+    def _refuse(
+        self, partition: int, offset: int, value: bytes, refusal: Refusal, envelope: Envelope | None
+    ) -> None:
+        """Quarantine a refused record, unless it is a redelivery of one already applied."""
         if refusal.reason == "replayed" and offset <= self._reached(partition):
             self.redelivered += 1
-            return None
+            return
         self.quarantine(partition, offset, value, refusal, envelope)
-        return None
 
     def _reached(self, partition: int) -> int:
         """The highest offset of `partition` this consumer applied (-1: none)."""
         if partition not in self._offsets:
-            with self.pool.connection() as conn:
+            with self._connection() as conn:
                 row = conn.execute(
                     'SELECT "offset" FROM inbox_offsets '
                     "WHERE consumer = %s AND topic = %s AND partition = %s",
@@ -161,21 +231,34 @@ class InboundGuard:
         try:
             Envelope.from_json(value)
         except DomainError as exc:
-            if exc.code != "envelope_unknown_version" or not self.authentic(value, headers):
-                return None
-            data = json.loads(value)
-            case_id, sequence = str(data.get("case_id")), data.get("sequence")
-            last_sequence, last_hash = self._head(case_id)
-            if (
-                data.get("source") != self.source
-                or sequence != last_sequence + 1
-                or data.get("prev_hash") != last_hash
-                or not isinstance(data.get("hash"), str)
-            ):
-                return None  # the ordinary checks quarantine it
-            self._move_head(case_id, int(sequence), data["hash"])
-            return exc
+            return exc if self._unknown_in_order(exc, value, headers, {}) else None
         return None
+
+    def _unknown_in_order(
+        self,
+        exc: DomainError,
+        value: bytes,
+        headers: dict[str, bytes],
+        pending: dict[str, tuple[int, str]],
+    ) -> bool:
+        """Is this decoding error that of an authentic record of an unknown version, next in
+        its case's chain? Then the chain moves past it at once."""
+        if exc.code != "envelope_unknown_version" or not self.authentic(value, headers):
+            return False
+        data = json.loads(value)
+        case_id, sequence = str(data.get("case_id")), data.get("sequence")
+        if case_id in pending:
+            return False  # behind a record of its case not applied yet: quarantined
+        last_sequence, last_hash = self._head(case_id)
+        if (
+            data.get("source") != self.source
+            or sequence != last_sequence + 1
+            or data.get("prev_hash") != last_hash
+            or not isinstance(data.get("hash"), str)
+        ):
+            return False  # the ordinary checks quarantine it
+        self._move_head(case_id, int(sequence), data["hash"])
+        return True
 
     def _check(
         self,
@@ -206,13 +289,40 @@ class InboundGuard:
         return None
 
     def _head(self, case_id: str) -> tuple[int, str]:
-        with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT sequence, hash FROM inbox_chain "
-                "WHERE consumer = %s AND topic = %s AND case_id = %s",
-                (self.consumer, self.topic, case_id),
-            ).fetchone()
-        return (int(row[0]), str(row[1])) if row else (0, GENESIS_HASH)
+        """The sequence and hash of the last applied event of the case (0 and the genesis
+        hash for a case never seen)."""
+        head = self._unsaved_heads.get(case_id) or self._heads.get(case_id)
+        if head is None:
+            self._prefetch([case_id])
+            head = self._heads[case_id]
+        else:
+            self._heads.move_to_end(case_id)
+        return head
+
+    def _prefetch(self, case_ids: Iterable[str]) -> None:
+        """Read the heads of the cases not remembered, in one statement."""
+        missing = list(
+            dict.fromkeys(
+                c for c in case_ids if c not in self._heads and c not in self._unsaved_heads
+            )
+        )
+        if not missing:
+            return
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT case_id, sequence, hash FROM inbox_chain "
+                "WHERE consumer = %s AND topic = %s AND case_id = ANY(%s)",
+                (self.consumer, self.topic, missing),
+            ).fetchall()
+        found = {str(c): (int(q), str(h)) for c, q, h in rows}
+        self._remember({c: found.get(c, (0, GENESIS_HASH)) for c in missing})
+
+    def _remember(self, heads: dict[str, tuple[int, str]]) -> None:
+        for case_id, head in heads.items():
+            self._heads[case_id] = head
+            self._heads.move_to_end(case_id)
+        while len(self._heads) > HEADS_KEPT:
+            self._heads.popitem(last=False)
 
     def applied(self, envelope: Envelope, partition: int = -1, offset: int = -1) -> None:
         """Move the case's chain head, and the offset reached, once the handler has applied
@@ -220,37 +330,69 @@ class InboundGuard:
         self.applied_many([envelope], {partition: offset} if partition >= 0 else None)
 
     def applied_many(
-        self, envelopes: list[Envelope], reached: dict[int, int] | None = None
+        self, envelopes: list[Envelope], reached: dict[int, int] | None = None,
+        defer: bool = False,
     ) -> None:
         """Move the chain heads of a batch the handler has applied, in one statement, and
-        the offsets reached in each partition."""
-        heads = {e.case_id: e for e in envelopes}  # the last of each case wins
-        with self.pool.connection() as conn, conn.cursor() as cur:
-            if heads:
-                cur.executemany(
-                    "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
-                    "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
-                    "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
-                    [(self.consumer, self.topic, c, e.sequence, e.hash) for c, e in heads.items()],
-                )
-            moved = {p: o for p, o in (reached or {}).items() if o > self._reached(p)}
-            if moved:
-                cur.executemany(
-                    'INSERT INTO inbox_offsets (consumer, topic, partition, "offset") '
-                    "VALUES (%s, %s, %s, %s) ON CONFLICT (consumer, topic, partition) "
-                    'DO UPDATE SET "offset" = greatest(inbox_offsets."offset", EXCLUDED."offset")',
-                    [(self.consumer, self.topic, p, o) for p, o in moved.items()],
-                )
+        the offsets reached in each partition.
+
+        With `defer`, they move here at once and in the database at the next `flush`: a
+        consumer flushes before it commits its Kafka offsets, so after a crash the records
+        whose heads were not written come again from the broker, find their heads where
+        the database left them, and are skipped by the handler's tracking.
+        """
+        heads = {e.case_id: (e.sequence, e.hash) for e in envelopes}  # the last of a case wins
+        moved = {p: o for p, o in (reached or {}).items() if o > self._reached(p)}
+        self._remember(heads)
         self._offsets.update(moved)
+        self._unsaved_heads.update(heads)
+        self._unsaved_offsets.update(moved)
+        if not defer:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the heads and offsets moved since the last write."""
+        heads, moved = self._unsaved_heads, self._unsaved_offsets
+        if not heads and not moved:
+            return
+        # One statement (one round trip, its own transaction) for the heads and offsets.
+        with self._connection() as conn:
+            conn.execute(
+                "WITH heads AS ("
+                " INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash)"
+                " SELECT %(consumer)s, %(topic)s, c, q, h"
+                " FROM unnest(%(cases)s::text[], %(sequences)s::int[], %(hashes)s::text[])"
+                " AS t(c, q, h)"
+                " ON CONFLICT (consumer, topic, case_id)"
+                " DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash"
+                " RETURNING 1)"
+                ' INSERT INTO inbox_offsets (consumer, topic, partition, "offset")'
+                " SELECT %(consumer)s, %(topic)s, p, o"
+                " FROM unnest(%(partitions)s::int[], %(offsets)s::bigint[]) AS t(p, o)"
+                " ON CONFLICT (consumer, topic, partition)"
+                ' DO UPDATE SET "offset" = greatest(inbox_offsets."offset", EXCLUDED."offset")',
+                {
+                    "consumer": self.consumer,
+                    "topic": self.topic,
+                    "cases": list(heads),
+                    "sequences": [q for q, _ in heads.values()],
+                    "hashes": [h for _, h in heads.values()],
+                    "partitions": list(moved),
+                    "offsets": list(moved.values()),
+                },
+            )
+        self._unsaved_heads, self._unsaved_offsets = {}, {}
 
     def _move_head(self, case_id: str, sequence: int, hash_: str) -> None:
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             conn.execute(
                 "INSERT INTO inbox_chain (consumer, topic, case_id, sequence, hash) "
                 "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (consumer, topic, case_id) "
                 "DO UPDATE SET sequence = EXCLUDED.sequence, hash = EXCLUDED.hash",
                 (self.consumer, self.topic, case_id, sequence, hash_),
             )
+        self._unsaved_heads.pop(case_id, None)  # older than this one: never write it back
+        self._remember({case_id: (sequence, hash_)})
 
     def quarantine(
         self,

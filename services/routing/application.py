@@ -94,6 +94,8 @@ class RoutingApplication(RoutingReading):
     def handle_batch(self, envelopes: Sequence[Envelope], tracking_name: str) -> None:
         """Consume a poll's `intake.events` envelopes of one partition in one transaction
         (none when routing has nothing to do for any of them)."""
+        if not any(e.type in self._from_intake for e in envelopes):
+            return  # nothing to do: not even the tracking row is read
         self.save_tracked_batch(tracking_name, envelopes, self._effects_of)
 
     def _effects_of(self, envelope: Envelope) -> list[Handling]:

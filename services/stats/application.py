@@ -101,7 +101,9 @@ class StatsApplication:
         wanted = [e for e in envelopes if self.projector.handles(e)]
         if not wanted:
             return
-        with self.pool.connection() as conn:
+        # Pipelined as `handle`: the statements whose results are not read (history rows,
+        # roll-up moves, the tracking row) go out with the next read or the commit.
+        with self.pool.connection() as conn, conn.pipeline():
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()

@@ -10,7 +10,7 @@ delivering an event again, or replaying the store, gives the same dates.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 from uuid import UUID
@@ -143,6 +143,36 @@ class SupervisionApplication(ServiceApplication):
                       getattr(exc, "code", type(exc).__name__))
             return []
         return effects.changed()
+
+    def handle_batch(self, envelopes: Sequence[Envelope], tracking_name: str) -> None:
+        """Consume a poll's envelopes of one partition: every aggregate they change and one
+        tracking row in one transaction; none when they change nothing (tracking catches
+        up with the next batch that does). A handler's error fails the whole batch, and
+        the consumer then applies it record by record (`handle`), which skips that one."""
+        wanted = [e for e in envelopes if e.type in HANDLERS]
+        if not wanted:
+            return
+        for attempt in range(HANDLE_ATTEMPTS):
+            done = self.tracked_position(tracking_name) or 0
+            fresh = [e for e in wanted if e.notification_id > done]
+            if not fresh:
+                return
+            self.catch_up()
+            touched: dict[UUID, Any] = {}
+            for envelope in fresh:
+                HANDLERS[envelope.type](Effects(self, envelope, touched))
+            changed = [a for a in touched.values() if a.pending_events]
+            if not changed:
+                return
+            try:
+                self.save_tracked(
+                    tracking_name, max(e.notification_id for e in fresh), *changed
+                )
+                return
+            except IntegrityError:
+                # The scheduler or the other consumer changed one of the aggregates first.
+                if attempt == HANDLE_ATTEMPTS - 1:
+                    raise
 
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
         """Consume one intake or routing envelope exactly once in effect; an event type

@@ -95,7 +95,8 @@ def build(settings: Settings, org_tree: OrgTree | None = None,
     workers = [
         relay_worker(supervision, settings),
         *(consumer_worker(settings, "supervision", source, supervision.handle,
-                          group=f"supervision-{source}") for source in ("intake", "routing")),
+                          group=f"supervision-{source}", handle_batch=supervision.handle_batch)
+          for source in ("intake", "routing")),
         scheduler_worker(supervision, own.scheduler_period_seconds),
     ]
     return app, supervision, workers

@@ -45,16 +45,21 @@ def _day(value: Any) -> date:
 
 
 class Effects:
-    """The aggregates one envelope changes, loaded once each and collected for saving."""
+    """The aggregates one envelope changes, loaded once each and collected for saving.
 
-    def __init__(self, app: SupervisionApplication, envelope: Envelope) -> None:
+    The envelopes of one batch share `touched`, so each sees what the ones before it did
+    (an aggregate they opened or changed, not stored yet) and the batch is saved at once.
+    """
+
+    def __init__(self, app: SupervisionApplication, envelope: Envelope,
+                 touched: dict[UUID, Any] | None = None) -> None:
         self.app = app
         self.envelope = envelope
         self.payload = envelope.payload
         self.case_id = str(UUID(envelope.case_id))
         self.organ = str(envelope.organ_code or self.payload.get("organ_code") or "")
         self.at = app.now()
-        self._touched: dict[UUID, Any] = {}
+        self._touched: dict[UUID, Any] = {} if touched is None else touched
 
     # --- aggregates ------------------------------------------------------------------
 
@@ -73,6 +78,16 @@ class Effects:
 
     def changed(self) -> list[Any]:
         return [a for a in self._touched.values() if a.pending_events]
+
+    def of_case(self, kind: type[A]) -> list[A]:
+        """The case's aggregates of this kind: those stored (the index) and those opened
+        earlier in the batch, as this batch has left them."""
+        stored: list[Any] = self.app.index.of_case(self.case_id, kind)
+        ids = [a.id for a in stored]
+        ids += [i for i, a in self._touched.items() if isinstance(a, kind) and i not in ids
+                and str(getattr(a, "case_id", "")) == self.case_id]
+        found = [self.find(kind, i) for i in ids]
+        return [a for a in found if a is not None]
 
     @property
     def day(self) -> date:
@@ -109,10 +124,7 @@ class Effects:
             found.cancel(reason, at=self.at, actor=SYSTEM)
 
     def open_deadlines_of_case(self, kind: str) -> list[CaseDeadline]:
-        ids = [d.id for d in self.app.index.of_case(self.case_id, CaseDeadline)
-               if d.kind == kind and d.is_open]
-        found = [self.find(CaseDeadline, i) for i in ids]
-        return [d for d in found if d is not None and d.is_open]
+        return [d for d in self.of_case(CaseDeadline) if d.kind == kind and d.is_open]
 
     def loops(self) -> list[KeyFieldLoop]:
         found = [self.find(KeyFieldLoop, loop_id(self.case_id, code))
@@ -262,9 +274,8 @@ def reported_back(fx: Effects) -> None:
 
 
 def result_accepted(fx: Effects) -> None:
-    for listed in fx.app.index.of_case(fx.case_id, SupervisionOrder):
-        order = fx.find(SupervisionOrder, listed.id)
-        if order is not None and order.issuer_organ == fx.organ and order.close(
+    for order in fx.of_case(SupervisionOrder):
+        if order.issuer_organ == fx.organ and order.close(
                 "报结已审核通过 result accepted", at=fx.at, actor=fx.envelope.actor or SYSTEM,
                 organ_code=fx.organ):
             clock = fx.find(CaseDeadline, order.deadline_id)
