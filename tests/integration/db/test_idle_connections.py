@@ -1,6 +1,6 @@
-"""Every PostgreSQL connection is a server process of a few MiB: the platform's pools keep
-one connection each and close a burst's extra ones once idle (issue 15, memory after
-20,000 registrations)."""
+"""Every PostgreSQL connection is a server process of a few MiB: the event store's pool
+keeps one connection, the side pools none, and both close a burst's extra ones once idle
+(issue 15, memory after 20,000 registrations)."""
 
 from __future__ import annotations
 
@@ -31,16 +31,16 @@ def _busy(pool: ConnectionPool[Any], threads: int = 4) -> None:
         list(workers.map(hold, range(threads)))
 
 
-def _shrinks_to_one(pool: ConnectionPool[Any], timeout: float = 15.0) -> bool:
+def _shrinks_to(pool: ConnectionPool[Any], size: int, timeout: float = 15.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if pool.get_stats()["pool_size"] == 1:
+        if pool.get_stats()["pool_size"] == size:
             return True
         time.sleep(0.1)
     return False
 
 
-def test_a_side_pool_closes_its_extra_connections_when_idle(
+def test_a_side_pool_closes_its_connections_when_idle(
     database_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(eventstore, "IDLE_SECONDS", 0.5)
@@ -48,10 +48,12 @@ def test_a_side_pool_closes_its_extra_connections_when_idle(
     eventstore.ensure_schema(database_url, schema)
     pool = connection_pool(database_url, schema, max_size=4)
     try:
-        assert pool.get_stats()["pool_size"] == 1
+        assert pool.get_stats()["pool_size"] == 0
         _busy(pool)
         assert pool.get_stats()["pool_size"] > 1
-        assert _shrinks_to_one(pool)
+        assert _shrinks_to(pool, 0)
+        with pool.connection() as conn:  # and connects again when needed
+            assert conn.execute("SHOW search_path").fetchone() == (schema,)
     finally:
         pool.close()
 
@@ -67,7 +69,7 @@ def test_the_event_store_pool_keeps_one_connection_and_closes_the_rest_when_idle
         assert pool.min_size == 1 and pool.max_size == 15
         _busy(pool)
         assert pool.get_stats()["pool_size"] > 1
-        assert _shrinks_to_one(pool)
+        assert _shrinks_to(pool, 1)
     finally:
         app.close()
 
