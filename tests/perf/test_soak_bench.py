@@ -10,6 +10,7 @@ import asyncio
 import os
 import time
 
+import psycopg
 import pytest
 
 from .test_speed_bench import (
@@ -58,5 +59,21 @@ def test_bench_memory_after_20000_registrations(platform, database_admin_url):
     print(
         "[bench] PSS by process (MiB): "
         + ", ".join(f"{name} {mib:.1f}" for name, mib in sorted(share.items()))
+    )
+    # The database's share by the child each server process serves (PGAPPNAME, deploy/up).
+    with psycopg.connect(database_admin_url) as conn:
+        backends = conn.execute(
+            "SELECT coalesce(nullif(application_name, ''), backend_type), pid"
+            " FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        ).fetchall()
+    served: dict[str, list[int]] = {}
+    for name, pid in backends:
+        served.setdefault(name, []).append(pid)
+    print(
+        "[bench] PostgreSQL processes by client (count, PSS MiB): "
+        + ", ".join(
+            f"{name} {len(pids_of)} {pss_mib(pids_of):.1f}"
+            for name, pids_of in sorted(served.items())
+        )
     )
     assert after > 0

@@ -411,9 +411,11 @@ def test_bench_idle_platform(quiet_platform, database_admin_url):
     pids = children + database
     names = {child.pid: name for name, child in platform.children.items()}
     each = {pid: total_cpu([pid]) for pid in pids}
-    before = total_cpu(pids)
     time.sleep(IDLE_SECONDS)
-    idle = (total_cpu(pids) - before) / IDLE_SECONDS * 100
+    # Only the processes still there: a pool closes idle connections, and a server process
+    # gone meanwhile would take all its CPU since it started out of the sum.
+    pids = [pid for pid in pids if os.path.exists(f"/proc/{pid}")]
+    idle = sum(total_cpu([pid]) - each[pid] for pid in pids) / IDLE_SECONDS * 100
     print(
         f"\n[bench] idle CPU ({len(pids)} processes, {IDLE_SECONDS:.0f} s) {idle:6.2f} % of a core"
         f"   target 2.00 %   ratio {idle / 2:6.2f}   PSS {pss_mib(pids):7.1f} MiB  {load()}"

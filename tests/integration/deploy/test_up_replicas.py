@@ -146,6 +146,18 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
     assert "stats-1" in table and "1/2" in table and "1,3" in table
 
 
+def test_each_child_names_its_database_connections(replicated: Platform, database_url: str) -> None:
+    """pg_stat_activity tells whose server processes these are (PGAPPNAME): the memory
+    bench counts them by child."""
+    for name in process_names(2):
+        assert _ready(replicated.url_of(name)), name
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT application_name FROM pg_stat_activity WHERE usename = current_user"
+        ).fetchall()
+    assert set(process_names(2)) <= {row[0] for row in rows}
+
+
 def test_children_are_forked_by_the_fork_server_and_outlive_it(replicated: Platform) -> None:
     """Each child is forked from the fork server's imports, is `baton up`'s own child, and
     shows its name in `ps`; killing the fork server stops nothing, a child killed while it
