@@ -1,10 +1,11 @@
-"""Which key a relay publishes each aggregate's records under (pure; no broker)."""
+"""Which key a relay publishes each aggregate's records under, and the chain heads it keeps
+at hand (pure; no broker)."""
 
 from __future__ import annotations
 
 import uuid
 
-from infra.relay_tail import PartitionKeys, PublishedTail
+from infra.relay_tail import ChainHeads, PartitionKeys, PublishedTail
 
 
 def test_an_aggregate_of_a_case_is_keyed_by_the_case_its_first_event_names():
@@ -51,3 +52,25 @@ def test_a_published_tail_is_taken_once_and_only_with_the_same_hash():
     assert tail.take("c", 1, "h1") is False
     assert tail.take("c", 2, "other") is False
     assert not tail
+
+
+def test_chain_heads_keep_the_recent_and_read_older_ones_back_only_when_needed():
+    stored = {"a": (3, "ha"), "b": (1, "hb")}
+    asked: list[list[str]] = []
+
+    def load(case_ids: list[str]) -> dict[str, tuple[int, str]]:
+        asked.append(sorted(case_ids))
+        return {c: stored[c] for c in case_ids if c in stored}
+
+    heads = ChainHeads(load, size=2)
+    heads.prefetch({"new": 1, "a": 4, "b": 2})  # a first event needs no head
+    assert asked == [["a", "b"]]
+    assert heads.get("a") == (3, "ha") and heads.get("new") is None
+    heads.prefetch({"a": 4})  # at hand: nothing read
+    assert len(asked) == 1
+    heads.update({"c": (1, "hc")})  # past the size: the oldest goes
+    assert len(heads) == 2 and "a" not in heads and "c" in heads
+    heads.prefetch({"a": 4})
+    assert asked[-1] == ["a"] and heads.get("a") == (3, "ha")
+    heads.clear()
+    assert len(heads) == 0
