@@ -323,6 +323,9 @@ class Relay:
                 enable_idempotence=False,
                 retries=0,
                 max_in_flight_requests_per_connection=1,
+                # Its connections tell the relay the broker did not restart (above): kept
+                # open while idle, not closed after the client's default 9 minutes.
+                connections_max_idle_ms=7 * 24 * 3600 * 1000,
                 client_id=f"relay-{self.topic}",
                 **client_security(),
             )
@@ -468,11 +471,17 @@ class Relay:
 
     def _publish_pending(self) -> int:
         now = time.monotonic()
-        if self._unsure or now - self._last_check >= self.check_interval:
+        # A broker restart closes the producer's connections: while they are the ones
+        # open at the last check, an idle relay has nothing to look at (every look was a
+        # metadata request and often a fetch, every 5 s, for each relay).
+        connections = self._producer_connections()
+        unchanged = bool(connections) and connections == self._checked_connections
+        if self._unsure or (not unchanged and now - self._last_check >= self.check_interval):
             self._last_check = now
             if not self.topic_intact():
                 self._restart_from_first_event()
             self._topic_id = self._current_topic_id()
+            self._checked_connections = self._producer_connections()
         if self._unsure:
             self._read_tail()
             self._unsure = False
