@@ -29,11 +29,13 @@ log = logging.getLogger(__name__)
 
 Worker = Callable[[threading.Event], None]
 
-# Consumers and the witness catch up on work nobody waits for; under a burst of requests
-# they yield the CPU to the threads that answer (the HTTP loop, the relay): a Linux nice
-# value is a thread's own, and the Kafka client threads a consumer starts inherit it.
+# Relays, consumers and the witness catch up on work nobody waits for; under a burst of
+# requests they yield the CPU to the threads that answer (the HTTP loop and its workers):
+# a Linux nice value is a thread's own, and the Kafka client threads a worker starts
+# inherit it. While the CPU is not contended they run at once (register→visible at 50/s:
+# p99 33.5 ms nice, 35.5 ms not; REST x4 222 against 179 reg/s, 2026-12-04).
 BACKGROUND_NICE_ENV = "BATON_BACKGROUND_NICE"
-_BACKGROUND = ("-follows-", "-witness")
+_BACKGROUND = ("-follows-", "-witness", "-relay")
 
 
 def background_nice() -> int:

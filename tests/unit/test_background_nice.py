@@ -1,4 +1,4 @@
-"""Consumers and witnesses run at a lower CPU priority than the threads that answer."""
+"""Relays, consumers and witnesses run at a lower CPU priority than the threads that answer."""
 
 from __future__ import annotations
 
@@ -31,10 +31,12 @@ def test_a_consumer_and_a_witness_yield_but_not_the_process(monkeypatch) -> None
     assert nice_in_thread("stats-witness") == (min(19, own + 10), own)
 
 
-def test_a_relay_keeps_the_process_priority(monkeypatch) -> None:
+def test_a_relay_yields_too_but_not_the_index_or_the_server(monkeypatch) -> None:
     monkeypatch.delenv(BACKGROUND_NICE_ENV, raising=False)
     own = os.getpriority(os.PRIO_PROCESS, os.getpid())
-    assert nice_in_thread("intake-relay") == (own, own)
+    assert nice_in_thread("intake-relay") == (min(19, own + 10), own)
+    assert nice_in_thread("intake-index") == (own, own)
+    assert nice_in_thread("MainThread") == (own, own)
 
 
 def test_zero_turns_it_off_and_a_bad_value_is_refused(monkeypatch) -> None:
