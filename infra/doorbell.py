@@ -10,7 +10,7 @@ p50 530 ms, max 970 ms after the send; a 20 ms wait costs an idle consumer 4.5 %
 core and the broker 2.3 %). A sleeping LISTEN costs nothing and wakes within a
 millisecond of the commit.
 
-A bell is only a hint. A consumer still fetches every few seconds, so a record produced by
+A bell is only a hint. A consumer still fetches every 15 s, so a record produced by
 someone who does not ring (a test's forged record, an older relay) or a ring lost with a
 dropped connection is late, never lost.
 """
@@ -71,6 +71,8 @@ class Doorbell:
         self.database_url = database_url
         self.channels = [channel_for(name) for name in names]
         self.rung: dict[int, int] = {}
+        # A ring that told of no records (an administrator's retry of a dead letter).
+        self.nudged = False
         self._conn: psycopg.Connection[Any] | None = None
 
     def _connection(self) -> tuple[psycopg.Connection[Any], bool]:
@@ -83,7 +85,9 @@ class Doorbell:
         return conn, True
 
     def _heard(self, payload: str) -> None:
-        for partition, offset in _offsets(payload).items():
+        offsets = _offsets(payload)
+        self.nudged = self.nudged or not offsets
+        for partition, offset in offsets.items():
             self.rung[partition] = max(offset, self.rung.get(partition, -1))
 
     def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
