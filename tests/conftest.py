@@ -18,7 +18,7 @@ from hypothesis import settings
 
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port
 
-from .platforms import running_platform
+from .platforms import platform_of_its_own, started
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -114,14 +114,14 @@ def platform(
     It gets its own schemas and topics (a namespace) and free ports, so it shares the
     session's database and broker with the other tests without seeing their data.
     """
-    with running_platform(
+    platform = platform_of_its_own(
         database_url,
         kafka_bootstrap,
         tmp_path_factory.mktemp("platform"),
         "p",
-        # checkpoints soon enough for the audit tests
-        env={"AUDIT_CHECKPOINT_SECONDS": "1"},
-    ) as running:
+        env={"AUDIT_CHECKPOINT_SECONDS": "1"},  # checkpoints soon enough for the audit tests
+    )
+    with started(platform) as running:
         yield running
 
 

@@ -49,19 +49,10 @@ def platform_of_its_own(
 
 
 @contextmanager
-def running_platform(
-    database_url: str,
-    bootstrap: str,
-    data_dir: Path,
-    prefix: str,
-    env: Mapping[str, str] | None = None,
-    without: tuple[str, ...] = (),
-    timeout: float = 90,
-) -> Iterator[Any]:
-    """`platform_of_its_own`, started, and stopped when the block ends."""
-    running = platform_of_its_own(database_url, bootstrap, data_dir, prefix, env, without)
-    running.start(timeout=timeout)
+def started(platform: Any, timeout: float = 90) -> Iterator[Any]:
+    """`platform` (from `platform_of_its_own`) started, and stopped when the block ends."""
+    platform.start(timeout=timeout)
     try:
-        yield running
+        yield platform
     finally:
-        running.stop()
+        platform.stop()

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from ..platforms import running_platform
+from ..platforms import platform_of_its_own, started
 
 
 @pytest.fixture(scope="session")
@@ -17,11 +17,12 @@ def quiet_platform(database_url: str, kafka_bootstrap: str, tmp_path_factory) ->
     The shared test platform signs a checkpoint every second (so the audit tests need not
     wait), and every process's witness checks them all: a cost by the second that a slower
     run pays more of per registration. Production checkpoints once a minute."""
-    with running_platform(
+    platform = platform_of_its_own(
         database_url,
         kafka_bootstrap,
         tmp_path_factory.mktemp("bench-platform"),
         "b",
         without=("AUDIT_CHECKPOINT_SECONDS",),
-    ) as running:
+    )
+    with started(platform) as running:
         yield running

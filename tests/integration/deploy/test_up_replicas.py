@@ -24,7 +24,7 @@ from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_f
 from infra.audit.verify import audited_tables
 from services.stats.application import StatsApplication
 
-from ...platforms import running_platform
+from ...platforms import platform_of_its_own, started
 from ..platform.clerks import Clerks
 
 pytestmark = pytest.mark.integration
@@ -54,14 +54,14 @@ def test_replica_names_and_their_count_from_the_environment() -> None:
 def replicated(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
-    with running_platform(
+    platform = platform_of_its_own(
         database_url,
         kafka_bootstrap,
         tmp_path_factory.mktemp("replicated"),
         "r",
         env={"BATON_UP_REPLICAS": "2"},
-        timeout=180,
-    ) as running:
+    )
+    with started(platform, timeout=180) as running:
         yield running
 
 

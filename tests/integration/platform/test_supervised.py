@@ -18,7 +18,7 @@ import pytest
 from deploy.up import PROCESSES, Platform
 from infra.audit.verify import audited_tables
 
-from ...platforms import running_platform
+from ...platforms import platform_of_its_own, started
 from .clerks import Clerks
 
 pytestmark = pytest.mark.integration
@@ -29,9 +29,10 @@ def supervised(
     database_url: str, kafka_bootstrap: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Platform]:
     """A platform of its own (this test kills its processes), started as `baton up` does."""
-    with running_platform(
+    platform = platform_of_its_own(
         database_url, kafka_bootstrap, tmp_path_factory.mktemp("supervised"), "s"
-    ) as running:
+    )
+    with started(platform) as running:
         yield running
 
 
