@@ -157,10 +157,7 @@ class Consumer:
                     if stop.is_set():
                         break
                     self.poll_once(BELL_POLL_MS if expected else BELL_LOOK_MS)
-                nudged = self.doorbell is not None and self.doorbell.nudged
-                if nudged:
-                    assert self.doorbell is not None
-                    self.doorbell.nudged = False
+                nudged = self.doorbell is not None and self.doorbell.take_nudge()
                 # A retry asked for is done now, not at the next unasked look (15 s).
                 self.retry_dead_letters(every=0.0 if nudged else 1.0)
                 delay = 0.5

@@ -90,6 +90,11 @@ class Doorbell:
         for partition, offset in offsets.items():
             self.rung[partition] = max(offset, self.rung.get(partition, -1))
 
+    def take_nudge(self) -> bool:
+        """Was a ring telling of no records heard since the last call?"""
+        nudged, self.nudged = self.nudged, False
+        return nudged
+
     def wait(self, timeout: float, stop: threading.Event | None = None) -> bool:
         """Sleep until a bell rings, `timeout` s pass or `stop` is set; True if it rang.
 
