@@ -34,11 +34,12 @@ from psycopg.sql import SQL, Identifier
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
 from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
+from infra.audit.heads import ChainHeads
 from infra.doorbell import ring
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
-from infra.relay_tail import ChainHeads, PartitionKeys, PublishedTail, read_tail
+from infra.relay_tail import PartitionKeys, PublishedTail, continued_cases, read_tail
 from infra.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -173,7 +174,7 @@ class Relay:
         self._last_checkpoint = 0.0
         self.position = 0
         self.offsets: dict[int, int] = {}
-        self.chain = ChainHeads(self._stored_heads)
+        self.chain = ChainHeads(self._stored_heads, size=10_000)
         self.tail = PublishedTail()
         self.keys = PartitionKeys(self._first_state)
         self._producer: KafkaProducer | None = None
@@ -504,10 +505,7 @@ class Relay:
             self._checked_connections = connections
         heads: dict[str, tuple[int, str]] = {}
         futures = []
-        firsts: dict[str, int] = {}
-        for notification in notifications:
-            firsts.setdefault(str(notification.originator_id), notification.originator_version)
-        self.chain.prefetch(firsts)
+        self.chain.prefetch(continued_cases(notifications))
         for notification in notifications:
             state, carrier = self._decode(notification)
             envelope = envelope_for(self.app.service, notification, state)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -115,44 +115,12 @@ class PartitionKeys:
         return found
 
 
-class ChainHeads:
-    """The (sequence, hash) each aggregate's chain ends at on the topic, for the most
-    recently published `size` aggregates; older ones are read from `relay_chain` when a
-    later event of theirs comes. An aggregate's first event needs no head (it links to
-    the genesis hash), so a batch of registrations reads nothing. Kept whole, every case
-    ever published stayed in memory: about 6 MiB per relay at 20,000 cases."""
 
-    def __init__(
-        self,
-        load: Callable[[list[str]], dict[str, tuple[int, str]]],
-        size: int = 10_000,
-    ) -> None:
-        self.load = load
-        self.size = size
-        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
-
-    def prefetch(self, wanted: dict[str, int]) -> None:
-        """Make sure the heads of these aggregates (id → the batch's first sequence) that
-        have one are at hand."""
-        missing = [case for case, first in wanted.items() if first > 1 and case not in self]
-        if missing:
-            self.update(self.load(missing))
-
-    def get(self, case_id: str) -> tuple[int, str] | None:
-        return self._heads.get(case_id)
-
-    def update(self, heads: dict[str, tuple[int, str]]) -> None:
-        for case_id, head in heads.items():
-            self._heads[case_id] = head
-            self._heads.move_to_end(case_id)
-        while len(self._heads) > self.size:
-            self._heads.popitem(last=False)
-
-    def clear(self) -> None:
-        self._heads.clear()
-
-    def __contains__(self, case_id: object) -> bool:
-        return case_id in self._heads
-
-    def __len__(self) -> int:
-        return len(self._heads)
+def continued_cases(notifications: Iterable[Any]) -> list[str]:
+    """The aggregates of a batch whose first event in it is not their first at all: only
+    they need the head their chain ends at (a first event links to the genesis hash), so
+    a batch of registrations reads none."""
+    firsts: dict[str, int] = {}
+    for notification in notifications:
+        firsts.setdefault(str(notification.originator_id), notification.originator_version)
+    return [case for case, first in firsts.items() if first > 1]

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,8 +31,9 @@ import psycopg
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from psycopg_pool import ConnectionPool
 
-from domain.contracts import GENESIS_HASH, Envelope
+from domain.contracts import Envelope
 from domain.errors import DomainError
+from infra.audit.heads import ChainHeads
 from infra.audit.keys import sign, signature_holds
 
 log = logging.getLogger(__name__)
@@ -114,7 +114,7 @@ class InboundGuard:
         self.redelivered = 0
         self.source = source
         self.public_key = public_key
-        self._heads: OrderedDict[str, tuple[int, str]] = OrderedDict()
+        self._heads = ChainHeads(self._stored_heads, HEADS_KEPT)
         # Heads and offsets applied but not written yet (`applied_many(defer=True)`).
         self._unsaved_heads: dict[str, tuple[int, str]] = {}
         self._unsaved_offsets: dict[int, int] = {}
@@ -291,38 +291,20 @@ class InboundGuard:
     def _head(self, case_id: str) -> tuple[int, str]:
         """The sequence and hash of the last applied event of the case (0 and the genesis
         hash for a case never seen)."""
-        head = self._unsaved_heads.get(case_id) or self._heads.get(case_id)
-        if head is None:
-            self._prefetch([case_id])
-            head = self._heads[case_id]
-        else:
-            self._heads.move_to_end(case_id)
-        return head
+        return self._unsaved_heads.get(case_id) or self._heads.head(case_id)
 
     def _prefetch(self, case_ids: Iterable[str]) -> None:
         """Read the heads of the cases not remembered, in one statement."""
-        missing = list(
-            dict.fromkeys(
-                c for c in case_ids if c not in self._heads and c not in self._unsaved_heads
-            )
-        )
-        if not missing:
-            return
+        self._heads.prefetch(c for c in case_ids if c not in self._unsaved_heads)
+
+    def _stored_heads(self, case_ids: list[str]) -> dict[str, tuple[int, str]]:
         with self._connection() as conn:
             rows = conn.execute(
                 "SELECT case_id, sequence, hash FROM inbox_chain "
                 "WHERE consumer = %s AND topic = %s AND case_id = ANY(%s)",
-                (self.consumer, self.topic, missing),
+                (self.consumer, self.topic, case_ids),
             ).fetchall()
-        found = {str(c): (int(q), str(h)) for c, q, h in rows}
-        self._remember({c: found.get(c, (0, GENESIS_HASH)) for c in missing})
-
-    def _remember(self, heads: dict[str, tuple[int, str]]) -> None:
-        for case_id, head in heads.items():
-            self._heads[case_id] = head
-            self._heads.move_to_end(case_id)
-        while len(self._heads) > HEADS_KEPT:
-            self._heads.popitem(last=False)
+        return {str(c): (int(q), str(h)) for c, q, h in rows}
 
     def applied(self, envelope: Envelope, partition: int = -1, offset: int = -1) -> None:
         """Move the case's chain head, and the offset reached, once the handler has applied
@@ -343,7 +325,7 @@ class InboundGuard:
         """
         heads = {e.case_id: (e.sequence, e.hash) for e in envelopes}  # the last of a case wins
         moved = {p: o for p, o in (reached or {}).items() if o > self._reached(p)}
-        self._remember(heads)
+        self._heads.update(heads)
         self._offsets.update(moved)
         self._unsaved_heads.update(heads)
         self._unsaved_offsets.update(moved)
@@ -392,7 +374,7 @@ class InboundGuard:
                 (self.consumer, self.topic, case_id, sequence, hash_),
             )
         self._unsaved_heads.pop(case_id, None)  # older than this one: never write it back
-        self._remember({case_id: (sequence, hash_)})
+        self._heads.update({case_id: (sequence, hash_)})
 
     def quarantine(
         self,

@@ -4,8 +4,11 @@ at hand (pure; no broker)."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 
-from infra.relay_tail import ChainHeads, PartitionKeys, PublishedTail
+from domain.contracts import GENESIS_HASH
+from infra.audit.heads import ChainHeads
+from infra.relay_tail import PartitionKeys, PublishedTail, continued_cases
 
 
 def test_an_aggregate_of_a_case_is_keyed_by_the_case_its_first_event_names():
@@ -62,15 +65,23 @@ def test_chain_heads_keep_the_recent_and_read_older_ones_back_only_when_needed()
         asked.append(sorted(case_ids))
         return {c: stored[c] for c in case_ids if c in stored}
 
+    def stored_event(case: str, version: int) -> SimpleNamespace:
+        return SimpleNamespace(originator_id=case, originator_version=version)
+
+    batch = [stored_event("new", 1), stored_event("a", 4), stored_event("new", 2),
+             stored_event("b", 2)]
+    assert continued_cases(batch) == ["a", "b"]  # a first event needs no head
     heads = ChainHeads(load, size=2)
-    heads.prefetch({"new": 1, "a": 4, "b": 2})  # a first event needs no head
+    heads.prefetch(continued_cases(batch))
     assert asked == [["a", "b"]]
     assert heads.get("a") == (3, "ha") and heads.get("new") is None
-    heads.prefetch({"a": 4})  # at hand: nothing read
+    heads.prefetch(["a"])  # at hand: nothing read
     assert len(asked) == 1
     heads.update({"c": (1, "hc")})  # past the size: the oldest goes
     assert len(heads) == 2 and "a" not in heads and "c" in heads
-    heads.prefetch({"a": 4})
+    heads.prefetch(["a"])
     assert asked[-1] == ["a"] and heads.get("a") == (3, "ha")
+    assert heads.head("gone") == (0, GENESIS_HASH)  # never stored: the genesis link
+    assert asked[-1] == ["gone"]
     heads.clear()
     assert len(heads) == 0
