@@ -265,9 +265,9 @@ class Relay:
         ensure_topic(self.bootstrap, self.topic, self.partitions)
         self.create_tables()
         self._load_state()
-        if self.topic_intact():
-            self._read_tail()
         self._topic_id = self._current_topic_id()
+        if self.topic_intact(self._topic_id):
+            self._read_tail()
 
     def _current_topic_id(self) -> Any:
         """The topic's id as the broker tells it now, None if it has no such topic.
@@ -429,11 +429,12 @@ class Relay:
 
     # -- the broker's memory ------------------------------------------------------------
 
-    def topic_intact(self) -> bool:
-        """Does the topic still hold the last record published to each partition?"""
+    def topic_intact(self, topic_id: Any) -> bool:
+        """Does the topic (whose id the broker just gave, None: no such topic) still hold
+        the last record published to each partition?"""
         if not self.offsets:
             return True
-        if self._current_topic_id() is None:
+        if topic_id is None:
             return False
         partitions = [TopicPartition(self.topic, p) for p in self.offsets]
         ends = self.probe.end_offsets(partitions)
@@ -475,13 +476,14 @@ class Relay:
         # A broker restart closes the producer's connections: while they are the ones
         # open at the last check, an idle relay has nothing to look at (every look was a
         # metadata request and often a fetch, every 5 s, for each relay).
-        connections = self._producer_connections()
-        unchanged = bool(connections) and connections == self._checked_connections
+        _, unchanged = self._connections()
         if self._unsure or (not unchanged and now - self._last_check >= self.check_interval):
             self._last_check = now
-            if not self.topic_intact():
+            topic_id = self._current_topic_id()
+            if not self.topic_intact(topic_id):
                 self._restart_from_first_event()
-            self._topic_id = self._current_topic_id()
+                topic_id = self._current_topic_id()
+            self._topic_id = topic_id
             self._checked_connections = self._producer_connections()
         if self._unsure:
             self._read_tail()
@@ -495,8 +497,8 @@ class Relay:
         return len(notifications)
 
     def _publish(self, notifications: Sequence[Notification]) -> None:
-        connections = self._producer_connections()
-        if not connections or connections != self._checked_connections:
+        connections, unchanged = self._connections()
+        if not unchanged:
             if self._current_topic_id() != self._topic_id:
                 # The broker came back empty since the topic was checked: nothing new may
                 # reach it before the whole store does, at the offsets it had (consumers
@@ -551,6 +553,12 @@ class Relay:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
         self._record(notifications[-1].id, offsets, heads)
+
+    def _connections(self) -> tuple[tuple[Any, ...], bool]:
+        """The producer's connections now, and whether they are the very ones open when
+        the topic's id was last confirmed (then no broker restart came between)."""
+        connections = self._producer_connections()
+        return connections, bool(connections) and connections == self._checked_connections
 
     def _producer_connections(self) -> tuple[Any, ...]:
         """The producer's open broker connections, as objects.
