@@ -11,7 +11,7 @@ in it), set by the thread that saves: a context variable, like the idempotency c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ class _Pending:
     schema: str
     statement: bytes | Composed
     params: dict[str, Any]
+    queued: Callable[[], None] | None
 
 
 _PENDING: ContextVar[_Pending | None] = ContextVar("baton_with_events", default=None)
@@ -33,10 +34,14 @@ _PENDING: ContextVar[_Pending | None] = ContextVar("baton_with_events", default=
 
 @contextmanager
 def with_the_events(
-    schema: str, statement: bytes | Composed, params: dict[str, Any]
+    schema: str,
+    statement: bytes | Composed,
+    params: dict[str, Any],
+    queued: Callable[[], None] | None = None,
 ) -> Iterator[None]:
-    """Run `statement` in the insert transactions into `schema`'s store in the block."""
-    token = _PENDING.set(_Pending(schema, statement, params))
+    """Run `statement` in the insert transactions into `schema`'s store in the block;
+    `queued` is called once it is queued behind the table lock, before it is sent."""
+    token = _PENDING.set(_Pending(schema, statement, params, queued))
     try:
         yield
     finally:
@@ -51,3 +56,5 @@ def run_pending(curs: Cursor[Any], schema: str) -> None:
     # Every time: the library retries a save whose transaction failed to connect or to
     # get the table lock in time, and the retry's transaction must carry it again.
     curs.execute(pending.statement, pending.params, prepare=True)
+    if pending.queued is not None:
+        pending.queued()

@@ -11,9 +11,14 @@ is not where the book thought: the statement raises, nothing is stored, the book
 what it knew and the registration takes its number the old way, in a transaction of its
 own, which also tells the book where the counter is.
 
-Numbers are given one registration at a time per process (a lock held until the
-registration is stored), so this process's registrations reach the counter in the order
-they took their numbers; the store's table lock serialises those inserts anyway.
+Numbers are given one at a time per organ and year in a process, and the next is given
+as soon as the previous one's counter statement is queued behind the store's table lock
+(`with_the_events(queued=...)`), not when it is stored: the table lock serialises the
+inserts, and holding the book until the commit made every registration of a process wait
+for the previous one's round trip (docs/performance.md, session 7). Should a later number still reach the counter first, or an earlier
+registration fail, the later one is refused as above and taken again the old way: the
+numbers stay dense and unique, only their order may differ from the order of the requests
+that raced.
 """
 
 from __future__ import annotations
@@ -63,29 +68,34 @@ class NumberBook:
             SQL(TAKE_NEXT).format(Identifier(schema or "", "registration_counter")).as_bytes()
         )
         self._last: dict[YearKey, int] = {}
-        self._lock = threading.Lock()
+        self._locks: dict[YearKey, threading.Lock] = {}
+        self._locks_lock = threading.Lock()
+
+    def _lock_of(self, key: YearKey) -> threading.Lock:
+        with self._locks_lock:
+            return self._locks.setdefault(key, threading.Lock())
 
     @contextmanager
     def number(self, organ_code: str, year: int, *, fresh: bool = False) -> Iterator[int]:
         """The registration's number; the registration is stored inside the block.
         `fresh`: taken the old way, in its own transaction (never `NumberTaken`)."""
         key = (organ_code, year)
-        with self._lock:
+        turn = _Turn(self._lock_of(key))
+        try:
             last = None if fresh or self.schema is None else self._last.get(key)
             if last is None:
                 number = self.side.next_number(organ_code, year)  # its own transaction
-                try:
-                    yield number
-                except BaseException:
-                    self._last.pop(key, None)
-                    raise
+                # Committed: the counter is past it whatever becomes of the registration.
                 self._last[key] = number
+                turn.end()
+                yield number
                 return
             number = last + 1
+            self._last[key] = number
             params = {"organ_code": organ_code, "year": year, "number": number}
             assert self.schema is not None
             try:
-                with with_the_events(self.schema, self.take_next, params):
+                with with_the_events(self.schema, self.take_next, params, queued=turn.end):
                     yield number
             except BaseException as failure:
                 # Whatever failed, the counter may not be where the book thinks.
@@ -93,4 +103,19 @@ class NumberBook:
                 if is_taken(failure):
                     raise NumberTaken(organ_code, year, number) from failure
                 raise
-            self._last[key] = number
+        finally:
+            turn.end()
+
+
+class _Turn:
+    """One registration's hold on its organ's numbers, given up once."""
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self._lock = lock
+        lock.acquire()
+        self._held = True
+
+    def end(self) -> None:
+        if self._held:
+            self._held = False
+            self._lock.release()
