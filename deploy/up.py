@@ -9,6 +9,10 @@ backoff (deploy/supervisor.py); Ctrl-C stops everything.
 consumes a topic: `stats`, `stats-1`, ... Replica k is BATON_REPLICA_INDEX=k of
 BATON_REPLICA_COUNT=N (infra/partitions.py: it consumes the partitions p with p mod N = k)
 and listens on the service's port + 100*k. The gateway talks to replica 0.
+
+Intake's relay runs in a child of its own, `intake-relay` (services/intake/relay.py),
+and intake's replicas with `BATON_RELAY_APART=1`: registrations are answered by an
+interpreter that does not also publish them. It serves no HTTP: it is up while it runs.
 """
 
 from __future__ import annotations
@@ -41,6 +45,8 @@ PROCESSES = {
     "stats": "services.stats.main",
     "gateway": "gateway.main",
 }
+# Relays in a child of their own, by the service whose store they publish.
+RELAYS = {"intake": ("intake-relay", "services.intake.relay")}
 # Every service consumes a topic (intake follows routing); the gateway consumes nothing.
 REPLICATED = ("intake", "routing", "supervision", "stats")
 REPLICAS_ENV = "BATON_UP_REPLICAS"
@@ -63,6 +69,19 @@ def split_name(name: str) -> tuple[str, int]:
     return name, 0
 
 
+def module_of(name: str) -> str:
+    """The module child `name` runs (`stats-1`: services.stats.main)."""
+    for relay, module in RELAYS.values():
+        if name == relay:
+            return module
+    return PROCESSES[split_name(name)[0]]
+
+
+def serves_http(name: str) -> bool:
+    """Whether child `name` answers on a port (a relay does not)."""
+    return all(name != relay for relay, _ in RELAYS.values())
+
+
 def replica_port(base: int, index: int) -> int:
     return base + REPLICA_PORT_STEP * index
 
@@ -73,6 +92,8 @@ def process_names(replicas: int) -> list[str]:
     for service in PROCESSES:
         count = replicas if service in REPLICATED else 1
         names += [replica_name(service, k) for k in range(count)]
+        if service in RELAYS:
+            names.append(RELAYS[service][0])
     return names
 
 
@@ -157,6 +178,10 @@ class Platform:
         # libpq reads PGAPPNAME: pg_stat_activity names the child behind every connection
         # (how many server processes each child keeps open, and what they do).
         named = {**self.env, "PGAPPNAME": name}
+        if not serves_http(name):
+            return named
+        if service in RELAYS:
+            named["BATON_RELAY_APART"] = "1"  # Settings.baton_relay_apart
         if service not in REPLICATED:
             return named
         port = replica_port(self.settings.port_of(service), index)
@@ -262,7 +287,7 @@ class Platform:
         if self.base_env.get(FORKSERVER_ENV, "1") == "0":
             return
         self.forkserver = ForkServer(
-            list(dict.fromkeys(PROCESSES[split_name(name)[0]] for name in self.names)),
+            list(dict.fromkeys(module_of(name) for name in self.names)),
             # Its imports read no settings; each child gets its own environment.
             {**self.base_env, "PYTHONUNBUFFERED": "1"},
             self.log_dir / f"{FORKSERVER}.log",
@@ -282,11 +307,10 @@ class Platform:
         if name == FORKSERVER and self.forkserver is not None:
             early, self._early_forkserver = self._early_forkserver, None
             return early if early is not None else self.forkserver.start()
-        service, _ = split_name(name)
         if self.forkserver is not None:
             forked = self.forkserver.spawn(
                 name,
-                PROCESSES[service],
+                module_of(name),
                 self.env_of(name),
                 self.log_dir / f"{name}.log",
                 wait=self._fork_wait,
@@ -298,11 +322,12 @@ class Platform:
             self._logs[name] = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115
         return subprocess.Popen(
             # The name last, so that `ps` (and the chaos harness) tell replicas apart.
-            [sys.executable, "-m", PROCESSES[service], name],
+            [sys.executable, "-m", module_of(name), name],
             env=self.env_of(name),
             stdout=self._logs[name],
             stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches us; we stop the children in order
+            # Ctrl-C reaches us; we stop the children in order (see forkserver._become).
+            process_group=0,
             preexec_fn=_die_with_parent,
         )
 
@@ -318,7 +343,7 @@ class Platform:
             "kafka_bootstrap_servers": self.env.get("KAFKA_BOOTSTRAP_SERVERS"),
             "broker_pid": self.broker.pid if self.broker is not None else None,
             "postgres_data": str(self.postgres.data_dir) if self.postgres is not None else None,
-            "ports": {name: self.url_of(name) for name in self.names},
+            "ports": {name: self.url_of(name) for name in self.names if serves_http(name)},
             "replicas": {
                 name: self.replica_of(name)
                 for name in self.names
@@ -358,6 +383,9 @@ class Platform:
                     raise RuntimeError(
                         f"{name} exited with {child.returncode}; see {self.log_dir / name}.log"
                     )
+                if not serves_http(name):
+                    pending.pop(name)
+                    continue
                 try:
                     url = self.url_of(name) + "/healthz"
                     if httpx.get(url, timeout=1.0).status_code == 200:

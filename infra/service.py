@@ -1,11 +1,13 @@
 """Run one service process: its HTTP app in the main thread, workers (relay, consumers)
-in background threads, all stopped cleanly on SIGINT/SIGTERM."""
+in background threads, all stopped cleanly on SIGINT/SIGTERM; or a process of workers
+alone (a relay apart from the service that answers)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 
@@ -115,6 +117,17 @@ def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worke
         running.join()
 
 
+def run_workers(workers: Sequence[tuple[str, Worker]]) -> None:
+    """Run `workers` until SIGINT or SIGTERM: a process with nothing to serve."""
+    running = Workers(workers)
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: running.stop.set())
+    running.start()
+    while not running.stop.wait(1.0):
+        pass
+    running.join()
+
+
 class SlowTickServer(uvicorn.Server):
     """uvicorn's server looking at its exit flag and date header once a second rather
     than ten times: an idle service's main thread then costs a tenth of what it did."""
@@ -138,6 +151,13 @@ def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Work
     )
     relay.create_tables()
     return f"{app.service}-relay", relay.run
+
+
+def own_relay(app: ServiceApplication, settings: Settings) -> list[tuple[str, Worker]]:
+    """The service's relay worker, or none when it runs apart (`BATON_RELAY_APART=1`);
+    its tables are declared either way (`baton migrate` runs the service's module)."""
+    worker = relay_worker(app, settings)
+    return [] if settings.baton_relay_apart else [worker]
 
 
 def consumer_worker(

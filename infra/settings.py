@@ -61,6 +61,10 @@ class Settings(BaseSettings):
     embedded_postgres_port: int = 54329
     embedded_broker_port: int = 19092
     topic_partitions: int = 4
+    # The service's relay runs in a process of its own (`baton up`'s `intake-relay`), not
+    # beside its requests: publishing in the answering interpreter took about 40 % of its
+    # CPU and held the GIL the requests waited for (docs/performance.md, session 7).
+    baton_relay_apart: bool = False
     # Identity (gateway): sessions, login throttling, second factor, service tokens.
     baton_session_idle_minutes: float = 30
     baton_session_absolute_hours: float = 12

@@ -14,7 +14,7 @@ from infra.access_log import AccessLog, AccessRecorder
 from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.chinese_text import traditional_to_simplified_map
 from infra.reference_data import load_key_fields, load_org_tree, load_rules
-from infra.service import consumer_worker, relay_worker, serve
+from infra.service import consumer_worker, own_relay, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, error_json, readiness_checks
@@ -52,7 +52,28 @@ def build(
 ) -> tuple[FastAPI, IntakeApplication]:
     """The intake web app and its application, on the configured database."""
     config = intake_settings or IntakeSettings()
-    intake = IntakeApplication(
+    intake = application(settings, config, schema=schema, org_tree=org_tree)
+    app = create_app(
+        intake,
+        config,
+        readiness=readiness_checks(settings),
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access"))
+        if settings.database_url
+        else None,
+    )
+    return app, intake
+
+
+def application(
+    settings: Settings,
+    config: IntakeSettings,
+    *,
+    schema: str | None = None,
+    org_tree: OrgTree | None = None,
+) -> IntakeApplication:
+    """The intake application on the configured database, without its web app."""
+    return IntakeApplication(
         sealer=Sealer(settings.identity_key()),
         org_tree=org_tree or load_org_tree(),
         rules=load_rules(),
@@ -68,16 +89,6 @@ def build(
         # The full traditional→simplified map, built once per process for repeat matching.
         normaliser=TextNormaliser(traditional_to_simplified_map()),
     )
-    app = create_app(
-        intake,
-        config,
-        readiness=readiness_checks(settings),
-        verifier=TokenVerifier(verification_key(settings)),
-        access_log=AccessLog(settings.database_url, settings.schema_of("access"))
-        if settings.database_url
-        else None,
-    )
-    return app, intake
 
 
 def create_app(
@@ -158,7 +169,7 @@ def main() -> None:
     setup_telemetry("intake")
     app, intake = build(settings)
     workers = [
-        relay_worker(intake, settings),
+        *own_relay(intake, settings),
         consumer_worker(settings, "intake", "routing", intake.handle_routing_event),
         ("intake-index", lambda stop: follow_store(intake, intake.side, stop)),
     ]

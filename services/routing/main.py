@@ -10,7 +10,7 @@ from domain.hierarchy import OrgTree
 from infra.access_log import AccessLog, AccessRecorder
 from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.reference_data import load_org_tree
-from infra.service import Worker, consumer_worker, relay_worker, serve
+from infra.service import Worker, consumer_worker, own_relay, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
@@ -60,7 +60,7 @@ def build(
         access_log=AccessLog(settings.database_url, settings.schema_of("access")),
     )
     workers = [
-        relay_worker(routing, settings),
+        *own_relay(routing, settings),
         consumer_worker(
             settings, "routing", "intake", routing.handle, handle_batch=routing.handle_batch
         ),

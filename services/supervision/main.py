@@ -14,7 +14,7 @@ from infra.access_log import AccessLog, AccessRecorder
 from infra.auth import TokenVerifier, verification_key, verified_identity
 from infra.datafiles import load_calendar_overrides, load_yaml
 from infra.reference_data import load_org_tree, load_rules
-from infra.service import Worker, consumer_worker, relay_worker, serve
+from infra.service import Worker, consumer_worker, own_relay, serve
 from infra.settings import Settings, get_settings
 from infra.telemetry import configure_logging, setup_telemetry
 from infra.web import create_service_app, readiness_checks
@@ -93,7 +93,7 @@ def build(settings: Settings, org_tree: OrgTree | None = None,
         access_log=AccessLog(settings.database_url, settings.schema_of("access")),
     )
     workers = [
-        relay_worker(supervision, settings),
+        *own_relay(supervision, settings),
         *(consumer_worker(settings, "supervision", source, supervision.handle,
                           group=f"supervision-{source}", handle_batch=supervision.handle_batch)
           for source in ("intake", "routing")),

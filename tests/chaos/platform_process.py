@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import psutil
 
-from deploy.up import PROCESSES, REPLICA_PORT_STEP, replica_port, split_name
+from deploy.up import PROCESSES, RELAYS, REPLICA_PORT_STEP, replica_port, split_name
 from deploy.up import process_names as up_process_names
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
@@ -61,6 +61,9 @@ def _name_of(process: psutil.Process) -> str | None:
     line = " ".join(cmdline)
     if "deploy.forkserver" in line:
         return None
+    for relay, module in RELAYS.values():
+        if f" {module}" in f" {line}":
+            return relay
     for service, module in PROCESSES.items():
         if f" {module}" in f" {line}":
             last = line.split()[-1]  # `baton up` puts the replica's name last

@@ -20,7 +20,14 @@ import pytest
 
 from deploy import status
 from deploy.forkserver import Forked
-from deploy.up import PROCESSES, REPLICATED, Platform, process_names, replicas_from, split_name
+from deploy.up import (
+    REPLICATED,
+    Platform,
+    module_of,
+    process_names,
+    replicas_from,
+    serves_http,
+)
 from infra.audit.verify import audited_tables
 from services.stats.application import StatsApplication
 
@@ -34,6 +41,7 @@ def test_replica_names_and_their_count_from_the_environment() -> None:
     assert process_names(2) == [
         "intake",
         "intake-1",
+        "intake-relay",
         "routing",
         "routing-1",
         "supervision",
@@ -94,7 +102,7 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
     settings = replicated.settings
     names = process_names(2)
     assert set(replicated.children) - {"forkserver"} == set(names)
-    for name in names:
+    for name in filter(serves_http, names):
         assert _ready(replicated.url_of(name)), name
     with Clerks(replicated.gateway_url, threads=2) as clerks:
         clerks.wait_for(6)
@@ -149,7 +157,7 @@ def test_two_replicas_share_the_partitions_and_a_killed_one_leaves_counts_exact(
 def test_each_child_names_its_database_connections(replicated: Platform, database_url: str) -> None:
     """pg_stat_activity tells whose server processes these are (PGAPPNAME): the memory
     bench counts them by child."""
-    for name in process_names(2):
+    for name in filter(serves_http, process_names(2)):
         assert _ready(replicated.url_of(name)), name
     with psycopg.connect(database_url) as conn:
         rows = conn.execute(
@@ -168,7 +176,10 @@ def test_children_are_forked_by_the_fork_server_and_outlive_it(replicated: Platf
         child = psutil.Process(children[name].pid)
         assert isinstance(children[name], Forked), name
         assert child.ppid() == os.getpid(), name  # reparented to the subreaper
-        module = PROCESSES[split_name(name)[0]]
+        # A process group of its own (Ctrl-C reaches `baton up` alone), in `baton up`'s
+        # session: the CPU is shared between sessions before nice values count.
+        assert os.getpgid(child.pid) == child.pid and os.getsid(child.pid) == os.getsid(0), name
+        module = module_of(name)
         assert " ".join(child.cmdline()).split()[-3:] == ["-m", module, name]
     before = {name: children[name].pid for name in process_names(2)}
 
