@@ -165,7 +165,7 @@ class ForkServer:
                     stdout=self._log,
                     stderr=subprocess.STDOUT,
                     pass_fds=(theirs.fileno(),),
-                    start_new_session=True,
+                    process_group=0,  # see _become
                     preexec_fn=_die_with_parent,
                 )
             finally:
@@ -312,7 +312,12 @@ def _become(request: dict[str, Any], owner: int, close: Sequence[int]) -> None:
     try:
         for fd in close:
             os.close(fd)
-        os.setsid()  # Ctrl-C reaches `baton up` alone; it stops the children in order
+        # A group of its own, so Ctrl-C reaches `baton up` alone (it stops the children in
+        # order), in `baton up`'s session: Linux shares the CPU between sessions first
+        # (autogroups), and a background thread's nice value counts only within its own
+        # (a consumer's thread at nice 10 in a session of its own took as much CPU as
+        # intake's requests).
+        os.setpgid(0, 0)
         deadline = time.monotonic() + REPARENT_WAIT
         while os.getppid() != owner and time.monotonic() < deadline:
             time.sleep(0.001)
