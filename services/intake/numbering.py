@@ -15,10 +15,10 @@ Numbers are given one at a time per organ and year in a process, and the next is
 as soon as the previous one's counter statement is queued behind the store's table lock
 (`with_the_events(queued=...)`), not when it is stored: the table lock serialises the
 inserts, and holding the book until the commit made every registration of a process wait
-for the previous one's round trip (docs/performance.md, session 7). Should a later number still reach the counter first, or an earlier
-registration fail, the later one is refused as above and taken again the old way: the
-numbers stay dense and unique, only their order may differ from the order of the requests
-that raced.
+for the previous one's round trip (docs/performance.md, session 7). Should a later number
+still reach the counter first, or an earlier registration fail, the later one is refused
+as above and taken again the old way: the numbers stay dense and unique, only their order
+may differ from the order of the requests that raced.
 """
 
 from __future__ import annotations
