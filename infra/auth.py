@@ -239,12 +239,13 @@ def identity_dependency(verifier: TokenVerifier) -> Callable[..., Awaitable[Serv
     return verified_identity
 
 
-async def verified_identity(
-    request: Request,
-    authorization: Annotated[str | None, Header(include_in_schema=False)] = None,
-) -> ServiceIdentity:
+async def verified_identity(request: Request) -> ServiceIdentity:
     """The caller's verified identity, by the verifier the service app was built with; 401
     otherwise. Services put it on every router but health and readiness (`async` so that
-    FastAPI calls it on the event loop rather than a worker thread: it never blocks)."""
+    FastAPI calls it on the event loop rather than a worker thread: it never blocks).
+
+    The header is read here rather than declared as a `Header` parameter: FastAPI solves
+    a dependency's parameters each time it is used, before it looks in its cache, and a
+    staff route uses this one twice (the router's and `CurrentActor`'s)."""
     verifier: TokenVerifier = request.app.state.token_verifier
-    return _bearer(verifier, authorization)
+    return _bearer(verifier, request.headers.get("authorization"))
