@@ -95,8 +95,16 @@ class Workers:
             thread.join(timeout)
 
 
-def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worker]] = ()) -> None:
-    """Serve until a signal, then stop the workers.
+def serve(
+    app: FastAPI,
+    host: str,
+    port: int,
+    workers: Sequence[tuple[str, Worker]] = (),
+    *,
+    request_lines: bool = True,
+) -> None:
+    """Serve until a signal, then stop the workers; `request_lines`: uvicorn logs a line
+    per request.
 
     Every process also witnesses the other stores' checkpoints. Under `BATON_MIGRATE=1`
     (`baton migrate`, run as the owner role) building the app and its workers declared
@@ -110,7 +118,12 @@ def serve(app: FastAPI, host: str, port: int, workers: Sequence[tuple[str, Worke
     running = Workers([*workers, *([witness] if witness else [])]).start()
     try:
         config = uvicorn.Config(
-            app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3
+            app,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=request_lines,
+            timeout_graceful_shutdown=3,
         )
         SlowTickServer(config).run()
     finally:

@@ -65,6 +65,10 @@ class Settings(BaseSettings):
     # beside its requests: publishing in the answering interpreter took about 40 % of its
     # CPU and held the GIL the requests waited for (docs/performance.md, session 7).
     baton_relay_apart: bool = False
+    # A line per request in a service's log (uvicorn's access log). Off: every request
+    # reaches a service through the gateway, whose log has the line, and writing it cost
+    # intake 4 % of its CPU per registration (py-spy, 2026-12-05).
+    baton_service_request_lines: bool = False
     # Identity (gateway): sessions, login throttling, second factor, service tokens.
     baton_session_idle_minutes: float = 30
     baton_session_absolute_hours: float = 12
