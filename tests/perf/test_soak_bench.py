@@ -15,6 +15,7 @@ import pytest
 
 from .test_gateway_bench import settle
 from .test_speed_bench import (
+    assert_all_published,
     descendants,
     load,
     postgres_processes,
@@ -45,6 +46,7 @@ def test_bench_memory_after_20000_registrations(quiet_platform, database_admin_u
     began = time.monotonic()
     settle(platform, limit=600)
     caught_up = time.monotonic() - began
+    assert_all_published(settings, database_admin_url)
     pids = descendants(os.getpid()) + postgres_processes(database_admin_url)
     each = {pid: total_cpu([pid]) for pid in pids}
     time.sleep(60)

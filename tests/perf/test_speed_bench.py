@@ -323,6 +323,28 @@ def pss_mib(pids: list[int]) -> float:
     return total / 1024
 
 
+def assert_all_published(settings: Any, admin_url: str) -> None:
+    """The intake relay published every stored event: a relay that failed leaves the
+    consumers nothing to do, and a platform that idles looks caught up."""
+    from psycopg.sql import SQL, Identifier
+
+    schema = settings.schema_of("intake")
+    with psycopg.connect(admin_url) as conn:
+        stored = conn.execute(
+            SQL("SELECT max(notification_id) FROM {0}").format(
+                Identifier(schema, "intakeapplication_events")
+            )
+        ).fetchone()
+        published = conn.execute(
+            SQL("SELECT position FROM {0} WHERE topic = %s").format(
+                Identifier(schema, "relay_position")
+            ),
+            (settings.topic_of("intake"),),
+        ).fetchone()
+    assert stored is not None and published is not None, (stored, published)
+    assert published[0] == stored[0], f"published {published[0]} of {stored[0]} events"
+
+
 def load() -> str:
     with open("/proc/loadavg") as f:
         return "load " + " ".join(f.read().split()[:3])
@@ -348,6 +370,7 @@ def test_bench_issue_15(quiet_platform, database_url, database_owner_url, databa
     began = time.monotonic()
     settle(platform)
     caught_up = time.monotonic() - began
+    assert_all_published(settings, database_admin_url)
     bare_again = bare_rate(database_owner_url, CLIENTS, PER_CLIENT)
     report(f"REST register x{CLIENTS}", rest, (bare + bare_again) / 2, "reg/s",
            f"bare eventsourcing save x{CLIENTS} threads; target >= 0.50;"
