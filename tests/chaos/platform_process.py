@@ -15,7 +15,14 @@ from pathlib import Path
 import httpx
 import psutil
 
-from deploy.up import PROCESSES, RELAYS, REPLICA_PORT_STEP, replica_port, split_name
+from deploy.up import (
+    PROCESSES,
+    RELAYS,
+    REPLICA_PORT_STEP,
+    replica_port,
+    serves_http,
+    split_name,
+)
 from deploy.up import process_names as up_process_names
 from infra.embedded import EmbeddedBroker, EmbeddedPostgres, free_port, wait_for_port
 
@@ -162,8 +169,11 @@ class BatonUp:
         return pid
 
     def wait_ready(self, name: str, old_pid: int, timeout: float = 30) -> float:
-        """Seconds until a new process of `name` answers /readyz."""
+        """Seconds until a new process of `name` answers /readyz (a relay: holds its
+        store's lock again, as its log says)."""
         started = time.monotonic()
+        if not serves_http(name):
+            return self._wait_relay(name, old_pid, started, timeout)
         while time.monotonic() - started < timeout:
             pids = self.pids().get(name, [])
             if pids and old_pid not in pids:
@@ -172,6 +182,17 @@ class BatonUp:
                         return time.monotonic() - started
                 except httpx.HTTPError:
                     pass
+            time.sleep(0.1)
+        raise AssertionError(f"{name} was not back within {timeout} s")
+
+    def _wait_relay(self, name: str, old_pid: int, started: float, timeout: float) -> float:
+        log = self.data_dir / "log" / f"{name}.log"
+        held = log.read_text(errors="replace").count("holds its lock")
+        while time.monotonic() - started < timeout:
+            pids = self.pids().get(name, [])
+            again = log.read_text(errors="replace").count("holds its lock") > held
+            if pids and old_pid not in pids and again:
+                return time.monotonic() - started
             time.sleep(0.1)
         raise AssertionError(f"{name} was not back within {timeout} s")
 
