@@ -41,6 +41,7 @@ from psycopg.errors import TransactionRollback
 
 from domain.contracts import Envelope
 from domain.errors import DomainError
+from infra import memory
 from infra.audit.envelopes import InboundGuard
 from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, reason_of
 from infra.doorbell import Doorbell
@@ -141,6 +142,8 @@ class Consumer:
         self._owned: set[int] = set()
         self._next: dict[int, int] = {}  # partition -> the offset after the last one read
         self._flowing = True
+        # Applied records since the memory was last given back (infra.memory).
+        self._worked = False
         self._empty_polls = 0
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         self._committed_at = 0.0
@@ -194,6 +197,8 @@ class Consumer:
                     return False
                 self._commit(force=True)
         if not rang and not self.doorbell.wait(BELL_FALLBACK_SECONDS, stop):
+            if self._worked:  # idle for a while after work: what it took goes back
+                self._worked = not memory.after_work()
             return False
         self._empty_polls = 0  # news: the polls that found nothing before do not count
         return self._behind() or not self.doorbell.rung
@@ -317,6 +322,7 @@ class Consumer:
         """Keep polling while records come; forget rings that polls do not answer."""
         assert self.doorbell is not None
         self._flowing = busy
+        self._worked = self._worked or busy
         self._empty_polls = 0 if busy else self._empty_polls + 1
         if self._empty_polls >= BELL_EMPTY_POLLS:
             self.doorbell.rung.clear()

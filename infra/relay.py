@@ -32,6 +32,7 @@ from opentelemetry.trace import SpanKind
 from psycopg.sql import SQL, Identifier
 
 from domain.contracts import GENESIS_HASH, Envelope, event_id_for
+from infra import memory
 from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
 from infra.audit.heads import ChainHeads
@@ -188,6 +189,8 @@ class Relay:
         # The producer's connections when the topic's id was last confirmed.
         self._checked_connections: tuple[Any, ...] = ()
         self._last_check = 0.0
+        # Published since the memory was last given back (infra.memory).
+        self._worked = False
 
     # -- lifecycle ---------------------------------------------------------------------
 
@@ -236,9 +239,13 @@ class Relay:
         return str(getattr(self.app.recorder, "channel_name", ""))
 
     def _wait_for_events(self, conn: psycopg.Connection[Any]) -> None:
-        """Sleep until the store is written to, or `idle_wait` passes."""
+        """Sleep until the store is written to, or `idle_wait` passes (then, after work,
+        the memory a burst took goes back to the system)."""
+        woken = False
         for _ in conn.notifies(timeout=self.idle_wait, stop_after=1):
-            pass
+            woken = True
+        if not woken and self._worked:
+            self._worked = not memory.after_work()
         # Notifications that came with the same burst are answered by the same publish.
         for _ in conn.notifies(timeout=0.0):
             pass
@@ -409,6 +416,7 @@ class Relay:
             # The broker holds the batch: consumers asleep on the topic's bell wake now.
             ring(conn, self.topic, offsets)
         self.position = position
+        self._worked = True
         for partition, offset in offsets.items():
             self.offsets[partition] = max(offset, self.offsets.get(partition, -1))
         self.chain.update(heads)
