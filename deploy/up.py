@@ -47,6 +47,7 @@ PROCESSES = {
 }
 # Relays in a child of their own, by the service whose store they publish.
 RELAYS = {"intake": ("intake-relay", "services.intake.relay")}
+RELAY_MODULES = dict(RELAYS.values())  # the relay child's name -> its module
 # Every service consumes a topic (intake follows routing); the gateway consumes nothing.
 REPLICATED = ("intake", "routing", "supervision", "stats")
 REPLICAS_ENV = "BATON_UP_REPLICAS"
@@ -71,15 +72,12 @@ def split_name(name: str) -> tuple[str, int]:
 
 def module_of(name: str) -> str:
     """The module child `name` runs (`stats-1`: services.stats.main)."""
-    for relay, module in RELAYS.values():
-        if name == relay:
-            return module
-    return PROCESSES[split_name(name)[0]]
+    return RELAY_MODULES.get(name) or PROCESSES[split_name(name)[0]]
 
 
 def serves_http(name: str) -> bool:
     """Whether child `name` answers on a port (a relay does not)."""
-    return all(name != relay for relay, _ in RELAYS.values())
+    return name not in RELAY_MODULES
 
 
 def replica_port(base: int, index: int) -> int:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -17,7 +18,7 @@ import psutil
 
 from deploy.up import (
     PROCESSES,
-    RELAYS,
+    RELAY_MODULES,
     REPLICA_PORT_STEP,
     replica_port,
     serves_http,
@@ -68,7 +69,7 @@ def _name_of(process: psutil.Process) -> str | None:
     line = " ".join(cmdline)
     if "deploy.forkserver" in line:
         return None
-    for relay, module in RELAYS.values():
+    for relay, module in RELAY_MODULES.items():
         if f" {module}" in f" {line}":
             return relay
     for service, module in PROCESSES.items():
@@ -172,29 +173,28 @@ class BatonUp:
         """Seconds until a new process of `name` answers /readyz (a relay: holds its
         store's lock again, as its log says)."""
         started = time.monotonic()
-        if not serves_http(name):
-            return self._wait_relay(name, old_pid, started, timeout)
+        ready = self._answers_ready(name) if serves_http(name) else self._holds_lock(name)
         while time.monotonic() - started < timeout:
             pids = self.pids().get(name, [])
-            if pids and old_pid not in pids:
-                try:
-                    if httpx.get(self.url(name) + "/readyz", timeout=1).status_code == 200:
-                        return time.monotonic() - started
-                except httpx.HTTPError:
-                    pass
-            time.sleep(0.1)
-        raise AssertionError(f"{name} was not back within {timeout} s")
-
-    def _wait_relay(self, name: str, old_pid: int, started: float, timeout: float) -> float:
-        log = self.data_dir / "log" / f"{name}.log"
-        held = log.read_text(errors="replace").count("holds its lock")
-        while time.monotonic() - started < timeout:
-            pids = self.pids().get(name, [])
-            again = log.read_text(errors="replace").count("holds its lock") > held
-            if pids and old_pid not in pids and again:
+            if pids and old_pid not in pids and ready():
                 return time.monotonic() - started
             time.sleep(0.1)
         raise AssertionError(f"{name} was not back within {timeout} s")
+
+    def _answers_ready(self, name: str) -> Callable[[], bool]:
+        def ready() -> bool:
+            try:
+                return httpx.get(self.url(name) + "/readyz", timeout=1).status_code == 200
+            except httpx.HTTPError:
+                return False
+
+        return ready
+
+    def _holds_lock(self, name: str) -> Callable[[], bool]:
+        """Whether the relay's log says it took its lock since this was called."""
+        log = self.data_dir / "log" / f"{name}.log"
+        held = log.read_text(errors="replace").count("holds its lock")
+        return lambda: log.read_text(errors="replace").count("holds its lock") > held
 
     def restart_broker_empty(self) -> None:
         """kill -9 the memory-only broker and bring an empty one back on its port: by
