@@ -21,7 +21,7 @@ def main() -> None:
     # The schema, the app and the libraries are built now and live as long as the process:
     # out of the collector's sight, a full collection no longer walks them every time.
     gc.freeze()
-    serve(app, settings.baton_host, settings.gateway_port)
+    serve(app, settings.baton_host, settings.gateway_port, request_lines=True)
 
 
 if __name__ == "__main__":

@@ -101,10 +101,10 @@ def serve(
     port: int,
     workers: Sequence[tuple[str, Worker]] = (),
     *,
-    request_lines: bool = True,
+    request_lines: bool | None = None,
 ) -> None:
     """Serve until a signal, then stop the workers; `request_lines`: uvicorn logs a line
-    per request.
+    per request (by default as `BATON_SERVICE_REQUEST_LINES` says; the gateway always).
 
     Every process also witnesses the other stores' checkpoints. Under `BATON_MIGRATE=1`
     (`baton migrate`, run as the owner role) building the app and its workers declared
@@ -122,7 +122,9 @@ def serve(
             host=host,
             port=port,
             log_level="info",
-            access_log=request_lines,
+            access_log=(
+                settings.baton_service_request_lines if request_lines is None else request_lines
+            ),
             timeout_graceful_shutdown=3,
         )
         SlowTickServer(config).run()

@@ -173,13 +173,7 @@ def main() -> None:
         consumer_worker(settings, "intake", "routing", intake.handle_routing_event),
         ("intake-index", lambda stop: follow_store(intake, intake.side, stop)),
     ]
-    serve(
-        app,
-        settings.baton_host,
-        settings.intake_port,
-        workers,
-        request_lines=settings.baton_service_request_lines,
-    )
+    serve(app, settings.baton_host, settings.intake_port, workers)
 
 
 if __name__ == "__main__":

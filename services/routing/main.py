@@ -73,13 +73,7 @@ def main() -> None:
     settings = get_settings()
     setup_telemetry("routing")
     app, _, workers = build(settings)
-    serve(
-        app,
-        settings.baton_host,
-        settings.routing_port,
-        workers,
-        request_lines=settings.baton_service_request_lines,
-    )
+    serve(app, settings.baton_host, settings.routing_port, workers)
 
 
 if __name__ == "__main__":
