@@ -52,28 +52,7 @@ def build(
 ) -> tuple[FastAPI, IntakeApplication]:
     """The intake web app and its application, on the configured database."""
     config = intake_settings or IntakeSettings()
-    intake = application(settings, config, schema=schema, org_tree=org_tree)
-    app = create_app(
-        intake,
-        config,
-        readiness=readiness_checks(settings),
-        verifier=TokenVerifier(verification_key(settings)),
-        access_log=AccessLog(settings.database_url, settings.schema_of("access"))
-        if settings.database_url
-        else None,
-    )
-    return app, intake
-
-
-def application(
-    settings: Settings,
-    config: IntakeSettings,
-    *,
-    schema: str | None = None,
-    org_tree: OrgTree | None = None,
-) -> IntakeApplication:
-    """The intake application on the configured database, without its web app."""
-    return IntakeApplication(
+    intake = IntakeApplication(
         sealer=Sealer(settings.identity_key()),
         org_tree=org_tree or load_org_tree(),
         rules=load_rules(),
@@ -89,6 +68,16 @@ def application(
         # The full traditional→simplified map, built once per process for repeat matching.
         normaliser=TextNormaliser(traditional_to_simplified_map()),
     )
+    app = create_app(
+        intake,
+        config,
+        readiness=readiness_checks(settings),
+        verifier=TokenVerifier(verification_key(settings)),
+        access_log=AccessLog(settings.database_url, settings.schema_of("access"))
+        if settings.database_url
+        else None,
+    )
+    return app, intake
 
 
 def create_app(
