@@ -115,7 +115,6 @@ class PartitionKeys:
         return found
 
 
-
 def continued_cases(notifications: Iterable[Any]) -> list[str]:
     """The aggregates of a batch whose first event in it is not their first at all: only
     they need the head their chain ends at (a first event links to the genesis hash), so
