@@ -30,9 +30,10 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 import psycopg
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 from opentelemetry import propagate, trace
@@ -47,7 +48,7 @@ from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, r
 from infra.doorbell import Doorbell
 from infra.kafka_security import client_security
 from infra.partitions import Replica, owned_partitions, replica_from_env
-from infra.relay import ensure_topic
+from infra.relay import ensure_topic, topic_id
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("baton.consumer")
@@ -147,6 +148,10 @@ class Consumer:
         self._empty_polls = 0
         self._uncommitted: dict[TopicPartition, OffsetAndMetadata] = {}
         self._committed_at = 0.0
+        # The topic's id when the positions were taken, and the client's broker
+        # connections when it was last confirmed (`_same_topic`).
+        self._topic_id: Any = None
+        self._confirmed: tuple[Any, ...] = ()
 
     def run(self, stop: threading.Event) -> None:
         """Consume until `stop` is set; reconnects after faults, waiting 0.5 s doubling to 10 s."""
@@ -267,7 +272,7 @@ class Consumer:
     @property
     def kafka(self) -> KafkaConsumer:
         if self._kafka is None:
-            ensure_topic(self.bootstrap, self.topic, self.partitions)
+            self._topic_id = ensure_topic(self.bootstrap, self.topic, self.partitions)
             # Partitions are assigned, not joined through a group: Tansu's group joins are
             # slow. The group id only names where offsets are committed; replicas of one
             # service share it and commit disjoint partitions.
@@ -279,6 +284,9 @@ class Consumer:
                 client_id=self.name,
                 max_poll_records=500,
                 fetch_max_wait_ms=FETCH_WAIT_BUSY_MS,
+                # Kept open while idle (not closed after the client's default 9 minutes):
+                # new connections make the topic be checked again (`_same_topic`).
+                connections_max_idle_ms=7 * 24 * 3600 * 1000,
                 **client_security(),
             )
             every = consumer.partitions_for_topic(self.topic) or range(self.partitions)
@@ -293,6 +301,7 @@ class Consumer:
                 else:
                     consumer.seek(tp, committed)
             self._kafka = consumer
+            self._confirmed = self._connections()
         return self._kafka
 
     def poll_once(self, timeout_ms: int | None = None) -> int:
@@ -302,6 +311,11 @@ class Consumer:
             # A quiet consumer also loops less: each pass of kafka-python's poll costs CPU.
             timeout_ms = max(self.poll_timeout_ms, QUIET_POLL_MS) if quiet else self.poll_timeout_ms
         batches = self.kafka.poll(timeout_ms=timeout_ms)
+        if not self._same_topic():
+            # Read from a topic the broker lost and got anew: nothing of this poll is
+            # applied, and the next one reads every partition from its start.
+            self._pace(True) if self.doorbell is None else self._count_polls(True)
+            return 0
         handled = 0
         done: dict[TopicPartition, OffsetAndMetadata] = {}
         for tp, records in batches.items():
@@ -317,6 +331,71 @@ class Consumer:
         self._uncommitted.update(done)
         self._commit()
         return handled
+
+    def _same_topic(self) -> bool:
+        """Is the topic still the one the positions were taken in? If not, they are
+        moved to each owned partition's start.
+
+        The relay republishes a topic the broker lost (an embedded broker restarted
+        empty) in store order, but not always at the offsets consumers had reached: the
+        old topic may have held more (a batch sent twice, a stray record). kafka-python
+        reconnects under a poll and fetches on from the positions it holds, so records
+        now below them would be skipped for good; read again from the start, what was
+        applied is skipped. A broker restart closes the client's connections, and a
+        relay that found its topic lost deletes and creates it again (the client's
+        metadata then holds another id): while neither happened since the topic was last
+        confirmed, nothing is asked.
+        """
+        connections = self._connections()
+        if connections and connections == self._confirmed and self._known_id_unchanged():
+            return True
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id=f"{self.name}-check", **client_security()
+        )
+        try:
+            now = topic_id(admin, self.topic)
+        finally:
+            admin.close()
+        if now is None:
+            return False  # no such topic now: it has nothing to apply; asked again next poll
+        if str(now) == str(self._topic_id):
+            self._confirmed = connections
+            return True
+        log.warning(
+            "consumer %s: topic %s is not the one it read (the broker lost it); reading it "
+            "again from the start",
+            self.name,
+            self.topic,
+        )
+        self._topic_id = now
+        self._confirmed = connections
+        self._uncommitted.clear()  # offsets in the old topic
+        self._next.clear()
+        self.kafka.seek_to_beginning(*self.kafka.assignment())
+        return False
+
+    def _known_id_unchanged(self) -> bool:
+        """Does the client's metadata (refreshed by the client as it needs) still hold the
+        topic's id as confirmed?"""
+        assert self._kafka is not None
+        try:
+            known = self._kafka._cluster.topic_id(self.topic)  # noqa: SLF001 - pinned
+        except AttributeError:
+            return True
+        return known is None or str(known) == str(self._topic_id)
+
+    def _connections(self) -> tuple[Any, ...]:
+        """The client's open broker connections, as objects (empty when its internals are
+        not as expected: then the topic is checked after every poll)."""
+        assert self._kafka is not None
+        try:
+            conns = self._kafka._manager._conns  # noqa: SLF001 - kafka-python is pinned
+            return tuple(
+                conn for _, conn in sorted(conns.items(), key=lambda item: str(item[0]))
+                if conn.connected
+            )
+        except AttributeError:
+            return ()
 
     def _count_polls(self, busy: bool) -> None:
         """Keep polling while records come; forget rings that polls do not answer."""

@@ -13,6 +13,7 @@ broker that restarted), the relay starts again from the first event.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import threading
@@ -26,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification, StoredEvent
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from psycopg.sql import SQL, Identifier
@@ -76,18 +77,32 @@ class TopicChanged(Exception):
     """The topic is not the one the relay last found intact (the broker restarted)."""
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> None:
-    """Create the topic with the given partition count unless it exists."""
+def ensure_topic(bootstrap: str, topic: str, partitions: int) -> Any:
+    """Create the topic with the given partition count unless it exists; its id now."""
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap, client_id="baton-admin", **client_security()
     )
     try:
         if topic not in admin.list_topics():
-            admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])
-    except TopicAlreadyExistsError:
-        pass
+            with contextlib.suppress(TopicAlreadyExistsError):  # another was quicker
+                admin.create_topics(
+                    [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
+                )
+        return topic_id(admin, topic)
     finally:
         admin.close()
+
+
+def topic_id(admin: KafkaAdminClient, topic: str) -> Any:
+    """The topic's id as the broker tells it now, None if it has no such topic: a broker
+    that lost the topic and got it again (created anew) gives another id.
+
+    One metadata request for this topic through the admin client (under 1 ms). A
+    consumer's `topics()` asks for every topic and waits on its refresh loop's backoff:
+    100 ms, which was most of a registration's way to statistics.
+    """
+    (found,) = admin.describe_topics([topic])
+    return found["topic_id"] if found["error_code"] == 0 else None
 
 
 _PLAIN = frozenset({str, int, bool, float, type(None)})
@@ -224,7 +239,7 @@ class Relay:
                         published = self.publish_pending()
                     except Exception:
                         log.exception("relay %s failed; retrying", self.topic)
-                        self._reset_clients()
+                        self._reset_clients(abort=True)
                         stop.wait(1.0)
                         continue
                     self._maybe_checkpoint()
@@ -277,14 +292,8 @@ class Relay:
             self._read_tail()
 
     def _current_topic_id(self) -> Any:
-        """The topic's id as the broker tells it now, None if it has no such topic.
-
-        One metadata request for this topic through the admin client (under 1 ms). The
-        consumer's `topics()` asks for every topic and waits on its refresh loop's
-        backoff: 100 ms, which was most of a registration's way to statistics.
-        """
-        (found,) = self.admin.describe_topics([self.topic])
-        return found["topic_id"] if found["error_code"] == 0 else None
+        """The topic's id as the broker tells it now (`topic_id`)."""
+        return topic_id(self.admin, self.topic)
 
     def _read_tail(self) -> None:
         parts = sorted(self.probe.partitions_for_topic(self.topic) or range(self.partitions))
@@ -293,7 +302,18 @@ class Relay:
     def close(self) -> None:
         self._reset_clients()
 
-    def _reset_clients(self) -> None:
+    def _reset_clients(self, abort: bool = False) -> None:
+        """Close the clients; with `abort`, the producer sends nothing it still holds.
+
+        After a failed batch (the broker gone) a graceful close flushes what the producer
+        holds, and a broker back by then (empty) took it at the start of a new topic,
+        ahead of the store's earlier events: consumers saw later links first, and the
+        relay, finding them there, did not send them again in their place."""
+        if abort and self._producer is not None:
+            try:
+                self._producer._sender.force_close()  # noqa: SLF001 - kafka-python is pinned
+            except AttributeError:
+                log.debug("the producer has no sender to force closed", exc_info=True)
         for client in (self._producer, self._probe, self._admin):
             if client is not None:
                 try:
@@ -432,7 +452,17 @@ class Relay:
         self.offsets = {}
         self.chain.clear()
         self.tail = PublishedTail()
-        self._reset_clients()
+        self._reset_clients(abort=True)
+        # Anew and empty, so the store goes out in its order whatever reached the topic
+        # since the broker came back (consumers see another id, and read it from the start).
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id="baton-admin", **client_security()
+        )
+        try:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
+                admin.delete_topics([self.topic])
+        finally:
+            admin.close()
         ensure_topic(self.bootstrap, self.topic, self.partitions)
 
     # -- the broker's memory ------------------------------------------------------------
@@ -488,7 +518,11 @@ class Relay:
         if self._unsure or (not unchanged and now - self._last_check >= self.check_interval):
             self._last_check = now
             topic_id = self._current_topic_id()
-            if not self.topic_intact(topic_id):
+            # Another id: the broker lost the topic and has a new one by that name (a
+            # consumer created it, or a batch sent after the broker came back did), which
+            # may even hold records at the offsets last published.
+            recreated = self._topic_id is not None and topic_id != self._topic_id
+            if recreated or not self.topic_intact(topic_id):
                 self._restart_from_first_event()
                 topic_id = self._current_topic_id()
             self._topic_id = topic_id

@@ -11,12 +11,14 @@ import uuid
 from pathlib import Path
 
 import pytest
+from kafka import KafkaProducer
 
 from domain.contracts import first_broken_link
+from infra import consumer as consumer_module
 from infra.consumer import Consumer
 from infra.embedded import EmbeddedBroker, free_port
 from infra.eventstore import ServiceApplication
-from infra.relay import Relay
+from infra.relay import Relay, ensure_topic
 from services.stats.application import StatsApplication
 
 from .helpers import drain, read_topic, redeliver_all, register, wait_until
@@ -218,3 +220,54 @@ def test_only_one_relay_per_store_runs(intake, kafka_bootstrap, unique_topic):
         for thread in threads:
             thread.join(10)
     assert len(read_topic(kafka_bootstrap, unique_topic)) == 5
+
+
+def test_a_running_consumer_reads_a_topic_the_broker_lost_again_from_its_start(
+    intake, stats, unique_topic, tmp_path, monkeypatch
+):
+    """The relay republishes a lost topic in store order, but not always at the offsets the
+    consumers had reached: the old topic may have held more than the store (here a stray
+    record in each partition; in the chaos run, a batch sent twice). A consumer that kept
+    its positions skipped whatever now lies below them, for good; it must notice the topic
+    is a new one and read it again from its start (what it applied is skipped)."""
+    port = free_port()
+    broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
+    try:
+        ensure_topic(broker.bootstrap, unique_topic, 4)
+        stray = KafkaProducer(bootstrap_servers=broker.bootstrap)
+        for partition in range(4):
+            stray.send(unique_topic, b"not an envelope", partition=partition)
+        stray.flush()
+        stray.close()
+        register(intake, 4)
+        relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=0)
+        relay.start()
+        drain(relay)
+        consumer = Consumer(
+            f"g-{uuid.uuid4().hex[:8]}", unique_topic, broker.bootstrap, stats.handle
+        )
+        consume_until(consumer, stats, 4)
+        checks: list[str] = []
+        asked = consumer_module.topic_id
+        monkeypatch.setattr(
+            consumer_module,
+            "topic_id",
+            lambda admin, topic: checks.append(topic) or asked(admin, topic),
+        )
+        for _ in range(5):
+            consumer.poll_once()
+        assert checks == []  # the same connections: the broker is not asked
+
+        broker.stop()
+        broker = EmbeddedBroker(port, tmp_path / "broker.log").start()  # empty again
+        register(intake, 8, start=5)
+        relay.close()  # its connections died with the broker
+        assert drain(relay) == 12  # one record fewer in each partition than before
+
+        consume_until(consumer, stats, 12)  # the same consumer, its positions kept
+        assert checks  # new connections: the topic was checked
+        assert stats.case_count() == 12
+        assert totals(stats) == 12
+        consumer.close()
+    finally:
+        broker.stop()
