@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 import strawberry
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import (
@@ -67,6 +70,19 @@ _SYNTAX = ("query_invalid", "查询语句有语法错误", "The query has a synt
 _ALIASES = ("query_too_many_aliases", "查询中的别名过多", "The query uses too many aliases")
 _INVALID = ("query_invalid", "查询语句不符合接口定义", "The query does not match the schema")
 INTERNAL = ("internal_error", "服务器内部错误，请稍后再试", "Internal error; try again later")
+# The gateway's own store (sessions, users) gone for a moment, as while PostgreSQL
+# restarts: the services' code for it (infra/web.py), and the client may try again.
+DATABASE_UNAVAILABLE = (
+    "database_unavailable",
+    "数据库暂时不可用，请稍后重试",
+    "The database is unavailable for a moment; try again",
+)
+DATABASE_FAULTS = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
 
 
 def coded(error: GraphQLError, code: str, zh: str, en: str) -> GraphQLError:
@@ -148,6 +164,8 @@ def _coded_or_masked(error: GraphQLError) -> GraphQLError:
     if isinstance(original, DomainError):
         # A refusal raised by a nested field's resolver keeps its own code and messages.
         return coded(error, original.code, original.message_zh, original.message_en)
+    if isinstance(original, DATABASE_FAULTS):
+        return coded(error, *DATABASE_UNAVAILABLE)
     return coded(error, *INTERNAL)
 
 
@@ -184,6 +202,13 @@ class HardenedSchema(strawberry.Schema):
         for error in errors:
             original = error.original_error
             code = code_of(error) or getattr(original, "code", None) or code_of(classify(error))
+            if isinstance(original, DATABASE_FAULTS):
+                log.warning(
+                    "graphql operation=%s: database unavailable (%s)",
+                    operation or "-",
+                    type(original).__name__,
+                )
+                continue
             if original is not None and not code:
                 log.error("graphql failed operation=%s", operation or "-", exc_info=original)
                 continue

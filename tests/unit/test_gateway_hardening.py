@@ -7,6 +7,7 @@ import logging
 from enum import Enum
 from typing import Any
 
+import psycopg
 import pytest
 import strawberry
 from graphql import GraphQLError
@@ -44,6 +45,10 @@ class Query:
     @strawberry.field
     def broken(self) -> str:
         raise RuntimeError("secret database detail")
+
+    @strawberry.field
+    def restarting(self) -> str:
+        raise psycopg.OperationalError("terminating connection due to administrator command")
 
     @strawberry.field
     def refused(self) -> str:
@@ -180,3 +185,17 @@ def test_literal_values_of_the_wrong_kind_are_coded_the_same_way():
     assert codes(result) == ["date_invalid"]
     result = schema(production=True).execute_sync('{ counted(day: "2026-02-01", by: [COLOUR]) }')
     assert codes(result) == ["statistics_dimension_unknown"]
+
+
+def test_a_database_gone_for_a_moment_is_coded_retryable_not_internal(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL restarting under a request (the gateway's session store): the chaos run
+    showed `internal_error`; it is the services' `database_unavailable`, logged as a line."""
+    caplog.set_level(logging.INFO, logger="gateway.graphql")
+    result = schema(True).execute_sync("{ restarting }")
+    assert codes(result) == ["database_unavailable"]
+    extensions_ = result.errors[0].extensions
+    assert extensions_["message_zh"] == "数据库暂时不可用，请稍后重试"
+    assert "administrator" not in str(result.errors[0].formatted)
+    assert not any(r.exc_info for r in caplog.records)
