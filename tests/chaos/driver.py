@@ -52,9 +52,11 @@ TRANSFER_ORDER = ("proposed", "approved", "dispatched", "received")
 HANDLED_STAGES = ("accepted", "in_handling", "concluded")
 # `service_failed`: a service answered 500 (seen from routing while PostgreSQL restarted);
 # not acknowledged, so retried like the others (a retried step is explained by the case).
+# `database_unavailable`: the gateway's own store (sessions) while PostgreSQL restarts.
 RETRYABLE = {
     "service_unavailable",
     "service_failed",
+    "database_unavailable",
     "unavailable",
     "concurrent_update",
     "internal_error",
