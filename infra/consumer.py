@@ -371,6 +371,8 @@ class Consumer:
         self._confirmed = connections
         self._uncommitted.clear()  # offsets in the old topic
         self._next.clear()
+        if self.guard is not None:
+            self.guard.topic_anew(self._owned)
         self.kafka.seek_to_beginning(*self.kafka.assignment())
         return False
 

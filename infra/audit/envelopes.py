@@ -7,7 +7,9 @@ A link already applied that comes again at an offset the consumer had already re
 a redelivery, not a replay: Kafka redelivers after a consumer dies before committing its
 offsets, and a relay republishes its whole store when the broker lost it (the offsets
 start again below the highest one applied). Such a record is skipped without a trace; the
-same link at a new offset, beyond everything applied, is a replay and is quarantined.
+same link at a new offset, beyond everything applied, is a replay and is quarantined;
+except in a topic the broker lost and got anew (`topic_anew`), whose offsets say nothing
+of the old one's: there every link applied before is the relay's republish.
 
 Signed bytes: a fixed label, the topic and the record's value (the envelope's JSON), so a
 record cannot be moved to another topic. The signature travels in Kafka headers.
@@ -112,6 +114,8 @@ class InboundGuard:
         self.topic = topic
         self._offsets: dict[int, int] = {}
         self.redelivered = 0
+        # Partitions of a topic made anew since this guard started (`topic_anew`).
+        self._anew: set[int] = set()
         self.source = source
         self.public_key = public_key
         self._heads = ChainHeads(self._stored_heads, HEADS_KEPT)
@@ -200,10 +204,19 @@ class InboundGuard:
         self, partition: int, offset: int, value: bytes, refusal: Refusal, envelope: Envelope | None
     ) -> None:
         """Quarantine a refused record, unless it is a redelivery of one already applied."""
-        if refusal.reason == "replayed" and offset <= self._reached(partition):
+        if refusal.reason == "replayed" and (
+            partition in self._anew or offset <= self._reached(partition)
+        ):
             self.redelivered += 1
             return
         self.quarantine(partition, offset, value, refusal, envelope)
+
+    def topic_anew(self, partitions: Iterable[int]) -> None:
+        """The consumer reads these partitions of a topic the broker lost and got anew
+        from their start: the relay republished the store there, at offsets that need not
+        be the old ones (the old topic may have held a copy, or lacked what the relay had
+        not sent yet), so a link applied before is a redelivery at any offset."""
+        self._anew.update(partitions)
 
     def _reached(self, partition: int) -> int:
         """The highest offset of `partition` this consumer applied (-1: none)."""

@@ -217,3 +217,18 @@ def test_a_record_moved_from_another_topic_is_quarantined(line: Line):
     line.consume()
     assert line.reasons() == ["bad_signature"]
     assert line.stats.case_count() == 2
+
+
+def test_in_a_topic_made_anew_a_link_applied_before_is_skipped_at_any_offset(line: Line):
+    """The broker lost the topic and the relay republished the store into a new one: its
+    offsets say nothing of the old topic's, so a link applied before is a redelivery
+    wherever it lies, while a replay in the topic the consumer has read all along is not."""
+    records = read_topic(line.settings.kafka_bootstrap_servers or "", line.topic)
+    partition, _, envelope, headers = records[0]
+    assert line.consumer.guard is not None
+    line.consumer.guard.topic_anew({partition})
+    before = (line.tracking(), line.stats.case_count())
+    line.produce(envelope.to_json(), envelope.case_id, headers)
+    line.consume()
+    assert line.reasons() == []
+    assert (line.tracking(), line.stats.case_count()) == before
