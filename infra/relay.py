@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification, StoredEvent
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
+from kafka.errors import TopicAlreadyExistsError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from psycopg.sql import SQL, Identifier
@@ -453,16 +453,10 @@ class Relay:
         self.chain.clear()
         self.tail = PublishedTail()
         self._reset_clients(abort=True)
-        # Anew and empty, so the store goes out in its order whatever reached the topic
-        # since the broker came back (consumers see another id, and read it from the start).
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.bootstrap, client_id="baton-admin", **client_security()
-        )
-        try:
-            with contextlib.suppress(UnknownTopicOrPartitionError):
-                admin.delete_topics([self.topic])
-        finally:
-            admin.close()
+        # Whatever reached the topic since the broker came back is not the start of this
+        # store: nothing on it is taken for published (a record found there and not sent
+        # again left consumers without the links before it). The whole store goes out.
+        self._unsure = False
         ensure_topic(self.bootstrap, self.topic, self.partitions)
 
     # -- the broker's memory ------------------------------------------------------------
@@ -521,7 +515,7 @@ class Relay:
             # Another id: the broker lost the topic and has a new one by that name (a
             # consumer created it, or a batch sent after the broker came back did), which
             # may even hold records at the offsets last published.
-            recreated = self._topic_id is not None and topic_id != self._topic_id
+            recreated = None not in (topic_id, self._topic_id) and topic_id != self._topic_id
             if recreated or not self.topic_intact(topic_id):
                 self._restart_from_first_event()
                 topic_id = self._current_topic_id()
