@@ -244,6 +244,12 @@ class Consumer:
             return
         if self.guard is not None:
             self.guard.flush()  # the chain heads first: offsets never pass them
+        if not self._on_confirmed_topic():
+            # Offsets of a topic the broker may have lost since, committed to its new one,
+            # would send a restarted consumer past records it never read: they are only
+            # a hint, and the next poll checks the topic.
+            self._uncommitted.clear()
+            return
         # One asynchronous commit for all partitions (a lost one only means redeliveries,
         # skipped).
         self.kafka.commit_async(dict(self._uncommitted))
@@ -251,7 +257,7 @@ class Consumer:
         self._committed_at = time.monotonic()
 
     def _commit_on_stop(self) -> None:
-        if self._kafka is None or not self._uncommitted:
+        if self._kafka is None or not self._uncommitted or not self._on_confirmed_topic():
             return
         try:
             if self.guard is not None:
@@ -342,13 +348,12 @@ class Consumer:
         reconnects under a poll and fetches on from the positions it holds, so records
         now below them would be skipped for good; read again from the start, what was
         applied is skipped. A broker restart closes the client's connections, and a
-        relay that found its topic lost deletes and creates it again (the client's
-        metadata then holds another id): while neither happened since the topic was last
-        confirmed, nothing is asked.
-        """
-        connections = self._connections()
-        if connections and connections == self._confirmed and self._known_id_unchanged():
+        client that met the topic anew holds another id in its metadata: while neither
+        happened since the topic was last confirmed, nothing is asked (nor are offsets
+        committed otherwise: `_commit`)."""
+        if self._on_confirmed_topic():
             return True
+        connections = self._connections()
         admin = KafkaAdminClient(
             bootstrap_servers=self.bootstrap, client_id=f"{self.name}-check", **client_security()
         )
@@ -375,6 +380,11 @@ class Consumer:
             self.guard.topic_anew(self._owned)
         self.kafka.seek_to_beginning(*self.kafka.assignment())
         return False
+
+    def _on_confirmed_topic(self) -> bool:
+        """Are the client's connections and metadata those of the last confirmation?"""
+        connections = self._connections()
+        return bool(connections) and connections == self._confirmed and self._known_id_unchanged()
 
     def _known_id_unchanged(self) -> bool:
         """Does the client's metadata (refreshed by the client as it needs) still hold the

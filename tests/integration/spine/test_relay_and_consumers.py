@@ -11,7 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from kafka import KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer
+from kafka.structs import OffsetAndMetadata
 
 from domain.contracts import first_broken_link
 from infra import consumer as consumer_module
@@ -258,12 +259,23 @@ def test_a_running_consumer_reads_a_topic_the_broker_lost_again_from_its_start(
             consumer.poll_once()
         assert checks == []  # the same connections: the broker is not asked
 
+        consumer._uncommitted = {
+            tp: OffsetAndMetadata(consumer.kafka.position(tp), None, -1)
+            for tp in consumer.kafka.assignment()
+        }
         broker.stop()
         broker = EmbeddedBroker(port, tmp_path / "broker.log").start()  # empty again
+        # Asleep, its offsets due: not committed to the new broker, where a restarted
+        # consumer would resume from them past records it never read.
+        consumer._commit(force=True)
+        assert consumer._uncommitted == {}
         register(intake, 8, start=5)
         relay.close()  # its connections died with the broker
         assert drain(relay) == 12  # one record fewer in each partition than before
 
+        probe = KafkaConsumer(bootstrap_servers=broker.bootstrap, group_id=consumer.name)
+        assert all(probe.committed(tp) is None for tp in consumer.kafka.assignment())
+        probe.close()
         consume_until(consumer, stats, 12)  # the same consumer, its positions kept
         assert checks  # new connections: the topic was checked
         assert stats.case_count() == 12
