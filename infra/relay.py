@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from eventsourcing.persistence import Notification, StoredEvent
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
+from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
 from opentelemetry import propagate, trace
 from opentelemetry.trace import SpanKind
 from psycopg.sql import SQL, Identifier
@@ -454,9 +454,19 @@ class Relay:
         self.tail = PublishedTail()
         self._reset_clients(abort=True)
         # Whatever reached the topic since the broker came back is not the start of this
-        # store: nothing on it is taken for published (a record found there and not sent
-        # again left consumers without the links before it). The whole store goes out.
+        # store: the topic is made anew and empty, and nothing is read back from it (a
+        # record found there and not sent again left consumers without the links before
+        # it; one left there shifted every offset after it). Consumers see another id
+        # and read it from its start (`infra.consumer`).
         self._unsure = False
+        admin = KafkaAdminClient(
+            bootstrap_servers=self.bootstrap, client_id="baton-admin", **client_security()
+        )
+        try:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
+                admin.delete_topics([self.topic])
+        finally:
+            admin.close()
         ensure_topic(self.bootstrap, self.topic, self.partitions)
 
     # -- the broker's memory ------------------------------------------------------------

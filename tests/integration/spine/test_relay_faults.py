@@ -185,8 +185,8 @@ def test_a_topic_that_came_back_with_strays_still_gets_the_whole_store_in_order(
     """Session 8's chaos run: a batch the producer still held when the broker went away
     reached the broker once it was back (empty), at the start of the new topic; the relay
     found those records there and did not send them again, so consumers met later links
-    of those cases before their first ones, and never the first ones after. The whole
-    store must follow them in order (the strays are refused as out of turn, or skipped)."""
+    of those cases before their first ones, and never the first ones after. A consumer
+    reading the topic from its start must get every link in its case's order."""
     port = free_port()
     broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
     relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=3600)
