@@ -49,8 +49,15 @@ def drain(relay: Relay) -> int:
 
 def redeliver_all(bootstrap: str, topic: str) -> None:
     """Send every message on the topic a second time, byte for byte, headers included."""
+    send_again(bootstrap, topic, read_topic(bootstrap, topic))
+
+
+def send_again(
+    bootstrap: str, topic: str, records: list[tuple[int, int, Envelope, dict]]
+) -> None:
+    """Send these records (as `read_topic` gives them) to their partitions once more."""
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
-    for partition, _, envelope, headers in read_topic(bootstrap, topic):
+    for partition, _, envelope, headers in records:
         producer.send(
             topic,
             key=envelope.case_id.encode(),

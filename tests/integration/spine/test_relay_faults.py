@@ -8,14 +8,13 @@ import threading
 
 import psycopg
 import pytest
-from kafka import KafkaProducer
 
 from domain.contracts import first_broken_link
 from infra.embedded import EmbeddedBroker, free_port
 from infra.eventstore import ServiceApplication
 from infra.relay import Relay, ensure_topic
 
-from .helpers import drain, read_topic, register, wait_until
+from .helpers import drain, read_topic, register, send_again, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -206,17 +205,7 @@ def test_a_topic_that_came_back_with_strays_still_gets_the_whole_store_in_order(
         relay._reset_clients(abort=True)
         broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
         ensure_topic(broker.bootstrap, unique_topic, 4)
-        strays = KafkaProducer(bootstrap_servers=broker.bootstrap, acks="all")
-        for partition, _, envelope, headers in seconds[:2]:  # later links, ahead of all
-            strays.send(
-                unique_topic,
-                key=envelope.case_id.encode(),
-                value=envelope.to_json(),
-                partition=partition,
-                headers=[(k, v.encode()) for k, v in headers.items()],
-            )
-        strays.flush()
-        strays.close()
+        send_again(broker.bootstrap, unique_topic, seconds[:2])  # later links, ahead of all
         register(intake, 1, start=8)
 
         def drained() -> bool:
