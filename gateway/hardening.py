@@ -15,10 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import psycopg
 import strawberry
-from eventsourcing.persistence import InterfaceError as StoreInterfaceError
-from eventsourcing.persistence import OperationalError as StoreOperationalError
 from graphql import GraphQLError
 from graphql.error import GraphQLSyntaxError
 from strawberry.extensions import (
@@ -34,6 +31,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import ExecutionContext
 
 from domain.errors import DomainError
+from infra.web import DATABASE_FAULTS, DATABASE_UNAVAILABLE
 
 log = logging.getLogger("gateway.graphql")
 
@@ -70,19 +68,6 @@ _SYNTAX = ("query_invalid", "查询语句有语法错误", "The query has a synt
 _ALIASES = ("query_too_many_aliases", "查询中的别名过多", "The query uses too many aliases")
 _INVALID = ("query_invalid", "查询语句不符合接口定义", "The query does not match the schema")
 INTERNAL = ("internal_error", "服务器内部错误，请稍后再试", "Internal error; try again later")
-# The gateway's own store (sessions, users) gone for a moment, as while PostgreSQL
-# restarts: the services' code for it (infra/web.py), and the client may try again.
-DATABASE_UNAVAILABLE = (
-    "database_unavailable",
-    "数据库暂时不可用，请稍后重试",
-    "The database is unavailable for a moment; try again",
-)
-DATABASE_FAULTS = (
-    psycopg.OperationalError,
-    psycopg.InterfaceError,
-    StoreOperationalError,
-    StoreInterfaceError,
-)
 
 
 def coded(error: GraphQLError, code: str, zh: str, en: str) -> GraphQLError:
@@ -165,6 +150,8 @@ def _coded_or_masked(error: GraphQLError) -> GraphQLError:
         # A refusal raised by a nested field's resolver keeps its own code and messages.
         return coded(error, original.code, original.message_zh, original.message_en)
     if isinstance(original, DATABASE_FAULTS):
+        # The gateway's own store (sessions, users) gone for a moment, as while PostgreSQL
+        # restarts: the services' code and messages for it; the client may try again.
         return coded(error, *DATABASE_UNAVAILABLE)
     return coded(error, *INTERNAL)
 

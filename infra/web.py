@@ -54,6 +54,21 @@ class ErrorBody(BaseModel):
     error: ErrorDetail
 
 
+# A database that restarts or cannot be reached (AdminShutdown, a broken pooled connection,
+# a pool timeout): the code and messages every service and the gateway answer with.
+DATABASE_FAULTS: tuple[type[Exception], ...] = (
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
+DATABASE_UNAVAILABLE = (
+    "database_unavailable",
+    "数据库暂时不可用，请稍后重试",
+    "The database is unavailable for a moment; try again",
+)
+
+
 def _declared(status: int, description: str) -> dict[str, Any]:
     return {"model": ErrorBody, "description": description}
 
@@ -188,19 +203,9 @@ def create_service_app(
             request.url.path,
             type(exc).__name__,
         )
-        return error_json(
-            503,
-            "database_unavailable",
-            "数据库暂时不可用，请稍后重试",
-            "The database is unavailable for a moment; try again",
-        )
+        return error_json(503, *DATABASE_UNAVAILABLE)
 
-    for unavailable in (
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-        StoreOperationalError,
-        StoreInterfaceError,
-    ):
+    for unavailable in DATABASE_FAULTS:
         app.add_exception_handler(unavailable, database_unavailable)
 
     @app.exception_handler(RequestValidationError)
