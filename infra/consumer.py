@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import psycopg
-from kafka import KafkaAdminClient, KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
 from kafka.structs import OffsetAndMetadata
 from opentelemetry import propagate, trace
@@ -48,7 +48,7 @@ from infra.deadletter import DeadLetter, DeadLetters, RawRecord, is_transient, r
 from infra.doorbell import Doorbell
 from infra.kafka_security import client_security
 from infra.partitions import Replica, owned_partitions, replica_from_env
-from infra.relay import ensure_topic, topic_id
+from infra.relay import current_topic_id, ensure_topic, open_connections
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("baton.consumer")
@@ -354,13 +354,7 @@ class Consumer:
         if self._on_confirmed_topic():
             return True
         connections = self._connections()
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.bootstrap, client_id=f"{self.name}-check", **client_security()
-        )
-        try:
-            now = topic_id(admin, self.topic)
-        finally:
-            admin.close()
+        now = current_topic_id(self.bootstrap, self.topic)
         if now is None:
             return False  # no such topic now: it has nothing to apply; asked again next poll
         if str(now) == str(self._topic_id):
@@ -397,17 +391,11 @@ class Consumer:
         return known is None or str(known) == str(self._topic_id)
 
     def _connections(self) -> tuple[Any, ...]:
-        """The client's open broker connections, as objects (empty when its internals are
-        not as expected: then the topic is checked after every poll)."""
-        assert self._kafka is not None
-        try:
-            conns = self._kafka._manager._conns  # noqa: SLF001 - kafka-python is pinned
-            return tuple(
-                conn for _, conn in sorted(conns.items(), key=lambda item: str(item[0]))
-                if conn.connected
-            )
-        except AttributeError:
-            return ()
+        """The client's open broker connections (empty when its internals are not as
+        expected: then the topic is checked after every poll)."""
+        kafka = self._kafka
+        assert kafka is not None
+        return open_connections(lambda: kafka._manager)  # noqa: SLF001
 
     def _count_polls(self, busy: bool) -> None:
         """Keep polling while records come; forget rings that polls do not answer."""

@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -77,13 +77,17 @@ class TopicChanged(Exception):
     """The topic is not the one the relay last found intact (the broker restarted)."""
 
 
-def ensure_topic(bootstrap: str, topic: str, partitions: int) -> Any:
-    """Create the topic with the given partition count unless it exists; its id now."""
+def ensure_topic(bootstrap: str, topic: str, partitions: int, anew: bool = False) -> Any:
+    """Create the topic with the given partition count unless it exists (with `anew`,
+    delete it first); its id now."""
     admin = KafkaAdminClient(
         bootstrap_servers=bootstrap, client_id="baton-admin", **client_security()
     )
     try:
-        if topic not in admin.list_topics():
+        if anew:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
+                admin.delete_topics([topic])
+        if anew or topic not in admin.list_topics():
             with contextlib.suppress(TopicAlreadyExistsError):  # another was quicker
                 admin.create_topics(
                     [NewTopic(topic, num_partitions=partitions, replication_factor=1)]
@@ -91,6 +95,34 @@ def ensure_topic(bootstrap: str, topic: str, partitions: int) -> Any:
         return topic_id(admin, topic)
     finally:
         admin.close()
+
+
+def current_topic_id(bootstrap: str, topic: str) -> Any:
+    """`topic_id` through an admin client of its own, closed after."""
+    admin = KafkaAdminClient(
+        bootstrap_servers=bootstrap, client_id="baton-check", **client_security()
+    )
+    try:
+        return topic_id(admin, topic)
+    finally:
+        admin.close()
+
+
+def open_connections(manager: Callable[[], Any]) -> tuple[Any, ...]:
+    """A kafka-python client's open broker connections, as objects, from its connection
+    manager (`manager()` reaches it); empty when the client's internals are not as
+    expected (kafka-python is pinned).
+
+    A broker that restarted (empty or not) has closed them: while they are the very ones
+    open at a check, no restart came between."""
+    try:
+        conns = manager()._conns  # noqa: SLF001
+        return tuple(
+            conn for _, conn in sorted(conns.items(), key=lambda item: str(item[0]))
+            if conn.connected
+        )
+    except AttributeError:
+        return ()
 
 
 def topic_id(admin: KafkaAdminClient, topic: str) -> Any:
@@ -459,15 +491,7 @@ class Relay:
         # it; one left there shifted every offset after it). Consumers see another id
         # and read it from its start (`infra.consumer`).
         self._unsure = False
-        admin = KafkaAdminClient(
-            bootstrap_servers=self.bootstrap, client_id="baton-admin", **client_security()
-        )
-        try:
-            with contextlib.suppress(UnknownTopicOrPartitionError):
-                admin.delete_topics([self.topic])
-        finally:
-            admin.close()
-        ensure_topic(self.bootstrap, self.topic, self.partitions)
+        ensure_topic(self.bootstrap, self.topic, self.partitions, anew=True)
 
     # -- the broker's memory ------------------------------------------------------------
 
@@ -616,14 +640,7 @@ class Relay:
         retries), which checks the topic again. Empty when the client's internals are
         not as expected: then the topic is checked before every batch.
         """
-        try:
-            conns = self.producer._sender._client._manager._conns  # noqa: SLF001 - pinned
-            return tuple(
-                conn for _, conn in sorted(conns.items(), key=lambda item: str(item[0]))
-                if conn.connected
-            )
-        except AttributeError:
-            return ()
+        return open_connections(lambda: self.producer._sender._client._manager)  # noqa: SLF001
 
     def _first_state(self, originator_id: UUID | str) -> dict[str, Any] | None:
         """The state of an aggregate's first stored event (for its partition key)."""

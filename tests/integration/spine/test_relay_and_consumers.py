@@ -249,11 +249,11 @@ def test_a_running_consumer_reads_a_topic_the_broker_lost_again_from_its_start(
         )
         consume_until(consumer, stats, 4)
         checks: list[str] = []
-        asked = consumer_module.topic_id
+        asked = consumer_module.current_topic_id
         monkeypatch.setattr(
             consumer_module,
-            "topic_id",
-            lambda admin, topic: checks.append(topic) or asked(admin, topic),
+            "current_topic_id",
+            lambda bootstrap, topic: checks.append(topic) or asked(bootstrap, topic),
         )
         for _ in range(5):
             consumer.poll_once()
