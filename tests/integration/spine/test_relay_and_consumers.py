@@ -134,20 +134,27 @@ def test_a_consumer_killed_between_database_and_offset_commit_resumes_exactly(
     restarted.close()
 
 
+def four_cases_through(
+    intake: ServiceApplication, stats: StatsApplication, bootstrap: str, topic: str
+) -> tuple[Relay, Consumer]:
+    """Four registrations published by a relay that checks the topic before every batch,
+    and counted by a consumer of a group of its own."""
+    register(intake, 4)
+    relay = Relay(intake, bootstrap, topic=topic, check_interval=0)
+    relay.start()
+    drain(relay)
+    consumer = Consumer(f"g-{uuid.uuid4().hex[:8]}", topic, bootstrap, stats.handle)
+    consume_until(consumer, stats, 4)
+    return relay, consumer
+
+
 def test_an_empty_broker_gets_everything_again_and_counts_stay_exact(
     intake, stats, unique_topic, tmp_path
 ):
     port = free_port()
     broker = EmbeddedBroker(port, tmp_path / "broker.log").start()
     try:
-        register(intake, 4)
-        relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=0)
-        relay.start()
-        drain(relay)
-        consumer = Consumer(
-            f"g-{uuid.uuid4().hex[:8]}", unique_topic, broker.bootstrap, stats.handle
-        )
-        consume_until(consumer, stats, 4)
+        relay, consumer = four_cases_through(intake, stats, broker.bootstrap, unique_topic)
 
         broker.stop()
         broker = EmbeddedBroker(port, tmp_path / "broker.log").start()  # empty again
@@ -240,14 +247,7 @@ def test_a_running_consumer_reads_a_topic_the_broker_lost_again_from_its_start(
             stray.send(unique_topic, b"not an envelope", partition=partition)
         stray.flush()
         stray.close()
-        register(intake, 4)
-        relay = Relay(intake, broker.bootstrap, topic=unique_topic, check_interval=0)
-        relay.start()
-        drain(relay)
-        consumer = Consumer(
-            f"g-{uuid.uuid4().hex[:8]}", unique_topic, broker.bootstrap, stats.handle
-        )
-        consume_until(consumer, stats, 4)
+        relay, consumer = four_cases_through(intake, stats, broker.bootstrap, unique_topic)
         checks: list[str] = []
         asked = consumer_module.current_topic_id
         monkeypatch.setattr(
