@@ -40,7 +40,8 @@ def with_the_events(
     queued: Callable[[], None] | None = None,
 ) -> Iterator[None]:
     """Run `statement` in the insert transactions into `schema`'s store in the block;
-    `queued` is called once it is queued behind the table lock, before it is sent."""
+    `queued` is called once it is queued behind the table lock (sent after it, or in
+    the same message)."""
     token = _PENDING.set(_Pending(schema, statement, params, queued))
     try:
         yield
@@ -56,5 +57,11 @@ def run_pending(curs: Cursor[Any], schema: str) -> None:
     # Every time: the library retries a save whose transaction failed to connect or to
     # get the table lock in time, and the retry's transaction must carry it again.
     curs.execute(pending.statement, pending.params, prepare=True)
-    if pending.queued is not None:
+    if pending.queued is None:
+        return
+    # A transaction sent as one message (the audited recorder's) calls it once it is sent.
+    when_sent = getattr(curs, "when_sent", None)
+    if when_sent is not None:
+        when_sent(pending.queued)
+    else:
         pending.queued()

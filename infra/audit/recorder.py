@@ -9,7 +9,7 @@ through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import (
@@ -20,7 +20,8 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.utils import retry
-from psycopg import Cursor
+from psycopg import ClientCursor, Connection, Cursor, errors, generators
+from psycopg.pq import ExecStatus, TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
@@ -136,16 +137,41 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def _insert_one(self, stored: StoredEvent, **kwargs: Any) -> Sequence[int]:
-        """One event in one round trip: the library's insert syncs the pipeline after the
-        INSERT and again for the COMMIT (two waits for the server, and one for this thread
-        to get the interpreter back, while the table lock is held and every other writer
-        of the store waits); here everything, COMMIT included, goes in one pipeline sync.
+        """One event, its audit row and whatever the use case adds (`infra.with_events`,
+        `infra.idempotency`) in one transaction sent as one message: the server runs it
+        from the table lock to the COMMIT without waiting for this process. Statements
+        sent one by one (the library's way, or one pipeline) kept the lock while the
+        server waited for the next of them, as long as this thread waited for a core and
+        the interpreter; every other writer of the store waited behind it (under load,
+        40 % of the time the lock was held). A tracking row (a process application's
+        step) needs its result read inside the transaction: it goes the pipeline's way.
         A failed statement (a version already taken, a use case's refused condition)
-        fails the COMMIT with its own error, mapped by the datastore like the library's.
-        Retried like the library's insert (a connection lost, a lock not got in time)."""
+        fails the whole message and stores nothing; its error is mapped by the datastore
+        like the library's. Retried like the library's insert (a connection lost, a lock
+        not got in time)."""
         leaf = leaf_hash(
             leaf_data(stored.originator_id, stored.originator_version, stored.topic, stored.state)
         )
+        if kwargs.get("tracking") is not None:
+            return self._insert_one_pipelined(stored, leaf, **kwargs)
+        schema = self.datastore.schema
+        with self.datastore.get_connection() as conn:
+            message = _Message(conn)
+            self._lock_table(message)  # type: ignore[arg-type]
+            self._notify_channel(message)  # type: ignore[arg-type]
+            idempotency.write_claim(message, schema)  # type: ignore[arg-type]
+            with_events.run_pending(message, schema)  # type: ignore[arg-type]
+            message.execute(self.insert_one_audited_bytes, self._audited_params(stored, leaf))
+            ids = message.send()
+        if len(ids) != 1:
+            raise ProgrammingError(f"expected one notification id, got {len(ids)}")
+        return ids
+
+    def _insert_one_pipelined(
+        self, stored: StoredEvent, leaf: bytes, **kwargs: Any
+    ) -> Sequence[int]:
+        """As above, with a tracking row: everything, COMMIT included, in one pipeline
+        sync (the library syncs after the INSERT and again for the COMMIT)."""
         schema = self.datastore.schema
         with self.datastore.get_connection() as conn:
             with conn.pipeline(), conn.transaction():
@@ -158,16 +184,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
                     idempotency.write_claim(curs, schema)
                 insert = conn.cursor()
                 insert.execute(
-                    self.insert_one_audited_bytes,
-                    (
-                        stored.originator_id,
-                        stored.originator_version,
-                        stored.topic,
-                        stored.state,
-                        leaf,
-                        GENESIS_HEAD,
-                        leaf,
-                    ),
+                    self.insert_one_audited_bytes, self._audited_params(stored, leaf),
                     prepare=True,
                 )
             # Committed: the pipeline's one sync brought every result back.
@@ -176,6 +193,18 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         if len(rows) != 1:
             raise ProgrammingError(f"expected one notification id, got {len(rows)}")
         return [int(rows[0]["notification_id"])]
+
+    @staticmethod
+    def _audited_params(stored: StoredEvent, leaf: bytes) -> tuple[Any, ...]:
+        return (
+            stored.originator_id,
+            stored.originator_version,
+            stored.topic,
+            stored.state,
+            leaf,
+            GENESIS_HEAD,
+            leaf,
+        )
 
     def _notify_channel(self, curs: Cursor[DictRow]) -> None:
         curs.execute(self.notify_statement)
@@ -239,3 +268,46 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         )
         idempotency.write_claim(curs, self.datastore.schema)
         return notification_ids
+
+
+class _Message:
+    """Statements gathered as a cursor would run them (parameters bound by psycopg's
+    client-side quoting), then sent as one transaction in one simple-protocol message.
+
+    `with_events`' `queued` hook (the next registration number may be given) runs once
+    the message is on its way to the server, not before: another thread's message sent
+    first would take the table lock first, and its number would be refused."""
+
+    def __init__(self, conn: Connection[DictRow]) -> None:
+        self._conn = conn
+        self._quoting = ClientCursor(conn)
+        self._statements: list[str] = ["BEGIN"]
+        self._on_sent: list[Callable[[], None]] = []
+
+    def execute(self, query: Any, params: Any = None, **_: Any) -> None:
+        self._statements.append(self._quoting.mogrify(query, params))
+
+    def when_sent(self, hook: Callable[[], None]) -> None:
+        self._on_sent.append(hook)
+
+    def send(self) -> list[int]:
+        """Run the transaction; the first column of the rows of its last statement that
+        returns rows (the insert, which goes last)."""
+        self._statements.append("COMMIT")
+        conn, pgconn = self._conn, self._conn.pgconn
+        with conn.lock:
+            pgconn.send_query(";\n".join(self._statements).encode())
+            conn.wait(generators.send(pgconn))
+            for hook in self._on_sent:
+                hook()
+            results = conn.wait(generators.fetch_many(pgconn))
+        values: list[int] = []
+        for result in results:
+            if result.status == ExecStatus.FATAL_ERROR:
+                # The failed statement skipped the rest, COMMIT included.
+                if pgconn.transaction_status == TransactionStatus.INERROR:
+                    conn.rollback()
+                raise errors.error_from_result(result, encoding=pgconn._encoding)
+            if result.status == ExecStatus.TUPLES_OK:
+                values = [int(result.get_value(row, 0) or b"") for row in range(result.ntuples)]
+        return values

@@ -1,10 +1,12 @@
-"""The audited recorder's one-event insert (one pipeline sync, head computed by the
-server) against real PostgreSQL: the chain it writes is the one `leaves.next_head`
-gives, interleaved with the library's multi-event path, and a refused insert leaves
-neither an event, an audit row, a tracking row nor a use case's statement behind."""
+"""The audited recorder's one-event insert (one message; one pipeline sync with a
+tracking row; the head computed by the server) against real PostgreSQL: the chain it
+writes is the one `leaves.next_head` gives, interleaved with the library's multi-event
+path and from many threads, and a refused insert leaves neither an event, an audit row,
+a tracking row nor a use case's statement behind."""
 
 from __future__ import annotations
 
+import threading
 import uuid
 
 import psycopg
@@ -106,3 +108,55 @@ def test_a_tracked_single_event_save_stores_its_tracking_row(database_url, app):
         app.save_tracked("source#0", 7, Thing("重复"))
     assert len(chain_rows(database_url, app)) == 1
     assert uuid.UUID(str(chain_rows(database_url, app)[0][4]))
+
+
+def test_what_the_one_message_carries_is_stored_byte_for_byte(database_url, app):
+    """Parameters are quoted by psycopg into the one message: quotes, backslashes,
+    statement separators and Chinese come back as they went in, and the chain hashes
+    what was stored."""
+    awkward = "引号' \"双\" \\反斜杠\\ \x00; COMMIT; -- 注释 $$ %s %(x)s E'\\x'"
+    thing = Thing(awkward)
+    app.save(thing)
+    assert app.repository.get(thing.id).text == awkward
+    ((_, _, leaf, head, originator_id, version, topic, state),) = chain_rows(database_url, app)
+    assert bytes(leaf) == leaf_hash(leaf_data(originator_id, version, topic, bytes(state)))
+    assert bytes(head) == next_head(GENESIS_HEAD, bytes(leaf))
+
+
+def test_a_use_case_hears_its_statement_is_queued_once_the_message_is_sent(database_url, app):
+    """`queued` (the next registration number may be given) is called once per save,
+    after the message went out: the statement is in it, and a refused one stores nothing."""
+    heard: list[str] = []
+    count = b"SELECT count(*) FROM pg_stat_activity WHERE %(why)s <> ''"
+    with with_the_events(app.schema, count, {"why": "heard"}, queued=lambda: heard.append("sent")):
+        app.save(Thing("一"))
+    assert heard == ["sent"]
+    refuse = b"SELECT ('refused: ' || %(why)s)::int"
+    with (
+        pytest.raises(Exception, match="refused: late"),
+        with_the_events(app.schema, refuse, {"why": "late"}, queued=lambda: heard.append("sent")),
+    ):
+        app.save(Thing("二"))
+    assert heard == ["sent", "sent"]
+    assert len(chain_rows(database_url, app)) == 1
+    app.save(Thing("三"))  # the connection the refusal failed on is usable again
+    assert [r[0] for r in chain_rows(database_url, app)] == [1, 2]
+
+
+def test_writers_on_many_threads_keep_the_chain_dense_and_valid(database_url, app):
+    def write(k: int) -> None:
+        for i in range(20):
+            app.save(Thing(f"{k}-{i}"))
+
+    workers = [threading.Thread(target=write, args=(k,)) for k in range(6)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    rows = chain_rows(database_url, app)
+    assert [r[0] for r in rows] == list(range(1, 121))
+    head = GENESIS_HEAD
+    for _, _, leaf, stored_head, *_ in rows:
+        head = next_head(head, bytes(leaf))
+        assert bytes(stored_head) == head
+    assert [r[1] for r in rows] == sorted(r[1] for r in rows)
