@@ -303,6 +303,10 @@ class PostgresSideStore:
     @contextmanager
     def index_batch(self) -> Iterator[_PostgresBatch]:
         with self._connect() as conn:
+            # Committed without waiting for the disk: the index and its position are lost
+            # together with a crash of the server, and it follows the store on from there;
+            # its flushes no longer queue with the registrations' for the write-ahead log.
+            conn.execute("SET LOCAL synchronous_commit TO OFF")
             batch = _PostgresBatch(conn)
             yield batch
             batch.flush()
