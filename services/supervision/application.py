@@ -112,6 +112,11 @@ class SupervisionApplication(ServiceApplication):
     def _load_any(self, aggregate_id: UUID) -> Any:
         return find(self, object, aggregate_id)
 
+    def holds(self, aggregate_id: UUID) -> bool:
+        """Whether the index (as of its last catch-up) holds the aggregate."""
+        with self.index.lock:
+            return aggregate_id in self.index.objects
+
     def load_or_none(self, kind: type[A], aggregate_id: UUID) -> A | None:
         return find(self, kind, aggregate_id)
 

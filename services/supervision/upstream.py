@@ -67,6 +67,11 @@ class Effects:
         if aggregate_id in self._touched:
             found = self._touched[aggregate_id]
             return found if isinstance(found, kind) else None
+        if not self.app.holds(aggregate_id):
+            # Not in the index, caught up before the handlers ran: not stored, and nothing
+            # to read (a registration's case record). Stored by another writer since, it
+            # makes the batch's save conflict, and the batch is tried again after a catch-up.
+            return None
         aggregate = self.app.load_or_none(kind, aggregate_id)
         if aggregate is not None:
             self._touched[aggregate_id] = aggregate
