@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from infra.audit.checkpoints import Checkpoint
-from infra.audit.keys import AuditKeys, public_bytes
+from infra.audit.keys import AuditKeys, public_bytes, sign, signature_holds
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
 
 CASE = "6f1d1b1e-4d0e-4c57-9a43-62c0baf0a11d"
@@ -94,3 +94,18 @@ def test_a_checkpoint_signature_covers_every_field():
     assert not checkpoint.signature_holds(Ed25519PrivateKey.generate().public_key())
     assert not replace(checkpoint, signature="not base64!").signature_holds(key.public_key())
     assert checkpoint.message().startswith(b"baton-checkpoint-v1\nservice: intake\n")
+
+
+def test_a_signature_holds_only_whole_for_its_message_and_key():
+    """OpenSSL signs, libsodium checks: the two agree, and a signature cut short,
+    lengthened, altered or of another key or message does not hold."""
+    key = Ed25519PrivateKey.generate()
+    message = "案件 620102-2026-000001".encode()
+    good = sign(key, message)
+    assert signature_holds(key.public_key(), message, good)
+    raw = base64.b64decode(good)
+    for bad in (raw[:-1], raw + b"\x00", bytes([raw[0] ^ 1]) + raw[1:], b""):
+        assert not signature_holds(key.public_key(), message, base64.b64encode(bad).decode())
+    assert not signature_holds(key.public_key(), message + b".", good)
+    assert not signature_holds(Ed25519PrivateKey.generate().public_key(), message, good)
+    assert not signature_holds(key.public_key(), message, "not base64!")
