@@ -8,7 +8,10 @@ through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
 
 from __future__ import annotations
 
+import hashlib
+import re
 import threading
+import weakref
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -113,6 +116,21 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             .as_bytes()
         )
 
+        # The same statement prepared once per connection, for the one-message insert (a
+        # simple-protocol message cannot carry a prepared statement's parameters, but can
+        # EXECUTE it): planned once, not under the table lock at every save.
+        numbered = iter(range(1, 8))
+        digest = hashlib.sha256(self.insert_one_audited_bytes).hexdigest()[:12]
+        self.prepared_insert_name = f"baton_insert_one_{digest}"
+        self.prepare_insert_bytes = (
+            f"PREPARE {self.prepared_insert_name} AS ".encode()
+            + re.sub(rb"%s", lambda _: f"${next(numbered)}".encode(), self.insert_one_audited_bytes)
+        )
+        self.execute_insert_bytes = (
+            f"EXECUTE {self.prepared_insert_name} (%s, %s, %s, %s, %s, %s, %s)".encode()
+        )
+        self._prepared_on: weakref.WeakSet[Connection[DictRow]] = weakref.WeakSet()
+
         # Composed once here rather than on every insert (psycopg composes an SQL object
         # again each time it is executed; the bytes are the same every time).
         self.lock_table_statements = [
@@ -143,7 +161,8 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         sent one by one (the library's way, or one pipeline) kept the lock while the
         server waited for the next of them, as long as this thread waited for a core and
         the interpreter; every other writer of the store waited behind it (under load,
-        40 % of the time the lock was held). A tracking row (a process application's
+        40 % of the time the lock was held). The insert is a statement prepared once per
+        connection, EXECUTEd in the message. A tracking row (a process application's
         step) needs its result read inside the transaction: it goes the pipeline's way.
         A failed statement (a version already taken, a use case's refused condition)
         fails the whole message and stores nothing; its error is mapped by the datastore
@@ -156,13 +175,21 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             return self._insert_one_pipelined(stored, leaf, **kwargs)
         schema = self.datastore.schema
         with self.datastore.get_connection() as conn:
+            if conn not in self._prepared_on:
+                conn.execute(self.prepare_insert_bytes)
+                self._prepared_on.add(conn)
             message = _Message(conn)
             self._lock_table(message)  # type: ignore[arg-type]
             self._notify_channel(message)  # type: ignore[arg-type]
             idempotency.write_claim(message, schema)  # type: ignore[arg-type]
             with_events.run_pending(message, schema)  # type: ignore[arg-type]
-            message.execute(self.insert_one_audited_bytes, self._audited_params(stored, leaf))
-            ids = message.send()
+            message.execute(self.execute_insert_bytes, self._audited_params(stored, leaf))
+            try:
+                ids = message.send()
+            except errors.InvalidSqlStatementName:
+                # The session lost it (a reset connection): prepared again at the retry.
+                self._prepared_on.discard(conn)
+                raise OperationalError("the prepared insert was gone") from None
         if len(ids) != 1:
             raise ProgrammingError(f"expected one notification id, got {len(ids)}")
         return ids

@@ -160,3 +160,15 @@ def test_writers_on_many_threads_keep_the_chain_dense_and_valid(database_url, ap
         head = next_head(head, bytes(leaf))
         assert bytes(stored_head) == head
     assert [r[1] for r in rows] == sorted(r[1] for r in rows)
+
+
+def test_a_connection_that_lost_the_prepared_insert_prepares_it_again(database_url, app):
+    app.save(Thing("一"))
+    (lost,) = app.recorder._prepared_on  # type: ignore[attr-defined]
+    lost.execute("DEALLOCATE ALL")  # as a reset of the session would (DISCARD ALL)
+    # The pool hands its connections out in turn: one of these saves gets the one above.
+    for n in range(app.recorder.datastore.pool.max_size + 1):  # type: ignore[attr-defined]
+        app.save(Thing(f"二{n}"))
+    assert lost.execute("SELECT count(*) AS n FROM pg_prepared_statements").fetchone()["n"] == 1
+    rows = chain_rows(database_url, app)
+    assert [r[0] for r in rows] == list(range(1, len(rows) + 1))
