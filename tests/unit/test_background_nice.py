@@ -7,7 +7,12 @@ import threading
 
 import pytest
 
-from infra.service import BACKGROUND_NICE_ENV, background_nice, yield_to_requests
+from infra.service import (
+    BACKGROUND_NICE_ENV,
+    DEFAULT_BACKGROUND_NICE,
+    background_nice,
+    yield_to_requests,
+)
 
 
 def nice_in_thread(name: str) -> tuple[int, int]:
@@ -27,14 +32,14 @@ def nice_in_thread(name: str) -> tuple[int, int]:
 def test_a_consumer_and_a_witness_yield_but_not_the_process(monkeypatch) -> None:
     monkeypatch.delenv(BACKGROUND_NICE_ENV, raising=False)
     own = os.getpriority(os.PRIO_PROCESS, os.getpid())
-    assert nice_in_thread("stats-follows-intake") == (min(19, own + 10), own)
-    assert nice_in_thread("stats-witness") == (min(19, own + 10), own)
+    assert nice_in_thread("stats-follows-intake") == (min(19, own + DEFAULT_BACKGROUND_NICE), own)
+    assert nice_in_thread("stats-witness") == (min(19, own + DEFAULT_BACKGROUND_NICE), own)
 
 
 def test_a_relay_yields_too_but_not_the_index_or_the_server(monkeypatch) -> None:
     monkeypatch.delenv(BACKGROUND_NICE_ENV, raising=False)
     own = os.getpriority(os.PRIO_PROCESS, os.getpid())
-    assert nice_in_thread("intake-relay") == (min(19, own + 10), own)
+    assert nice_in_thread("intake-relay") == (min(19, own + DEFAULT_BACKGROUND_NICE), own)
     assert nice_in_thread("intake-index") == (own, own)
     assert nice_in_thread("MainThread") == (own, own)
 
