@@ -107,7 +107,7 @@ petitions = APIRouter(prefix="/petitions", tags=["petitions"])
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=RegisteredOut,
-    responses=with_body(409, 422),
+    responses=with_body(403, 409, 422),
 )
 def register(body: RegisterIn, intake: Intake, actor: Actor, keyed: Keyed) -> Any:
     """Register a report from any channel; the receipt code is shown only here. With an
@@ -165,7 +165,7 @@ def get_petition(case_id: CaseId, intake: Intake, actor: Actor) -> Any:
 @petitions.post(
     "/{case_id}/corrections",
     response_model=CorrectedOut,
-    responses=with_body(404, 409, 422),
+    responses=with_body(403, 404, 409, 422),
 )
 def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -> CorrectedOut:
     """Correct registration data: a Corrected event with the reason and changed fields."""
@@ -183,7 +183,7 @@ def correct(case_id: CaseId, body: CorrectionIn, intake: Intake, actor: Actor) -
 @petitions.get(
     "/{case_id}/repeat-candidates",
     response_model=list[CandidateOut],
-    responses=error_responses(404, 422),
+    responses=error_responses(403, 404, 422),
 )
 def repeat_candidates(case_id: CaseId, intake: Intake, actor: Actor) -> list[CandidateOut]:
     """Earlier cases anywhere in the province this report may repeat, best first, with
@@ -194,7 +194,7 @@ def repeat_candidates(case_id: CaseId, intake: Intake, actor: Actor) -> list[Can
 @petitions.post(
     "/{case_id}/reporter/reveal",
     response_model=ReporterOut,
-    responses=with_body(404, 409, 422),
+    responses=with_body(403, 404, 409, 422),
 )
 def reveal_reporter(case_id: CaseId, body: RevealIn, intake: Intake, actor: Actor) -> ReporterOut:
     """Open the reporter's identity for the petition office; every read is recorded."""
@@ -205,7 +205,7 @@ def reveal_reporter(case_id: CaseId, body: RevealIn, intake: Intake, actor: Acto
 # --- screening 甄别 ------------------------------------------------------------------------
 
 screening = APIRouter(prefix="/petitions/{case_id}/screening", tags=["screening"])
-_SCREENING_ERRORS = with_body(404, 409, 422)
+_SCREENING_ERRORS = with_body(403, 404, 409, 422)
 
 
 @screening.post("/accept", response_model=StageOut, responses=_SCREENING_ERRORS)
@@ -287,7 +287,9 @@ def acceptance_notification(
 
 
 @feedback.post(
-    "/handling-started", response_model=HandlingOut, responses=error_responses(404, 409, 422)
+    "/handling-started",
+    response_model=HandlingOut,
+    responses=error_responses(403, 404, 409, 422),
 )
 def handling_started(case_id: CaseId, intake: Intake, actor: Actor) -> HandlingOut:
     """The handling office started on an accepted case (idempotent)."""
@@ -311,7 +313,7 @@ attachments = APIRouter(prefix="/petitions/{case_id}/attachments", tags=["attach
     "",
     status_code=status.HTTP_201_CREATED,
     response_model=AttachmentAddedOut,
-    responses=with_body(404, 409, 422),
+    responses=with_body(403, 404, 409, 422),
 )
 def upload_attachment(
     case_id: CaseId,
