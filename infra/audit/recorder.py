@@ -9,11 +9,12 @@ through the factory's `PROCESS_RECORDER_TOPIC` setting (see `infra.eventstore`).
 from __future__ import annotations
 
 import hashlib
+import itertools
 import re
 import threading
 import weakref
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, cast
 
 from eventsourcing.persistence import (
     InterfaceError,
@@ -119,15 +120,16 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         # The same statement prepared once per connection, for the one-message insert (a
         # simple-protocol message cannot carry a prepared statement's parameters, but can
         # EXECUTE it): planned once, not under the table lock at every save.
-        numbered = iter(range(1, 8))
+        numbered = itertools.count(1)
         digest = hashlib.sha256(self.insert_one_audited_bytes).hexdigest()[:12]
         self.prepared_insert_name = f"baton_insert_one_{digest}"
         self.prepare_insert_bytes = (
             f"PREPARE {self.prepared_insert_name} AS ".encode()
             + re.sub(rb"%s", lambda _: f"${next(numbered)}".encode(), self.insert_one_audited_bytes)
         )
+        placeholders = ", ".join(["%s"] * self.insert_one_audited_bytes.count(b"%s"))
         self.execute_insert_bytes = (
-            f"EXECUTE {self.prepared_insert_name} (%s, %s, %s, %s, %s, %s, %s)".encode()
+            f"EXECUTE {self.prepared_insert_name} ({placeholders})".encode()
         )
         self._prepared_on: weakref.WeakSet[Connection[DictRow]] = weakref.WeakSet()
 
@@ -179,10 +181,12 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
                 conn.execute(self.prepare_insert_bytes)
                 self._prepared_on.add(conn)
             message = _Message(conn)
-            self._lock_table(message)  # type: ignore[arg-type]
-            self._notify_channel(message)  # type: ignore[arg-type]
-            idempotency.write_claim(message, schema)  # type: ignore[arg-type]
-            with_events.run_pending(message, schema)  # type: ignore[arg-type]
+            # The library's and the use cases' statements go into it as into a cursor.
+            statements = cast("Cursor[DictRow]", message)
+            self._lock_table(statements)
+            self._notify_channel(statements)
+            idempotency.write_claim(statements, schema)
+            with_events.run_pending(statements, schema)
             message.execute(self.execute_insert_bytes, self._audited_params(stored, leaf))
             try:
                 ids = message.send()
