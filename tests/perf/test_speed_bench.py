@@ -352,12 +352,13 @@ def quiet_database(admin_url: str, limit: float = 120.0) -> None:
     with the registrations' for the disk."""
     with psycopg.connect(admin_url, autocommit=True) as conn:
         conn.execute("CHECKPOINT")
+        # Vacuum workers come and go: the query below sees them, the CPU sum the rest.
+        pids = postgres_processes(admin_url)
         deadline = time.monotonic() + limit
         while time.monotonic() < deadline:
             vacuuming = conn.execute(
                 "SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"
             ).fetchone()
-            pids = postgres_processes(admin_url)
             before = total_cpu(pids)
             time.sleep(1.0)
             if vacuuming == (0,) and total_cpu(pids) - before < 0.05:
