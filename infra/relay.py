@@ -43,6 +43,7 @@ from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
 from infra.relay_tail import PartitionKeys, PublishedTail, continued_cases, read_tail
 from infra.settings import Settings
+from infra.telemetry import tracing_on
 
 log = logging.getLogger(__name__)
 tracer = trace.get_tracer("baton.relay")
@@ -451,20 +452,27 @@ class Relay:
                 "ON CONFLICT (topic) DO UPDATE SET position = EXCLUDED.position",
                 (self.topic, position),
             )
-            with conn.cursor() as cur:
-                cur.executemany(
-                    "INSERT INTO relay_offsets (topic, partition, last_offset) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (topic, partition) DO UPDATE SET last_offset = "
-                    "GREATEST(relay_offsets.last_offset, EXCLUDED.last_offset)",
-                    [(self.topic, p, o) for p, o in offsets.items()],
-                )
-                cur.executemany(
-                    "INSERT INTO relay_chain (topic, case_id, sequence, hash) "
-                    "VALUES (%s, %s, %s, %s) "
-                    "ON CONFLICT (topic, case_id) DO UPDATE SET sequence = EXCLUDED.sequence, "
-                    "hash = EXCLUDED.hash",
-                    [(self.topic, c, s, h) for c, (s, h) in heads.items()],
-                )
+            # One statement each, whatever the batch's size (a row per statement was a
+            # statement per published event): columns as arrays, each key once.
+            conn.execute(
+                "INSERT INTO relay_offsets (topic, partition, last_offset) "
+                "SELECT %s, * FROM unnest(%s::integer[], %s::bigint[]) "
+                "ON CONFLICT (topic, partition) DO UPDATE SET last_offset = "
+                "GREATEST(relay_offsets.last_offset, EXCLUDED.last_offset)",
+                (self.topic, list(offsets), list(offsets.values())),
+            )
+            conn.execute(
+                "INSERT INTO relay_chain (topic, case_id, sequence, hash) "
+                "SELECT %s, * FROM unnest(%s::text[], %s::integer[], %s::text[]) "
+                "ON CONFLICT (topic, case_id) DO UPDATE SET sequence = EXCLUDED.sequence, "
+                "hash = EXCLUDED.hash",
+                (
+                    self.topic,
+                    list(heads),
+                    [sequence for sequence, _ in heads.values()],
+                    [hash_ for _, hash_ in heads.values()],
+                ),
+            )
             # The broker holds the batch: consumers asleep on the topic's bell wake now.
             ring(conn, self.topic, offsets)
         self.position = position
@@ -577,6 +585,8 @@ class Relay:
             self._checked_connections = connections
         heads: dict[str, tuple[int, str]] = {}
         futures = []
+        # With tracing off, no span and no propagation per record (7 µs each, for nothing).
+        traced = tracing_on()
         self.chain.prefetch(continued_cases(notifications))
         for notification in notifications:
             state, carrier = self._decode(notification)
@@ -590,20 +600,12 @@ class Relay:
             heads[envelope.case_id] = (envelope.sequence, envelope.hash)
             if self.tail and self.tail.take(envelope.case_id, envelope.sequence, envelope.hash):
                 continue  # published before the relay died, not yet recorded
-            with tracer.start_as_current_span(
-                f"{self.topic} publish",
-                context=propagate.extract(carrier),
-                kind=SpanKind.PRODUCER,
-                attributes={
-                    "baton.service": self.app.service,
-                    "baton.component": "relay",
-                    "baton.case_id": envelope.case_id,
-                    "baton.event_type": envelope.type,
-                    "messaging.destination.name": self.topic,
-                },
-            ):
-                headers: dict[str, str] = {}
-                propagate.inject(headers)
+            with self._span(envelope, carrier) if traced else contextlib.nullcontext():
+                # Untraced, the stored trace context goes on as it was (what a no-op span
+                # would have passed on).
+                headers: dict[str, str] = {} if traced else dict(carrier)
+                if traced:
+                    propagate.inject(headers)
                 value = envelope.to_json()
                 headers.update(signature_headers(self.signer, self.topic, value))
                 futures.append(
@@ -623,6 +625,23 @@ class Relay:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
         self._record(notifications[-1].id, offsets, heads)
+
+    def _span(
+        self, envelope: Envelope, carrier: dict[str, str]
+    ) -> contextlib.AbstractContextManager[trace.Span]:
+        """A producer span continuing the trace of the request that stored the event."""
+        return tracer.start_as_current_span(
+            f"{self.topic} publish",
+            context=propagate.extract(carrier),
+            kind=SpanKind.PRODUCER,
+            attributes={
+                "baton.service": self.app.service,
+                "baton.component": "relay",
+                "baton.case_id": envelope.case_id,
+                "baton.event_type": envelope.type,
+                "messaging.destination.name": self.topic,
+            },
+        )
 
     def _connections(self) -> tuple[tuple[Any, ...], bool]:
         """The producer's connections now, and whether they are the very ones open when

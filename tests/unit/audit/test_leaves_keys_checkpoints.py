@@ -97,11 +97,16 @@ def test_a_checkpoint_signature_covers_every_field():
 
 
 def test_a_signature_holds_only_whole_for_its_message_and_key():
-    """OpenSSL signs, libsodium checks: the two agree, and a signature cut short,
-    lengthened, altered or of another key or message does not hold."""
+    """libsodium signs and checks, and agrees with OpenSSL byte for byte (what was signed
+    before keeps verifying); a signature cut short, lengthened, altered or of another key
+    or message does not hold."""
     key = Ed25519PrivateKey.generate()
     message = "案件 620102-2026-000001".encode()
     good = sign(key, message)
+    assert base64.b64decode(good) == key.sign(message)
+    assert sign(key, message) == good  # the expanded key came from the cache
+    other = Ed25519PrivateKey.generate()
+    assert base64.b64decode(sign(other, message)) == other.sign(message)
     assert signature_holds(key.public_key(), message, good)
     raw = base64.b64decode(good)
     for bad in (raw[:-1], raw + b"\x00", bytes([raw[0] ^ 1]) + raw[1:], b""):
