@@ -179,6 +179,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         with self.datastore.get_connection() as conn:
             if conn not in self._prepared_on:
                 conn.execute(self.prepare_insert_bytes)
+                conn.commit()  # the message opens no transaction of its own
                 self._prepared_on.add(conn)
             message = _Message(conn)
             # The library's and the use cases' statements go into it as into a cursor.
@@ -305,6 +306,12 @@ class _Message:
     """Statements gathered as a cursor would run them (parameters bound by psycopg's
     client-side quoting), then sent as one transaction in one simple-protocol message.
 
+    No BEGIN and no COMMIT: the server runs a message of several statements as one
+    implicit transaction, committed after its last statement. A statement that fails
+    (a version taken, a registration number refused) ends it there and then, and the
+    table lock with it; inside BEGIN ... COMMIT the lock stayed held until this thread
+    came back to send a ROLLBACK, while every other writer of the store waited.
+
     `with_events`' `queued` hook (the next registration number may be given) runs once
     the message is on its way to the server, not before: another thread's message sent
     first would take the table lock first, and its number would be refused."""
@@ -312,7 +319,7 @@ class _Message:
     def __init__(self, conn: Connection[DictRow]) -> None:
         self._conn = conn
         self._quoting = ClientCursor(conn)
-        self._statements: list[str] = ["BEGIN"]
+        self._statements: list[str] = []
         self._on_sent: list[Callable[[], None]] = []
 
     def execute(self, query: Any, params: Any = None, **_: Any) -> None:
@@ -324,8 +331,11 @@ class _Message:
     def send(self) -> list[int]:
         """Run the transaction; the first column of the rows of its last statement that
         returns rows (the insert, which goes last)."""
-        self._statements.append("COMMIT")
         conn, pgconn = self._conn, self._conn.pgconn
+        if pgconn.transaction_status != TransactionStatus.IDLE:
+            # A transaction left open on the connection would take these statements in
+            # and leave them uncommitted: nothing of this save is in it.
+            conn.rollback()
         with conn.lock:
             pgconn.send_query(";\n".join(self._statements).encode())
             conn.wait(generators.send(pgconn))
@@ -335,9 +345,7 @@ class _Message:
         values: list[int] = []
         for result in results:
             if result.status == ExecStatus.FATAL_ERROR:
-                # The failed statement skipped the rest, COMMIT included.
-                if pgconn.transaction_status == TransactionStatus.INERROR:
-                    conn.rollback()
+                # The failed statement ended the transaction and skipped the rest.
                 raise errors.error_from_result(result, encoding=pgconn._encoding)
             if result.status == ExecStatus.TUPLES_OK:
                 values = [int(result.get_value(row, 0) or b"") for row in range(result.ntuples)]

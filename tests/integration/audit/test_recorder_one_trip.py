@@ -101,6 +101,50 @@ def test_a_refused_use_case_statement_stores_nothing(database_url, app):
     assert [r[0] for r in chain_rows(database_url, app)] == [1]
 
 
+def test_a_refused_statement_ends_its_transaction_in_the_server(database_url, app, monkeypatch):
+    """The message is one implicit transaction: the statement that fails ends it and
+    releases the table lock without waiting for this process to send a ROLLBACK."""
+    app.save(Thing("先存一个"))  # the connection has its prepared insert
+    # What the connection was doing whenever someone asked for a rollback (the pool asks
+    # after any failure; on an idle connection it sends nothing).
+    rollbacks: list[object] = []
+    monkeypatch.setattr(
+        psycopg.Connection,
+        "rollback",
+        lambda conn: rollbacks.append(conn.info.transaction_status),
+        raising=True,
+    )
+    refuse = b"SELECT ('refused by the use case: ' || %(why)s)::int"
+    with (
+        pytest.raises(Exception, match="refused by the use case"),
+        with_the_events(app.schema, refuse, {"why": "test"}),
+    ):
+        app.save(Thing("不该存"))
+    monkeypatch.undo()
+    assert set(rollbacks) <= {psycopg.pq.TransactionStatus.IDLE}
+    with psycopg.connect(database_url) as conn:
+        held = conn.execute(
+            "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+            " WHERE c.relname = %s AND l.mode = 'ExclusiveLock'",
+            (app.recorder.events_table_name,),  # type: ignore[attr-defined]
+        ).fetchone()
+    assert held == (0,)
+    app.save(Thing("可以存"))
+    assert [r[0] for r in chain_rows(database_url, app)] == [1, 2]
+
+
+def test_a_transaction_left_open_on_a_connection_does_not_swallow_a_save(database_url, app):
+    """Statements sent into a transaction someone left open would never be committed:
+    it is rolled back first (the message opens none of its own)."""
+    app.save(Thing("一"))
+    (conn,) = app.recorder._prepared_on  # type: ignore[attr-defined]
+    conn.execute("BEGIN")  # someone opened a transaction and left it open
+    assert conn.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS
+    for n in range(app.recorder.datastore.pool.max_size + 1):  # type: ignore[attr-defined]
+        app.save(Thing(f"二{n}"))
+    assert len(chain_rows(database_url, app)) == app.recorder.datastore.pool.max_size + 2  # type: ignore[attr-defined]
+
+
 def test_a_tracked_single_event_save_stores_its_tracking_row(database_url, app):
     app.save_tracked("source#0", 7, Thing("追踪"))
     assert app.tracked_position("source#0") == 7
