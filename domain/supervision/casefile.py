@@ -22,14 +22,20 @@ __all__ = ["SupervisedCase"]
 class SupervisedCase(Aggregate):
     """What supervision knows of one case: reporter kind, transfers, holder, conclusions."""
 
+    # Opened from the registration itself, the record carries its facts in the one event
+    # (a registration cost supervision two events, each stored, signed, published and
+    # checked by every consumer); opened by a later event, they come with `note_registration`.
+    # Stored before they existed, an Opened event has none of the three: the defaults
+    # (the library asks every keyword-only argument of a new event, defaults or not).
     @event("Opened")
     def __init__(self, *, id: UUID, case_id: str, registered_organ: str,  # noqa: A002
-                 at: datetime, organ_code: str, actor: str) -> None:
+                 at: datetime, organ_code: str, actor: str, received_on: str | None = None,
+                 real_name: bool | None = None, key_fields: list[str] | None = None) -> None:
         self.case_id = case_id
         self.registered_organ = registered_organ
-        self.received_on: date | None = None
-        self.real_name: bool | None = None
-        self.key_fields: list[str] = []
+        self.received_on: date | None = date.fromisoformat(received_on) if received_on else None
+        self.real_name: bool | None = real_name
+        self.key_fields: list[str] = list(key_fields or [])
         self.holder_organ: str | None = registered_organ
         self.holder_office: str | None = "petition"
         # Every organ that has held the case: the scope of its supervision records.
@@ -42,7 +48,18 @@ class SupervisedCase(Aggregate):
     def open(cls, case_id: UUID | str, organ: str, *, at: datetime,
              actor: str) -> SupervisedCase:
         return cls(id=case_record_id(case_id), case_id=str(case_id), registered_organ=organ,
-                   at=aware(at), organ_code=organ, actor=actor)
+                   at=aware(at), organ_code=organ, actor=actor, received_on=None,
+                   real_name=None, key_fields=None)
+
+    @classmethod
+    def open_registered(cls, case_id: UUID | str, organ: str, received_on: date,
+                        real_name: bool, key_fields: list[str], *, at: datetime,
+                        actor: str) -> SupervisedCase:
+        """Opened by the registration: its facts noted in the same event."""
+        return cls(id=case_record_id(case_id), case_id=str(case_id), registered_organ=organ,
+                   at=aware(at), organ_code=organ, actor=actor,
+                   received_on=received_on.isoformat(), real_name=bool(real_name),
+                   key_fields=[str(k) for k in key_fields])
 
     # --- commands: each returns False when it would record nothing new ---------------
 

@@ -144,7 +144,12 @@ def registered(fx: Effects) -> None:
     received = _day(fx.payload.get("received_at") or fx.envelope.occurred_at)
     real_name = fx.payload.get("real_name") is True
     fields = [str(f) for f in fx.payload.get("key_fields") or []]
-    fx.record().note_registration(received, real_name, fields, at=fx.at, actor=SYSTEM)
+    found = fx.find(SupervisedCase, case_record_id(fx.case_id))
+    if found is None:  # the usual case: one event, not Opened and RegistrationNoted
+        fx.add(SupervisedCase.open_registered(fx.case_id, fx.organ, received, real_name,
+                                              fields, at=fx.at, actor=SYSTEM))
+    else:
+        found.note_registration(received, real_name, fields, at=fx.at, actor=SYSTEM)
     if real_name:
         fx.open_deadline(ACCEPTANCE, received, fx.organ)
 

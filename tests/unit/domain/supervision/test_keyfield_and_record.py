@@ -101,6 +101,24 @@ def test_the_case_record_notes_facts_once() -> None:
     assert r.first_conclusion == {"organ": "620102001", "on": "2026-11-05"}
 
 
+def test_a_record_opened_by_the_registration_notes_it_in_the_one_event() -> None:
+    r = SupervisedCase.open_registered(CASE, "620102", date(2026, 9, 1), True, ["finance"],
+                                       at=AT, actor="s")
+    assert (r.received_on, r.real_name, r.key_fields) == (date(2026, 9, 1), True, ["finance"])
+    assert not r.note_registration(date(2026, 9, 2), False, [], at=AT, actor="s")
+    (opened,) = r.collect_events()
+    assert opened.mutate(None).__dict__ == r.__dict__
+
+
+def test_an_opened_event_stored_before_it_carried_the_registration_still_replays() -> None:
+    (opened,) = SupervisedCase.open(CASE, "620102", at=AT, actor="s").collect_events()
+    for field in ("received_on", "real_name", "key_fields"):
+        del opened.__dict__[field]  # as stored before these fields existed
+    old = opened.mutate(None)
+    assert (old.received_on, old.real_name, old.key_fields) == (None, None, [])
+    assert old.note_registration(date(2026, 9, 1), False, [], at=AT, actor="s")
+
+
 def test_publishing_a_year_needs_an_administrator_and_happens_once() -> None:
     years = PublishedYears.start(at=AT, organ_code="62", actor="管理员")
     assert years.id == PUBLISHED_YEARS_ID
