@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -31,8 +32,44 @@ _PG_SYSTEM_USER = "embedded_postgres"
 SERVER_SETTINGS = "-c max_connections=300 -c shared_buffers=32MB"
 
 
+# Ports handed out by this process, so two servers started one after the other never get
+# the same one before either has bound it.
+_HANDED_OUT: set[int] = set()
+_FIRST_PORT = 10000
+
+
+def _ephemeral_range() -> tuple[int, int]:
+    """The ports the kernel gives outgoing connections (Linux's default if unreadable)."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(part) for part in f.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port nothing is bound to on 127.0.0.1, outside the range the kernel gives
+    outgoing connections: a port from that range can become a client connection's own
+    (a database pool's, say) between being found free and being bound by the server it
+    was meant for, which then cannot start (seen: a service exiting 'address already in
+    use' three times over, while a connection held its port)."""
+    low, high = _ephemeral_range()
+    usable = [(_FIRST_PORT, low - 1), (high + 1, 65535)]
+    usable = [(a, b) for a, b in usable if a <= b]
+    for _ in range(200):
+        first, last = random.choice(usable)
+        port = random.randint(first, last)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    with socket.socket() as sock:  # every try taken: whatever the kernel gives
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
 
