@@ -18,16 +18,9 @@ from domain.supervision.keys import case_record_id
 from services.supervision.application import SupervisionApplication
 from services.supervision.main import load_config
 
+from .upstream_events import T0, envelope
+
 pytestmark = pytest.mark.integration
-
-T0 = datetime(2026, 11, 2, 9, tzinfo=CHINA_TZ)
-COUNTY = "620102"
-
-
-def envelope(type_: str, case_id: str, n: int, source: str, **payload) -> Envelope:
-    return Envelope(event_id=str(uuid4()), type=type_, case_id=case_id, sequence=n,
-                    organ_code=COUNTY, actor="clerk", occurred_at=T0.isoformat(),
-                    source=source, payload=payload, notification_id=n)
 
 
 @pytest.fixture
