@@ -45,21 +45,16 @@ class SupervisedCase(Aggregate):
         self.conclusions: list[dict[str, str]] = []
 
     @classmethod
-    def open(cls, case_id: UUID | str, organ: str, *, at: datetime,
-             actor: str) -> SupervisedCase:
-        return cls(id=case_record_id(case_id), case_id=str(case_id), registered_organ=organ,
-                   at=aware(at), organ_code=organ, actor=actor, received_on=None,
-                   real_name=None, key_fields=None)
-
-    @classmethod
-    def open_registered(cls, case_id: UUID | str, organ: str, received_on: date,
-                        real_name: bool, key_fields: list[str], *, at: datetime,
-                        actor: str) -> SupervisedCase:
-        """Opened by the registration: its facts noted in the same event."""
+    def open(cls, case_id: UUID | str, organ: str, *, at: datetime, actor: str,
+             registration: tuple[date, bool, list[str]] | None = None) -> SupervisedCase:
+        """`registration` (received on, real name, key fields): opened by the registration
+        itself, its facts noted in the same event."""
+        received_on, real_name, key_fields = registration or (None, None, None)
         return cls(id=case_record_id(case_id), case_id=str(case_id), registered_organ=organ,
                    at=aware(at), organ_code=organ, actor=actor,
-                   received_on=received_on.isoformat(), real_name=bool(real_name),
-                   key_fields=[str(k) for k in key_fields])
+                   received_on=received_on.isoformat() if received_on else None,
+                   real_name=None if real_name is None else bool(real_name),
+                   key_fields=None if key_fields is None else [str(k) for k in key_fields])
 
     # --- commands: each returns False when it would record nothing new ---------------
 

@@ -179,7 +179,6 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         with self.datastore.get_connection() as conn:
             if conn not in self._prepared_on:
                 conn.execute(self.prepare_insert_bytes)
-                conn.commit()  # the message opens no transaction of its own
                 self._prepared_on.add(conn)
             message = _Message(conn)
             # The library's and the use cases' statements go into it as into a cursor.

@@ -99,11 +99,13 @@ class Effects:
         """The day the upstream event happened: its own `at`, or when it was stored."""
         return _day(self.payload.get("at") or self.envelope.occurred_at)
 
-    def record(self) -> SupervisedCase:
+    def record(self, registration: tuple[date, bool, list[str]] | None = None
+               ) -> SupervisedCase:
+        """The case's record; opened now if new, with `registration`'s facts if given."""
         found = self.find(SupervisedCase, case_record_id(self.case_id))
         if found is None:
             found = self.add(SupervisedCase.open(self.case_id, self.organ, at=self.at,
-                                                 actor=SYSTEM))
+                                                 actor=SYSTEM, registration=registration))
         return found
 
     def deadline(self, kind: str, ref: str | None = None) -> CaseDeadline | None:
@@ -144,12 +146,10 @@ def registered(fx: Effects) -> None:
     received = _day(fx.payload.get("received_at") or fx.envelope.occurred_at)
     real_name = fx.payload.get("real_name") is True
     fields = [str(f) for f in fx.payload.get("key_fields") or []]
-    found = fx.find(SupervisedCase, case_record_id(fx.case_id))
-    if found is None:  # the usual case: one event, not Opened and RegistrationNoted
-        fx.add(SupervisedCase.open_registered(fx.case_id, fx.organ, received, real_name,
-                                              fields, at=fx.at, actor=SYSTEM))
-    else:
-        found.note_registration(received, real_name, fields, at=fx.at, actor=SYSTEM)
+    # A new record is opened with the facts (one event, not Opened and RegistrationNoted),
+    # and noting them again records nothing; one routing opened first notes them now.
+    fx.record((received, real_name, fields)).note_registration(
+        received, real_name, fields, at=fx.at, actor=SYSTEM)
     if real_name:
         fx.open_deadline(ACCEPTANCE, received, fx.organ)
 

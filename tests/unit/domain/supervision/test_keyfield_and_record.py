@@ -102,8 +102,8 @@ def test_the_case_record_notes_facts_once() -> None:
 
 
 def test_a_record_opened_by_the_registration_notes_it_in_the_one_event() -> None:
-    r = SupervisedCase.open_registered(CASE, "620102", date(2026, 9, 1), True, ["finance"],
-                                       at=AT, actor="s")
+    r = SupervisedCase.open(CASE, "620102", at=AT, actor="s",
+                            registration=(date(2026, 9, 1), True, ["finance"]))
     assert (r.received_on, r.real_name, r.key_fields) == (date(2026, 9, 1), True, ["finance"])
     assert not r.note_registration(date(2026, 9, 2), False, [], at=AT, actor="s")
     (opened,) = r.collect_events()
