@@ -440,7 +440,11 @@ class Relay:
         return {case_id: (sequence, digest) for case_id, sequence, digest in rows}
 
     def _record(
-        self, position: int, offsets: dict[int, int], heads: dict[str, tuple[int, str]]
+        self,
+        position: int,
+        offsets: dict[int, int],
+        heads: dict[str, tuple[int, str]],
+        types: set[str] | None = None,
     ) -> None:
         # A pooled connection (not a new server process per batch), committed without
         # waiting for the disk: a position lost with a crash of the server only means a
@@ -474,7 +478,7 @@ class Relay:
                 ),
             )
             # The broker holds the batch: consumers asleep on the topic's bell wake now.
-            ring(conn, self.topic, offsets)
+            ring(conn, self.topic, offsets, types)
         self.position = position
         self._worked = True
         for partition, offset in offsets.items():
@@ -584,6 +588,7 @@ class Relay:
                 raise TopicChanged(self.topic)
             self._checked_connections = connections
         heads: dict[str, tuple[int, str]] = {}
+        types: set[str] = set()
         futures = []
         # With tracing off, no span and no propagation per record (7 µs each, for nothing).
         traced = tracing_on()
@@ -600,6 +605,7 @@ class Relay:
             heads[envelope.case_id] = (envelope.sequence, envelope.hash)
             if self.tail and self.tail.take(envelope.case_id, envelope.sequence, envelope.hash):
                 continue  # published before the relay died, not yet recorded
+            types.add(envelope.type)
             with self._span(envelope, carrier) if traced else contextlib.nullcontext():
                 # Untraced, the stored trace context goes on as it was (what a no-op span
                 # would have passed on).
@@ -620,11 +626,14 @@ class Relay:
                 )
         self.producer.flush(timeout=30)
         offsets: dict[int, int] = dict(self.tail.offsets)
+        # Records published before the relay died are of types not known here: the bell
+        # then tells no types, and wakes every reader.
+        told = None if self.tail.offsets else types
         self.tail.offsets = {}
         for future in futures:
             metadata = future.get(timeout=30)  # raises if the broker did not acknowledge
             offsets[metadata.partition] = max(metadata.offset, offsets.get(metadata.partition, -1))
-        self._record(notifications[-1].id, offsets, heads)
+        self._record(notifications[-1].id, offsets, heads, told)
 
     def _span(
         self, envelope: Envelope, carrier: dict[str, str]

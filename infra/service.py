@@ -9,7 +9,7 @@ import logging
 import os
 import signal
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import psycopg
 import uvicorn
@@ -184,9 +184,11 @@ def consumer_worker(
     handle: Handler,
     group: str | None = None,
     handle_batch: BatchHandler | None = None,
+    wanted: Iterable[str] | None = None,
 ) -> tuple[str, Worker]:
     """A consumer of `source`'s topic feeding `handle` (or `handle_batch` a poll's records
-    at a time), for `service`."""
+    at a time), for `service`; woken at once only for the event types in `wanted` (all
+    when None), later for the others (`infra.doorbell`)."""
     assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for consumers"
     assert settings.database_url, "DATABASE_URL is needed for consumers"
     name = f"{settings.baton_namespace}{group or service}"
@@ -205,6 +207,7 @@ def consumer_worker(
             settings.database_url,
             settings.topic_of(source),
             retry_bell(dead_letter_schema(settings.baton_namespace)),
+            wanted=wanted,
         ),
     )
     return f"{service}-follows-{source}", consumer.run

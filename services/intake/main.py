@@ -159,7 +159,10 @@ def main() -> None:
     app, intake = build(settings)
     workers = [
         *own_relay(intake, settings),
-        consumer_worker(settings, "intake", "routing", intake.handle_routing_event),
+        consumer_worker(
+            settings, "intake", "routing", intake.handle_routing_event,
+            wanted=intake.routing_events.table,
+        ),
         ("intake-index", lambda stop: follow_store(intake, intake.side, stop)),
     ]
     serve(app, settings.baton_host, settings.intake_port, workers)

@@ -69,6 +69,11 @@ class RoutingApplication(RoutingReading):
             PetitionEvents.LINKED_AS_REPEAT: self._link_repeat,
         }
 
+    @property
+    def intake_types(self) -> frozenset[str]:
+        """The intake event types routing acts on (its consumer wakes for these alone)."""
+        return frozenset(self._from_intake)
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         """Snapshots keep transfers and custody links, which events never carry as such."""
         super().register_transcodings(transcoder)

@@ -62,7 +62,8 @@ def build(
     workers = [
         *own_relay(routing, settings),
         consumer_worker(
-            settings, "routing", "intake", routing.handle, handle_batch=routing.handle_batch
+            settings, "routing", "intake", routing.handle, handle_batch=routing.handle_batch,
+            wanted=routing.intake_types,
         ),
     ]
     return app, routing, workers

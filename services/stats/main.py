@@ -15,6 +15,7 @@ from infra.web import create_service_app, readiness_checks
 from services.guard import Guard
 from services.stats.api import router
 from services.stats.application import StatsApplication
+from services.stats.handlers import HANDLERS_BY_SOURCE
 from services.stats.rebuild import sources_to_read
 
 
@@ -44,7 +45,10 @@ def build(settings: Settings) -> tuple[FastAPI, StatsApplication, list[tuple[str
     )
     # One consumer per topic whose events stats keeps (supervision's once it publishes).
     workers = [
-        consumer_worker(settings, "stats", source, stats.handle, handle_batch=stats.handle_batch)
+        consumer_worker(
+            settings, "stats", source, stats.handle, handle_batch=stats.handle_batch,
+            wanted=HANDLERS_BY_SOURCE[source],
+        )
         for source in sources_to_read()
     ]
     return app, stats, workers

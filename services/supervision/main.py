@@ -22,6 +22,7 @@ from services.guard import Guard
 from services.supervision.api import routers
 from services.supervision.application import SupervisionApplication
 from services.supervision.scheduler import scheduler_worker
+from services.supervision.upstream import HANDLERS
 
 
 class SupervisionSettings(BaseSettings):
@@ -95,7 +96,8 @@ def build(settings: Settings, org_tree: OrgTree | None = None,
     workers = [
         *own_relay(supervision, settings),
         *(consumer_worker(settings, "supervision", source, supervision.handle,
-                          group=f"supervision-{source}", handle_batch=supervision.handle_batch)
+                          group=f"supervision-{source}", handle_batch=supervision.handle_batch,
+                          wanted=HANDLERS)
           for source in ("intake", "routing")),
         scheduler_worker(supervision, own.scheduler_period_seconds),
     ]

@@ -5,6 +5,7 @@ applies everything; a ring is a hint, so records nobody rang about are found too
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 
 import psycopg
@@ -40,6 +41,34 @@ def test_a_ring_wakes_the_sleeper_with_the_offsets_written(database_url: str):
         stop = threading.Event()
         stop.set()
         assert bell.wait(3600, stop) is False, "a stopped worker does not sleep on"
+    finally:
+        bell.close()
+
+
+def test_a_ring_for_types_the_reader_has_no_use_for_is_held_back(database_url: str):
+    name = f"t_{uuid.uuid4().hex[:8]}.events"
+    bell = Doorbell(database_url, name, wanted={"Petition.Accepted"}, hold=0.5)
+    try:
+        assert bell.wait(0.1) is True  # a fresh connection
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, {0: 4}, {"Petition.Registered"})
+        began = time.monotonic()
+        assert bell.wait(0.2) is False, "held back"
+        assert bell.rung == {}
+        assert bell.wait(30) is True, "then it wakes the reader all the same"
+        assert time.monotonic() - began >= 0.5
+        assert bell.rung == {0: 4}
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, {1: 8}, {"Petition.Registered"})
+        assert bell.wait(0.1) is False
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, {2: 3}, {"Petition.Registered", "Petition.Accepted"})
+        assert bell.wait(30) is True, "a wanted type wakes at once"
+        assert bell.rung == {0: 4, 1: 8, 2: 3}, "and takes the held ring along"
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, {0: 9})
+        assert bell.wait(30) is True, "a ring that tells no types wakes any reader"
+        assert bell.rung[0] == 9
     finally:
         bell.close()
 
@@ -122,3 +151,41 @@ def test_records_nobody_rang_about_are_found_by_the_look(
         relay.close()
         stats.close()
         intake.close()
+
+
+def test_the_relay_tells_the_types_and_a_reader_without_use_for_them_catches_up_later(
+    database_url: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch
+):
+    # No look without a ring for an hour: the held ring alone brings these records.
+    monkeypatch.setattr(consumer_module, "BELL_FALLBACK_SECONDS", 3600.0)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    topic = f"t_{uuid.uuid4().hex[:12]}.events"
+    intake = ServiceApplication("intake", database_url, schema=schema)
+    stats = StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
+    relay = Relay(intake, kafka_bootstrap, topic=topic)
+    bell = Doorbell(database_url, topic, wanted={"Petition.Accepted"}, hold=1.0)
+    consumer = Consumer(
+        name=f"t-{uuid.uuid4().hex[:8]}",
+        topic=topic,
+        bootstrap=kafka_bootstrap,
+        handle=stats.handle,
+        handle_batch=stats.handle_batch,
+        doorbell=bell,
+    )
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in (relay, consumer)]
+    with psycopg.connect(database_url, autocommit=True) as listener:
+        listener.execute(f'LISTEN "{channel_for(topic)}"')
+        for thread in threads:
+            thread.start()
+        try:
+            register(intake, 3)
+            heard = [n.payload for n in listener.notifies(timeout=30, stop_after=1)]
+            assert heard and heard[0].endswith(";Petition.Registered"), heard
+            wait_until(lambda: stats.case_count() == 3, timeout=30)
+        finally:
+            stop.set()
+            for thread in threads:
+                thread.join(10)
+            stats.close()
+            intake.close()
