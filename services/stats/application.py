@@ -78,8 +78,9 @@ class StatsApplication:
     def handle(self, envelope: Envelope, tracking_name: str) -> None:
         """Apply one event and move the tracking row, in one transaction."""
         # Pipelined: statements whose results are not read go out with the next one that
-        # is read (or the commit), so an event costs four round trips instead of ten.
-        with self.pool.connection() as conn, conn.pipeline():
+        # is read (or the commit), so an event costs four round trips instead of ten. The
+        # transaction is the pipeline's own, so its COMMIT goes out with the last of them.
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction():
             row = conn.execute(
                 "SELECT position FROM tracking WHERE name = %s FOR UPDATE", (tracking_name,)
             ).fetchone()
@@ -103,7 +104,7 @@ class StatsApplication:
             return
         # Pipelined as `handle`: the statements whose results are not read (history rows,
         # roll-up moves, the tracking row) go out with the next read or the commit.
-        with self.pool.connection() as conn, conn.pipeline():
+        with self.pool.connection() as conn, conn.pipeline(), conn.transaction():
             # Committed without waiting for the disk (nor queueing with the registrations'
             # flushes): the facts and the tracking row are lost together with a crash of
             # the server, and the consumer commits its offsets only after the guard's chain
