@@ -90,6 +90,22 @@ def parse_payload(payload: str) -> tuple[dict[int, int], frozenset[str] | None]:
     return offsets, types
 
 
+def notified(conn: psycopg.Connection[Any], timeout: float) -> bool:
+    """Sleep until `conn` (LISTENing, in autocommit) hears a notification, taking every
+    one queued (True), or until `timeout` s pass (False).
+
+    A bare select on the socket, not psycopg's `notifies(timeout=...)`, which wakes ten
+    times a second to look for an interrupt: each relay and the petition index slept so."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if list(conn.notifies(timeout=0.0)):
+            return True
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return False
+        select.select([conn.fileno()], [], [], left)
+
+
 class Doorbell:
     """A LISTEN connection on some bells, to sleep on until one rings.
 

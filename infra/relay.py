@@ -37,7 +37,7 @@ from infra import memory
 from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
 from infra.audit.heads import ChainHeads
-from infra.doorbell import ring
+from infra.doorbell import notified, ring
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
@@ -293,9 +293,7 @@ class Relay:
     def _wait_for_events(self, conn: psycopg.Connection[Any]) -> bool:
         """Sleep until the store is written to (True), or `idle_wait` passes (then, after
         work, the memory a burst took goes back to the system)."""
-        woken = False
-        for _ in conn.notifies(timeout=self.idle_wait, stop_after=1):
-            woken = True
+        woken = notified(conn, self.idle_wait)
         if not woken and self._worked:
             self._worked = not memory.after_work()
         # Notifications that came with the same burst are answered by the same publish.

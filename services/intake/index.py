@@ -21,6 +21,7 @@ from psycopg.sql import SQL, Identifier
 from domain.contracts import PetitionEvents
 from domain.petition import Stage
 from infra.aggregates import catch_up
+from infra.doorbell import notified
 from infra.eventstore import ServiceApplication
 from services.intake.sidestore import IndexBatch, SideStore
 
@@ -75,8 +76,7 @@ def follow_store(app: ServiceApplication, side: SideStore, stop: threading.Event
                 conn.execute(SQL("LISTEN {0}").format(Identifier(channel)))
                 while not stop.is_set():
                     catch_up_index(app, side)
-                    for _ in conn.notifies(timeout=idle_wait, stop_after=1):
-                        pass
+                    notified(conn, idle_wait)
                     if stop.wait(gather):
                         return
                     for _ in conn.notifies(timeout=0):  # the ones that came meanwhile

@@ -13,7 +13,7 @@ import pytest
 
 import infra.consumer as consumer_module
 from infra.consumer import Consumer
-from infra.doorbell import Doorbell, channel_for, ring
+from infra.doorbell import Doorbell, channel_for, notified, ring
 from infra.eventstore import ServiceApplication
 from infra.relay import Relay
 from services.stats.application import StatsApplication
@@ -71,6 +71,24 @@ def test_a_ring_for_types_the_reader_has_no_use_for_is_held_back(database_url: s
         assert bell.rung[0] == 9
     finally:
         bell.close()
+
+
+def test_a_listener_sleeps_until_notified(database_url: str):
+    channel = f"t_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(database_url, autocommit=True) as conn, psycopg.connect(
+        database_url, autocommit=True
+    ) as other:
+        conn.execute(f'LISTEN "{channel}"')
+        began = time.monotonic()
+        assert notified(conn, 0.3) is False
+        assert time.monotonic() - began >= 0.3
+        other.execute(f'NOTIFY "{channel}"')
+        assert notified(conn, 30) is True
+        assert notified(conn, 0.0) is False, "every queued notification was taken"
+        other.execute(f'NOTIFY "{channel}"')
+        time.sleep(0.2)
+        conn.execute("SELECT 1")  # the notification arrives during a statement
+        assert notified(conn, 0.0) is True, "and is not lost"
 
 
 def test_long_names_fit_a_channel():
