@@ -65,7 +65,14 @@ def ring(
     """Ring `name`'s bell, telling the last offset written to each partition and the
     types of the events written (None: not known): delivered when `conn`'s transaction
     commits."""
-    conn.execute("SELECT pg_notify(%s, %s)", (channel_for(name), payload_of(offsets, types)))
+    conn.execute(*ring_statement(name, offsets, types))
+
+
+def ring_statement(
+    name: str, offsets: dict[int, int] | None = None, types: Iterable[str] | None = None
+) -> tuple[str, tuple[str, str]]:
+    """The statement (and its parameters) that rings `name`'s bell at its commit."""
+    return "SELECT pg_notify(%s, %s)", (channel_for(name), payload_of(offsets, types))
 
 
 def payload_of(offsets: dict[int, int] | None, types: Iterable[str] | None = None) -> str:

@@ -37,10 +37,11 @@ from infra import memory
 from infra.audit.checkpoints import Checkpointer
 from infra.audit.envelopes import signature_headers
 from infra.audit.heads import ChainHeads
-from infra.doorbell import notified, ring
+from infra.doorbell import notified, ring_statement
 from infra.eventstore import ServiceApplication, TraceCarryingTranscoder, connect
 from infra.jsonsafe import to_json_safe
 from infra.kafka_security import client_security
+from infra.message import Message
 from infra.relay_tail import PartitionKeys, PublishedTail, continued_cases, read_tail
 from infra.settings import Settings
 from infra.telemetry import tracing_on
@@ -451,26 +452,27 @@ class Relay:
     ) -> None:
         # A pooled connection (not a new server process per batch), committed without
         # waiting for the disk: a position lost with a crash of the server only means a
-        # few events published again, which consumers skip by their tracking rows.
-        # Pipelined in an explicit transaction: BEGIN, the statements and COMMIT go out
-        # together and come back in one round trip (statement by statement it was seven).
-        with self.app.datastore_connection() as conn, conn.pipeline(), conn.transaction():
-            conn.execute("SET LOCAL synchronous_commit TO OFF")
-            conn.execute(
+        # few events published again, which consumers skip by their tracking rows. One
+        # message: statement by statement it was seven round trips, pipelined still a
+        # send and a poll each.
+        with self.app.datastore_connection() as conn:
+            message = Message(conn)
+            message.execute("SET LOCAL synchronous_commit TO OFF")
+            message.execute(
                 "INSERT INTO relay_position (topic, position) VALUES (%s, %s) "
                 "ON CONFLICT (topic) DO UPDATE SET position = EXCLUDED.position",
                 (self.topic, position),
             )
             # One statement each, whatever the batch's size (a row per statement was a
             # statement per published event): columns as arrays, each key once.
-            conn.execute(
+            message.execute(
                 "INSERT INTO relay_offsets (topic, partition, last_offset) "
                 "SELECT %s, * FROM unnest(%s::integer[], %s::bigint[]) "
                 "ON CONFLICT (topic, partition) DO UPDATE SET last_offset = "
                 "GREATEST(relay_offsets.last_offset, EXCLUDED.last_offset)",
                 (self.topic, list(offsets), list(offsets.values())),
             )
-            conn.execute(
+            message.execute(
                 "INSERT INTO relay_chain (topic, case_id, sequence, hash) "
                 "SELECT %s, * FROM unnest(%s::text[], %s::integer[], %s::text[]) "
                 "ON CONFLICT (topic, case_id) DO UPDATE SET sequence = EXCLUDED.sequence, "
@@ -483,7 +485,8 @@ class Relay:
                 ),
             )
             # The broker holds the batch: consumers asleep on the topic's bell wake now.
-            ring(conn, self.topic, offsets, types)
+            message.execute(*ring_statement(self.topic, offsets, types))
+            message.send()
         self.position = position
         self._worked = True
         for partition, offset in offsets.items():

@@ -13,7 +13,7 @@ import itertools
 import re
 import threading
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any, cast
 
 from eventsourcing.persistence import (
@@ -24,13 +24,13 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresDatastore, PostgresProcessRecorder
 from eventsourcing.utils import retry
-from psycopg import ClientCursor, Connection, Cursor, errors, generators
-from psycopg.pq import ExecStatus, TransactionStatus
+from psycopg import Connection, Cursor, errors
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from infra import dbroles, idempotency, with_events
 from infra.audit.leaves import GENESIS_HEAD, leaf_data, leaf_hash, next_head
+from infra.message import Message
 
 RECORDER_TOPIC = "infra.audit.recorder:AuditedProcessRecorder"
 
@@ -180,7 +180,7 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             if conn not in self._prepared_on:
                 conn.execute(self.prepare_insert_bytes)
                 self._prepared_on.add(conn)
-            message = _Message(conn)
+            message = Message(conn)
             # The library's and the use cases' statements go into it as into a cursor.
             statements = cast("Cursor[DictRow]", message)
             self._lock_table(statements)
@@ -189,7 +189,8 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
             with_events.run_pending(statements, schema)
             message.execute(self.execute_insert_bytes, self._audited_params(stored, leaf))
             try:
-                ids = message.send()
+                # The insert goes last: its RETURNING notification ids.
+                ids = [int(value or b"") for value in message.send()]
             except errors.InvalidSqlStatementName:
                 # The session lost it (a reset connection): prepared again at the retry.
                 self._prepared_on.discard(conn)
@@ -299,53 +300,3 @@ class AuditedProcessRecorder(dbroles.OwnerDeclaredRecorder, PostgresProcessRecor
         )
         idempotency.write_claim(curs, self.datastore.schema)
         return notification_ids
-
-
-class _Message:
-    """Statements gathered as a cursor would run them (parameters bound by psycopg's
-    client-side quoting), then sent as one transaction in one simple-protocol message.
-
-    No BEGIN and no COMMIT: the server runs a message of several statements as one
-    implicit transaction, committed after its last statement. A statement that fails
-    (a version taken, a registration number refused) ends it there and then, and the
-    table lock with it; inside BEGIN ... COMMIT the lock stayed held until this thread
-    came back to send a ROLLBACK, while every other writer of the store waited.
-
-    `with_events`' `queued` hook (the next registration number may be given) runs once
-    the message is on its way to the server, not before: another thread's message sent
-    first would take the table lock first, and its number would be refused."""
-
-    def __init__(self, conn: Connection[DictRow]) -> None:
-        self._conn = conn
-        self._quoting = ClientCursor(conn)
-        self._statements: list[str] = []
-        self._on_sent: list[Callable[[], None]] = []
-
-    def execute(self, query: Any, params: Any = None, **_: Any) -> None:
-        self._statements.append(self._quoting.mogrify(query, params))
-
-    def when_sent(self, hook: Callable[[], None]) -> None:
-        self._on_sent.append(hook)
-
-    def send(self) -> list[int]:
-        """Run the transaction; the first column of the rows of its last statement that
-        returns rows (the insert, which goes last)."""
-        conn, pgconn = self._conn, self._conn.pgconn
-        if pgconn.transaction_status != TransactionStatus.IDLE:
-            # A transaction left open on the connection would take these statements in
-            # and leave them uncommitted: nothing of this save is in it.
-            conn.rollback()
-        with conn.lock:
-            pgconn.send_query(";\n".join(self._statements).encode())
-            conn.wait(generators.send(pgconn))
-            for hook in self._on_sent:
-                hook()
-            results = conn.wait(generators.fetch_many(pgconn))
-        values: list[int] = []
-        for result in results:
-            if result.status == ExecStatus.FATAL_ERROR:
-                # The failed statement ended the transaction and skipped the rest.
-                raise errors.error_from_result(result, encoding=pgconn._encoding)
-            if result.status == ExecStatus.TUPLES_OK:
-                values = [int(result.get_value(row, 0) or b"") for row in range(result.ntuples)]
-        return values
