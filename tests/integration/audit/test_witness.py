@@ -56,3 +56,47 @@ def test_a_checkpoint_without_a_proof_is_kept_as_unproven(audited: AuditedStore)
     assert made is not None and made.size == 10
     assert audited.witness.receive(message_for(made, None)) == "unproven"
     assert audited.verify().witnessed == 3
+
+
+def test_a_witness_on_a_doorbell_keeps_each_checkpoint_rung_of(
+    audited: AuditedStore, database_url: str, kafka_bootstrap: str, monkeypatch
+):
+    import threading
+    import time
+    import uuid
+
+    import infra.audit.witness as witness_module
+    from infra.audit.wiring import CheckpointPublisher
+    from infra.doorbell import Doorbell
+    from infra.eventstore import connect
+
+    from ..spine.helpers import register
+
+    # No look unasked for an hour: only the publisher's rings bring the checkpoints.
+    monkeypatch.setattr(witness_module, "BELL_FALLBACK_SECONDS", 3600.0)
+    topic = f"t_{uuid.uuid4().hex[:12]}.checkpoints"
+    publish = CheckpointPublisher(
+        kafka_bootstrap, topic, lambda: connect(database_url, audited.schema)
+    )
+    audited.checkpointer.publish = publish
+    stop = threading.Event()
+    bell = Doorbell(database_url, topic)
+    thread = threading.Thread(
+        target=audited.witness.run, args=(kafka_bootstrap, topic, stop, bell), daemon=True
+    )
+    thread.start()
+    try:
+        for round_, size in ((1, 9), (2, 10)):
+            register(audited.app, 1, start=30 + round_)
+            made = audited.checkpointer.checkpoint()
+            assert made is not None and made.size == size
+            deadline = time.monotonic() + 30
+            while (size, "extends") not in statuses(audited):
+                assert time.monotonic() < deadline, statuses(audited)
+                time.sleep(0.1)
+    finally:
+        stop.set()
+        thread.join(10)
+        bell.close()
+        publish.close()
+    assert statuses(audited)[-2:] == [(9, "extends"), (10, "extends")]
