@@ -21,6 +21,7 @@ from eventsourcing.persistence import (
     ApplicationRecorder,
     EventStore,
     InfrastructureFactory,
+    IntegrityError,
     JSONTranscoder,
     Mapper,
     ProcessRecorder,
@@ -170,6 +171,8 @@ class ServiceApplication(Application[Any]):
         self._idempotency: IdempotencyStore | None = None
         self._idempotency_pool: ConnectionPool | None = None
         self._idempotency_lock = threading.Lock()
+        # The tracking positions this process committed (`tracked_position`).
+        self._tracked: dict[str, int] = {}
         full_env: dict[str, str] = {}
         if database_url is not None:
             ensure_schema(database_url, self.schema)
@@ -228,7 +231,13 @@ class ServiceApplication(Application[Any]):
             tracking=Tracking(tracking_name, position)
         )
         processing.collect_events(*aggregates)
-        recordings = self._record(processing)
+        try:
+            recordings = self._record(processing)
+        except IntegrityError:
+            # Another writer moved the row (or an aggregate) first: read it again next time.
+            self._tracked.pop(tracking_name, None)
+            raise
+        self._tracked[tracking_name] = position
         self._take_snapshots(processing)
         self._notify(recordings)
 
@@ -259,6 +268,14 @@ class ServiceApplication(Application[Any]):
             self.save_tracked(tracking_name, last, *changed.values())
 
     def tracked_position(self, tracking_name: str) -> int | None:
+        """The position last tracked under the name: as this process committed it, else
+        read from the store. A consumer owns its partitions' rows, so a position it holds
+        is only ever behind one another writer moved (a replica that had the partition
+        before): the save then fails on the row, which forgets it, and the retry reads it.
+        It spares a round trip per batch."""
+        known = self._tracked.get(tracking_name)
+        if known is not None:
+            return known
         return self.process_recorder.max_tracking_id(tracking_name)
 
     @contextmanager
