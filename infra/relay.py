@@ -205,6 +205,7 @@ class Relay:
         signer: Ed25519PrivateKey | None = None,
         checkpointer: Checkpointer | None = None,
         checkpoint_interval: float = 60.0,
+        gather: float = 0.0,
     ) -> None:
         if app.database_url is None:
             raise ValueError("the relay needs an application on PostgreSQL")
@@ -215,6 +216,10 @@ class Relay:
         self.partitions = partitions
         self.batch_size = batch_size
         self.idle_wait = idle_wait
+        # How long a woken relay lets more events come before it reads: for a store whose
+        # readers nobody waits on, several events go out in one batch (one read, one
+        # flush, one record, one ring, and one wake-up of each reader).
+        self.gather = gather
         self.check_interval = check_interval
         # Consumers apply only what this key signed (infra/audit/envelopes.py).
         self.signer = signer or Settings().audit_keys().signer(app.service)
@@ -295,6 +300,8 @@ class Relay:
         """Sleep until the store is written to (True), or `idle_wait` passes (then, after
         work, the memory a burst took goes back to the system)."""
         woken = notified(conn, self.idle_wait)
+        if woken and self.gather:
+            time.sleep(self.gather)
         if not woken and self._worked:
             self._worked = not memory.after_work()
         # Notifications that came with the same burst are answered by the same publish.

@@ -154,8 +154,10 @@ class SlowTickServer(uvicorn.Server):
             await asyncio.sleep(1.0)
 
 
-def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Worker]:
-    """The relay publishing this service's store to its topic."""
+def relay_worker(
+    app: ServiceApplication, settings: Settings, gather: float = 0.0
+) -> tuple[str, Worker]:
+    """The relay publishing this service's store to its topic (`gather`: `Relay`'s)."""
     assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for the relay"
     relay = Relay(
         app,
@@ -165,15 +167,18 @@ def relay_worker(app: ServiceApplication, settings: Settings) -> tuple[str, Work
         signer=settings.audit_keys().signer(app.service),
         checkpointer=checkpointer_for(app, settings),
         checkpoint_interval=settings.audit_checkpoint_seconds,
+        gather=gather,
     )
     relay.create_tables()
     return f"{app.service}-relay", relay.run
 
 
-def own_relay(app: ServiceApplication, settings: Settings) -> list[tuple[str, Worker]]:
+def own_relay(
+    app: ServiceApplication, settings: Settings, gather: float = 0.0
+) -> list[tuple[str, Worker]]:
     """The service's relay worker, or none when it runs apart (`BATON_RELAY_APART=1`);
     its tables are declared either way (`baton migrate` runs the service's module)."""
-    worker = relay_worker(app, settings)
+    worker = relay_worker(app, settings, gather)
     return [] if settings.baton_relay_apart else [worker]
 
 
@@ -185,10 +190,11 @@ def consumer_worker(
     group: str | None = None,
     handle_batch: BatchHandler | None = None,
     wanted: Iterable[str] | None = None,
+    gather: float = 0.0,
 ) -> tuple[str, Worker]:
     """A consumer of `source`'s topic feeding `handle` (or `handle_batch` a poll's records
-    at a time), for `service`; woken at once only for the event types in `wanted` (all
-    when None), later for the others (`infra.doorbell`)."""
+    at a time), for `service`; woken only for the event types in `wanted` (all when None)
+    at once, or `gather` s later, the others later still (`infra.doorbell`)."""
     assert settings.kafka_bootstrap_servers, "KAFKA_BOOTSTRAP_SERVERS is needed for consumers"
     assert settings.database_url, "DATABASE_URL is needed for consumers"
     name = f"{settings.baton_namespace}{group or service}"
@@ -208,6 +214,7 @@ def consumer_worker(
             settings.topic_of(source),
             retry_bell(dead_letter_schema(settings.baton_namespace)),
             wanted=wanted,
+            gather=gather,
         ),
     )
     return f"{service}-follows-{source}", consumer.run

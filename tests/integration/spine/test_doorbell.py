@@ -73,6 +73,25 @@ def test_a_ring_for_types_the_reader_has_no_use_for_is_held_back(database_url: s
         bell.close()
 
 
+def test_a_gathering_reader_is_woken_once_for_the_rings_of_a_while(database_url: str):
+    name = f"t_{uuid.uuid4().hex[:8]}.events"
+    bell = Doorbell(database_url, name, wanted={"Petition.Registered"}, gather=0.5)
+    try:
+        assert bell.wait(0.1) is True  # a fresh connection
+        began = time.monotonic()
+        for offset in (1, 2, 3):
+            with psycopg.connect(database_url) as conn:
+                ring(conn, name, {0: offset}, {"Petition.Registered"})
+        assert bell.wait(30) is True
+        assert time.monotonic() - began >= 0.5, "woken only once the first ring's while is up"
+        assert bell.rung == {0: 3}, "with every ring of that while"
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name)  # a nudge (a dead letter's retry) is not held back
+        assert bell.wait(0.3) is True
+    finally:
+        bell.close()
+
+
 def test_a_listener_sleeps_until_notified(database_url: str):
     channel = f"t_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(database_url, autocommit=True) as conn, psycopg.connect(
