@@ -7,6 +7,9 @@ from __future__ import annotations
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import psycopg
 import pytest
@@ -45,51 +48,54 @@ def test_a_ring_wakes_the_sleeper_with_the_offsets_written(database_url: str):
         bell.close()
 
 
-def test_a_ring_for_types_the_reader_has_no_use_for_is_held_back(database_url: str):
+@contextmanager
+def listening(database_url: str, **options: Any) -> Iterator[tuple[Doorbell, Any]]:
+    """A doorbell on a new topic's bell, past its first look, and a way to ring it (in a
+    transaction of its own)."""
     name = f"t_{uuid.uuid4().hex[:8]}.events"
-    bell = Doorbell(database_url, name, wanted={"Petition.Accepted"}, hold=0.5)
+    bell = Doorbell(database_url, name, **options)
+
+    def ring_once(offsets: dict[int, int] | None = None, types: set[str] | None = None) -> None:
+        with psycopg.connect(database_url) as conn:
+            ring(conn, name, offsets, types)
+
     try:
         assert bell.wait(0.1) is True  # a fresh connection
-        with psycopg.connect(database_url) as conn:
-            ring(conn, name, {0: 4}, {"Petition.Registered"})
+        yield bell, ring_once
+    finally:
+        bell.close()
+
+
+def test_a_ring_for_types_the_reader_has_no_use_for_is_held_back(database_url: str):
+    with listening(database_url, wanted={"Petition.Accepted"}, hold=0.5) as (bell, ring_once):
+        ring_once({0: 4}, {"Petition.Registered"})
         began = time.monotonic()
         assert bell.wait(0.2) is False, "held back"
         assert bell.rung == {}
         assert bell.wait(30) is True, "then it wakes the reader all the same"
         assert time.monotonic() - began >= 0.5
         assert bell.rung == {0: 4}
-        with psycopg.connect(database_url) as conn:
-            ring(conn, name, {1: 8}, {"Petition.Registered"})
+        ring_once({1: 8}, {"Petition.Registered"})
         assert bell.wait(0.1) is False
-        with psycopg.connect(database_url) as conn:
-            ring(conn, name, {2: 3}, {"Petition.Registered", "Petition.Accepted"})
+        ring_once({2: 3}, {"Petition.Registered", "Petition.Accepted"})
         assert bell.wait(30) is True, "a wanted type wakes at once"
         assert bell.rung == {0: 4, 1: 8, 2: 3}, "and takes the held ring along"
-        with psycopg.connect(database_url) as conn:
-            ring(conn, name, {0: 9})
+        ring_once({0: 9})
         assert bell.wait(30) is True, "a ring that tells no types wakes any reader"
         assert bell.rung[0] == 9
-    finally:
-        bell.close()
 
 
 def test_a_gathering_reader_is_woken_once_for_the_rings_of_a_while(database_url: str):
-    name = f"t_{uuid.uuid4().hex[:8]}.events"
-    bell = Doorbell(database_url, name, wanted={"Petition.Registered"}, gather=0.5)
-    try:
-        assert bell.wait(0.1) is True  # a fresh connection
+    options = {"wanted": {"Petition.Registered"}, "gather": 0.5}
+    with listening(database_url, **options) as (bell, ring_once):
         began = time.monotonic()
         for offset in (1, 2, 3):
-            with psycopg.connect(database_url) as conn:
-                ring(conn, name, {0: offset}, {"Petition.Registered"})
+            ring_once({0: offset}, {"Petition.Registered"})
         assert bell.wait(30) is True
         assert time.monotonic() - began >= 0.5, "woken only once the first ring's while is up"
         assert bell.rung == {0: 3}, "with every ring of that while"
-        with psycopg.connect(database_url) as conn:
-            ring(conn, name)  # a nudge (a dead letter's retry) is not held back
+        ring_once()  # a nudge (a dead letter's retry) is not held back
         assert bell.wait(0.3) is True
-    finally:
-        bell.close()
 
 
 def test_a_listener_sleeps_until_notified(database_url: str):
@@ -117,9 +123,12 @@ def test_long_names_fit_a_channel():
     assert channel_for("p1_intake.events") == "baton.bell.p1_intake.events"
 
 
-@pytest.fixture
-def line(database_url: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatch):
-    """A relay and a stats consumer with a doorbell, each running in its thread."""
+@contextmanager
+def running_line(
+    database_url: str, kafka_bootstrap: str, **bell: Any
+) -> Iterator[tuple[ServiceApplication, StatsApplication, Consumer, str]]:
+    """A relay and a stats consumer with a doorbell (`Doorbell`'s options), each running
+    in its thread; the topic's name."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     topic = f"t_{uuid.uuid4().hex[:12]}.events"
     intake = ServiceApplication("intake", database_url, schema=schema)
@@ -131,18 +140,27 @@ def line(database_url: str, kafka_bootstrap: str, monkeypatch: pytest.MonkeyPatc
         bootstrap=kafka_bootstrap,
         handle=stats.handle,
         handle_batch=stats.handle_batch,
-        doorbell=Doorbell(database_url, topic),
+        doorbell=Doorbell(database_url, topic, **bell),
     )
     stop = threading.Event()
     threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in (relay, consumer)]
     for thread in threads:
         thread.start()
-    yield intake, stats, consumer
-    stop.set()
-    for thread in threads:
-        thread.join(10)
-    stats.close()
-    intake.close()
+    try:
+        yield intake, stats, consumer, topic
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        stats.close()
+        intake.close()
+
+
+@pytest.fixture
+def line(database_url: str, kafka_bootstrap: str):
+    """A relay and a stats consumer with a doorbell, each running in its thread."""
+    with running_line(database_url, kafka_bootstrap) as (intake, stats, consumer, _):
+        yield intake, stats, consumer
 
 
 def test_a_sleeping_consumer_is_woken_by_the_relay(line, monkeypatch: pytest.MonkeyPatch):
@@ -195,34 +213,11 @@ def test_the_relay_tells_the_types_and_a_reader_without_use_for_them_catches_up_
 ):
     # No look without a ring for an hour: the held ring alone brings these records.
     monkeypatch.setattr(consumer_module, "BELL_FALLBACK_SECONDS", 3600.0)
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    topic = f"t_{uuid.uuid4().hex[:12]}.events"
-    intake = ServiceApplication("intake", database_url, schema=schema)
-    stats = StatsApplication(database_url, schema=f"t_{uuid.uuid4().hex[:12]}")
-    relay = Relay(intake, kafka_bootstrap, topic=topic)
-    bell = Doorbell(database_url, topic, wanted={"Petition.Accepted"}, hold=1.0)
-    consumer = Consumer(
-        name=f"t-{uuid.uuid4().hex[:8]}",
-        topic=topic,
-        bootstrap=kafka_bootstrap,
-        handle=stats.handle,
-        handle_batch=stats.handle_batch,
-        doorbell=bell,
-    )
-    stop = threading.Event()
-    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in (relay, consumer)]
-    with psycopg.connect(database_url, autocommit=True) as listener:
-        listener.execute(f'LISTEN "{channel_for(topic)}"')
-        for thread in threads:
-            thread.start()
-        try:
+    held = {"wanted": {"Petition.Accepted"}, "hold": 1.0}
+    with running_line(database_url, kafka_bootstrap, **held) as (intake, stats, _, topic):
+        with psycopg.connect(database_url, autocommit=True) as listener:
+            listener.execute(f'LISTEN "{channel_for(topic)}"')
             register(intake, 3)
             heard = [n.payload for n in listener.notifies(timeout=30, stop_after=1)]
-            assert heard and heard[0].endswith(";Petition.Registered"), heard
-            wait_until(lambda: stats.case_count() == 3, timeout=30)
-        finally:
-            stop.set()
-            for thread in threads:
-                thread.join(10)
-            stats.close()
-            intake.close()
+        assert heard and heard[0].endswith(";Petition.Registered"), heard
+        wait_until(lambda: stats.case_count() == 3, timeout=30)
