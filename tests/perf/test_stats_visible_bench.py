@@ -233,9 +233,9 @@ class Hops:
     def follow_relay(self, relay) -> None:
         record = relay._record
 
-        def stamped(position, offsets, heads):
+        def stamped(position, offsets, heads, *rest):
             self.stamp("acked", list(heads), time.perf_counter())
-            record(position, offsets, heads)
+            record(position, offsets, heads, *rest)
 
         relay._record = stamped
 
