@@ -65,12 +65,18 @@ def test_bench_memory_after_20000_registrations(quiet_platform, database_admin_u
     database = set(postgres_processes(database_admin_url))
     names = {child.pid: name for name, child in platform.children.items()}
     share: dict[str, float] = {}
+    spent: dict[str, float] = {}
     for pid in pids:
         name = names.get(pid, "postgres" if pid in database else "broker")
         share[name] = share.get(name, 0.0) + pss_mib([pid])
+        spent[name] = spent.get(name, 0.0) + (total_cpu([pid]) - each[pid]) / 60 * 100
     print(
         "[bench] PSS by process (MiB): "
         + ", ".join(f"{name} {mib:.1f}" for name, mib in sorted(share.items()))
+    )
+    print(
+        "[bench] idle CPU after, by process (% of a core, in the minute before the PSS): "
+        + ", ".join(f"{name} {cpu:.2f}" for name, cpu in sorted(spent.items()))
     )
     # The database's share by the child each server process serves (PGAPPNAME, deploy/up).
     with psycopg.connect(database_admin_url) as conn:
